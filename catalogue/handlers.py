@@ -1,0 +1,17 @@
+"""How the catalogue reacts to other services' events."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from catalogue.operations import record_seats
+from shared import events
+from shared.events import Event
+
+
+def on_seats_changed(session: Session, event: Event) -> None:
+    """Show enrolment's latest seat counts on the offering."""
+    record_seats(session, event.data["offering_id"], event.data["seats"], event.data["seats_revision"])
+
+
+HANDLERS = {events.SEATS_CHANGED: on_seats_changed}

@@ -1,0 +1,19 @@
+"""The notification service's application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from notifications.api import blp
+from shared.config import Settings
+from shared.web import create_service_app
+
+
+def create_app(config: Settings | None = None) -> Flask:
+    """Create the notifications app from `config`, or from the environment."""
+    return create_service_app(
+        config or Settings.from_env("notifications"),
+        title="Course exchange notifications",
+        description="Every change of an enrolment, told by inbox and email in English or Russian.",
+        blueprints=[blp],
+    )

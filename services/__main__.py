@@ -1,0 +1,82 @@
+"""Command line of the course exchange: run the system, its workers, migrations and tokens."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from shared.auth import INSTITUTIONS, LOCALES, ROLES
+from shared.config import SERVICES, ConfigError, Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m services", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start all three services with their relays and consumers")
+    for worker in ("relay", "consumer"):
+        sub = commands.add_parser(worker, help=f"run one service's {worker}")
+        sub.add_argument("service", choices=SERVICES)
+    migrate = commands.add_parser("migrate", help="bring databases to the newest schema")
+    migrate.add_argument("services", nargs="*", metavar="SERVICE",
+                         help=f"services to migrate: {', '.join(SERVICES)} (default: all)")
+    commands.add_parser("seed", help="seed an empty catalogue with the demo courses")
+    revision = commands.add_parser("makemigration", help="write a new migration from model changes")
+    revision.add_argument("service", choices=SERVICES)
+    revision.add_argument("message")
+    token = commands.add_parser("token", help="mint a development JWT (signed with JWT_SECRET)")
+    token.add_argument("--role", choices=ROLES, default="student")
+    token.add_argument("--institution", choices=INSTITUTIONS, default="SSMU")
+    token.add_argument("--sub", help="user id (default: <institution>-<role>)")
+    token.add_argument("--name")
+    token.add_argument("--email")
+    token.add_argument("--locale", choices=LOCALES)
+    token.add_argument("--hours", type=float, default=12)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return dispatch(args)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        from services.launcher import run_system
+
+        return run_system()
+    if args.command == "relay":
+        from services.workers import run_relay
+
+        run_relay(args.service)
+    elif args.command == "consumer":
+        from services.workers import run_consumer
+
+        run_consumer(args.service)
+    elif args.command == "migrate":
+        from shared.migrations import upgrade
+
+        for service in args.services or SERVICES:
+            upgrade(service, Settings.from_env(service).database_url)
+    elif args.command == "seed":
+        from services.launcher import prepare
+
+        prepare({service: Settings.from_env(service) for service in SERVICES})
+    elif args.command == "makemigration":
+        from shared.migrations import make_revision
+
+        make_revision(args.service, Settings.from_env(args.service).database_url, args.message)
+    elif args.command == "token":
+        from services.tokens import demo_token
+
+        print(demo_token(Settings.from_env("catalogue").jwt_secret, role=args.role,
+                         institution=args.institution, sub=args.sub, name=args.name, email=args.email,
+                         locale=args.locale, hours=args.hours))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

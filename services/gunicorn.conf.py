@@ -1,0 +1,23 @@
+"""gunicorn settings for the three web services (docker-compose and the launcher use this file).
+
+Web processes only write the outbox; they never open broker connections, so forking is safe.
+No preload_app: each worker builds its own app and database pool after the fork.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() * 2 + 1, 8)))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+preload_app = False
+accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "1") == "1" else None
+access_log_format = (
+    '{"time": "%(t)s", "remote": "%(h)s", "method": "%(m)s", "path": "%(U)s", "query": "%(q)s", '
+    '"status": %(s)s, "bytes": "%(B)s", "duration_us": %(D)s, '
+    '"correlation_id": "%({x-correlation-id}o)s"}'
+)
+errorlog = "-"

@@ -1,0 +1,51 @@
+"""The long-running worker processes: one relay and one consumer per service."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from services.registry import handlers_of
+from shared.config import Settings
+from shared.consumer import EventConsumer
+from shared.db import Database
+from shared.logs import configure_logging
+from shared.messaging import connect
+from shared.relay import Relay
+
+log = logging.getLogger(__name__)
+
+
+def stop_on_signals() -> threading.Event:
+    """Return an event that SIGTERM or SIGINT sets, for a clean stop."""
+    stop = threading.Event()
+
+    def request_stop(signum, _frame):
+        log.info("received %s; stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    return stop
+
+
+def run_relay(service: str) -> None:
+    """Publish the service's outbox until stopped."""
+    settings = Settings.from_env(service)
+    configure_logging(service, settings.log_level)
+    db = Database(settings.database_url)
+    log.info("relay of %s starting", service)
+    Relay(db, connect(settings)).run(stop_on_signals())
+    db.dispose()
+
+
+def run_consumer(service: str) -> None:
+    """Consume the service's queue until stopped."""
+    settings = Settings.from_env(service)
+    configure_logging(service, settings.log_level)
+    db = Database(settings.database_url)
+    log.info("consumer of %s starting", service)
+    with connect(settings) as connection:
+        EventConsumer(service, db, connection, handlers_of(service), stop_on_signals()).run()
+    db.dispose()

@@ -1,0 +1,106 @@
+"""Configuration from environment variables, with the embedded defaults of DESIGN section 3."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Mapping
+
+SERVICES = ("catalogue", "enrolment", "notifications")
+DEFAULT_PORTS = {"catalogue": 8001, "enrolment": 8002, "notifications": 8003}
+
+# Long enough for PyJWT's HMAC key-length check; refused when APP_ENV=production.
+DEVELOPMENT_JWT_SECRET = "development-only-secret-do-not-use-in-production"
+
+
+class ConfigError(ValueError):
+    """The environment describes a configuration the service refuses to run with."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the plain URL an operator writes and pick our own driver for it."""
+    for plain in ("postgresql://", "postgres://", "postgresql+psycopg2://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain):]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a service process needs to know about its environment."""
+
+    service: str
+    data_dir: Path
+    database_url: str
+    amqp_url: str = "filesystem://"
+    app_env: str = "development"
+    jwt_secret: str = DEVELOPMENT_JWT_SECRET
+    host: str = "127.0.0.1"
+    port: int = 8001
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    log_level: str = "INFO"
+    max_body_bytes: int = 256 * 1024
+
+    @classmethod
+    def from_env(cls, service: str, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Read the settings of one service from the environment."""
+        if service not in SERVICES:
+            raise ConfigError(f"unknown service {service!r}; expected one of {', '.join(SERVICES)}")
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("DATA_DIR", "var")).resolve()
+        prefix = service.upper()
+        settings = cls(
+            service=service,
+            data_dir=data_dir,
+            database_url=normalise_database_url(
+                env.get(f"{prefix}_DATABASE_URL", f"sqlite:///{data_dir / (service + '.db')}")
+            ),
+            amqp_url=env.get("AMQP_URL", "filesystem://"),
+            app_env=env.get("APP_ENV", "development"),
+            jwt_secret=env.get("JWT_SECRET", DEVELOPMENT_JWT_SECRET),
+            host=env.get("HOST", "127.0.0.1"),
+            port=_integer(env, f"{prefix}_PORT", DEFAULT_PORTS[service]),
+            smtp_host=env.get("SMTP_HOST") or None,
+            smtp_port=_integer(env, "SMTP_PORT", 25),
+            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            max_body_bytes=_integer(env, "MAX_BODY_BYTES", 256 * 1024),
+        )
+        settings.check()
+        return settings
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def uses_embedded_broker(self) -> bool:
+        return self.amqp_url.startswith("filesystem://")
+
+    def with_changes(self, **changes) -> "Settings":
+        """Return a copy with some settings replaced (tests and the launcher use this)."""
+        changes.setdefault("database_url", self.database_url)
+        changes["database_url"] = normalise_database_url(changes["database_url"])
+        return replace(self, **changes)
+
+    def check(self) -> None:
+        """Refuse configurations that must never reach production."""
+        if not self.is_production:
+            return
+        if self.jwt_secret == DEVELOPMENT_JWT_SECRET or len(self.jwt_secret) < 32:
+            raise ConfigError("APP_ENV=production needs JWT_SECRET set to a secret of 32 characters or more")
+        if self.database_url.startswith("sqlite"):
+            raise ConfigError(f"APP_ENV=production needs {self.service.upper()}_DATABASE_URL on PostgreSQL")
+        if self.uses_embedded_broker:
+            raise ConfigError("APP_ENV=production needs AMQP_URL pointing at RabbitMQ")
+
+
+def _integer(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None

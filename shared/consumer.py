@@ -1,0 +1,94 @@
+"""The consumer worker: each event handled once, in one transaction with its inbox record."""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+from typing import Callable, Mapping
+
+from kombu import Connection, Message
+from kombu.mixins import ConsumerMixin
+from sqlalchemy.orm import Session
+
+from shared.db import Database
+from shared.events import Event, MalformedEvent
+from shared.inbox import claim_event
+from shared.logs import correlation
+from shared.topology import declare_topology, service_queue
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Session, Event], None]
+PREFETCH = 20
+REQUEUE_DELAY_SECONDS = 1.0
+
+
+class Outcome(enum.Enum):
+    HANDLED = "handled"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+
+
+def handle_event(db: Database, handlers: Mapping[str, Handler], event: Event) -> Outcome:
+    """Run the event's handler and record it in the inbox, both in one transaction.
+
+    A redelivered or duplicated event finds its id in the inbox and changes nothing.
+    """
+    with correlation(event.correlation_id), db.transaction() as session:
+        if not claim_event(session, event):
+            return Outcome.DUPLICATE
+        handler = handlers.get(event.type)
+        if handler is None:
+            return Outcome.IGNORED
+        handler(session, event)
+        return Outcome.HANDLED
+
+
+class EventConsumer(ConsumerMixin):
+    """Consumes one service's queue; acks a message only after its transaction committed."""
+
+    def __init__(self, service: str, db: Database, connection: Connection,
+                 handlers: Mapping[str, Handler], stop: threading.Event | None = None):
+        self.service = service
+        self.db = db
+        self.connection = connection
+        self.handlers = handlers
+        self.stop = stop or threading.Event()
+
+    @property
+    def should_stop(self) -> bool:  # ConsumerMixin polls this between events
+        return self.stop.is_set()
+
+    @should_stop.setter
+    def should_stop(self, value: bool) -> None:
+        if value:
+            self.stop.set()
+
+    def get_consumers(self, consumer_class, channel):
+        declare_topology(channel)
+        return [consumer_class(queues=[service_queue(self.service)], on_message=self.on_message,
+                               prefetch_count=PREFETCH)]
+
+    def on_message(self, message: Message) -> None:
+        """Handle one delivery: ack after commit, reject what can never succeed, requeue the rest."""
+        try:
+            event = Event.from_json(message.body)
+        except MalformedEvent as exc:
+            log.error("rejecting malformed message %s: %s", message.properties.get("message_id"), exc)
+            message.reject(requeue=False)
+            return
+        try:
+            outcome = handle_event(self.db, self.handlers, event)
+        except Exception:  # noqa: BLE001 - nothing was committed; the broker redelivers it
+            with correlation(event.correlation_id):
+                log.exception("handling %s %s failed; requeued", event.type, event.id)
+            self.stop.wait(REQUEUE_DELAY_SECONDS)
+            message.requeue()
+            return
+        message.ack()
+        with correlation(event.correlation_id):
+            log.info("%s %s %s", outcome.value, event.type, event.id)
+
+    def on_connection_error(self, exc, interval):
+        log.warning("broker connection lost (%r); reconnecting in %ss", exc, interval)

@@ -1,0 +1,118 @@
+"""RFC 9457 problem details for every error a service answers, with a stable `code`."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any, Mapping
+
+import marshmallow as ma
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+# The code of a problem raised by Flask, werkzeug or webargs rather than by our own code.
+DEFAULT_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    412: "version_conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    428: "precondition_required",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class Problem(Exception):
+    """An error answered as problem+json; raise it from views and domain functions alike."""
+
+    def __init__(self, status: int, code: str, detail: str, *, errors: Mapping[str, Any] | None = None,
+                 headers: Mapping[str, str] | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.errors = errors
+        self.headers = dict(headers or {})
+
+    def to_dict(self) -> dict[str, Any]:
+        body = {"type": problem_type(self.code), "title": HTTPStatus(self.status).phrase,
+                "status": self.status, "detail": self.detail, "code": self.code}
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+class ProblemSchema(ma.Schema):
+    """Problem details (RFC 9457) with the machine-readable `code` clients switch on."""
+
+    type = ma.fields.String(metadata={"description": "URI naming the kind of problem"})
+    title = ma.fields.String(metadata={"description": "Short summary of the HTTP status"})
+    status = ma.fields.Integer(metadata={"description": "HTTP status code"})
+    detail = ma.fields.String(metadata={"description": "What went wrong, for a person"})
+    code = ma.fields.String(metadata={"description": "Stable machine-readable error code"})
+    errors = ma.fields.Dict(metadata={"description": "Messages per field, for validation errors"})
+
+
+def problem_type(code: str) -> str:
+    return f"urn:course-exchange:problem:{code}"
+
+
+def problem_response(problem: Problem) -> Response:
+    response = Response(json.dumps(problem.to_dict(), ensure_ascii=False), status=problem.status,
+                        mimetype=PROBLEM_MEDIA_TYPE)
+    response.headers.update(problem.headers)
+    return response
+
+
+def problem_from_http_exception(error: HTTPException) -> Problem:
+    """Translate werkzeug's and webargs' exceptions into our problem shape."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    if isinstance(getattr(error, "original_exception", None), Problem):
+        return error.original_exception
+    messages = data.get("errors") or data.get("messages")
+    if status == 422 and messages:
+        return Problem(422, "validation_error", "The request has invalid fields; see errors.",
+                       errors=_flatten_locations(messages), headers=data.get("headers"))
+    detail = data.get("message") or _public_description(error, status)
+    return Problem(status, DEFAULT_CODES.get(status, HTTPStatus(status).name.lower()), detail,
+                   headers=data.get("headers"))
+
+
+def _public_description(error: HTTPException, status: int) -> str:
+    if status >= 500:
+        return "Something went wrong on our side; it has been logged."
+    return error.description or HTTPStatus(status).description
+
+
+def _flatten_locations(messages: Mapping[str, Any]) -> Mapping[str, Any]:
+    """webargs keys messages by location ({"json": {...}}); clients want the fields."""
+    if len(messages) == 1:
+        (inner,) = messages.values()
+        if isinstance(inner, Mapping):
+            return inner
+    return messages
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer every error of the app, expected or not, as problem+json."""
+
+    @app.errorhandler(Problem)
+    def handle_problem(problem: Problem):
+        return problem_response(problem)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(error: HTTPException):
+        return problem_response(problem_from_http_exception(error))

@@ -1,0 +1,111 @@
+"""The event envelope of DESIGN section 5: defined once, serialised in one place."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Mapping
+
+from shared.logs import current_correlation_id
+
+ENVELOPE_VERSION = 1
+
+COURSE_PUBLISHED = "catalogue.course.published"
+COURSE_UPDATED = "catalogue.course.updated"
+COURSE_ARCHIVED = "catalogue.course.archived"
+OFFERING_SCHEDULED = "catalogue.offering.scheduled"
+OFFERING_UPDATED = "catalogue.offering.updated"
+OFFERING_CANCELLED = "catalogue.offering.cancelled"
+ENROLMENT_CONFIRMED = "enrolment.confirmed"
+ENROLMENT_WAITLISTED = "enrolment.waitlisted"
+ENROLMENT_PROMOTED = "enrolment.promoted"
+ENROLMENT_CANCELLED = "enrolment.cancelled"
+SEATS_CHANGED = "enrolment.seats_changed"
+
+EVENT_TYPES = frozenset({
+    COURSE_PUBLISHED, COURSE_UPDATED, COURSE_ARCHIVED,
+    OFFERING_SCHEDULED, OFFERING_UPDATED, OFFERING_CANCELLED,
+    ENROLMENT_CONFIRMED, ENROLMENT_WAITLISTED, ENROLMENT_PROMOTED, ENROLMENT_CANCELLED,
+    SEATS_CHANGED,
+})
+
+
+class MalformedEvent(ValueError):
+    """A message that is not an event envelope we understand; retrying will not help."""
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_instant(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (uuid.UUID, Decimal)):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable in an event")
+
+
+def format_instant(value: datetime) -> str:
+    """Format an aware datetime as RFC 3339 UTC with a Z."""
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def parse_instant(value: str) -> datetime:
+    """Parse an RFC 3339 instant into an aware UTC datetime."""
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError("instant without a UTC offset")
+    return parsed.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event: what happened, in which service, caused by which request."""
+
+    type: str
+    data: Mapping[str, Any]
+    producer: str
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    occurred_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    correlation_id: str | None = field(default_factory=current_correlation_id)
+    version: int = ENVELOPE_VERSION
+
+    def to_json(self) -> str:
+        """Serialise the envelope; the relay publishes exactly these bytes."""
+        return json.dumps({
+            "id": self.id,
+            "type": self.type,
+            "version": self.version,
+            "occurred_at": format_instant(self.occurred_at),
+            "producer": self.producer,
+            "correlation_id": self.correlation_id,
+            "data": self.data,
+        }, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, body: bytes | str) -> "Event":
+        """Parse and check an envelope, raising MalformedEvent for anything else."""
+        try:
+            raw = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MalformedEvent(f"body is not JSON: {exc}") from None
+        if not isinstance(raw, dict):
+            raise MalformedEvent("envelope is not a JSON object")
+        missing = {"id", "type", "version", "occurred_at", "producer", "data"} - raw.keys()
+        if missing:
+            raise MalformedEvent(f"envelope lacks {', '.join(sorted(missing))}")
+        if raw["type"] not in EVENT_TYPES:
+            raise MalformedEvent(f"unknown event type {raw['type']!r}")
+        if raw["version"] != ENVELOPE_VERSION:
+            raise MalformedEvent(f"unsupported envelope version {raw['version']!r}")
+        if not isinstance(raw["data"], dict):
+            raise MalformedEvent("event data is not a JSON object")
+        try:
+            event_id = str(uuid.UUID(str(raw["id"])))
+            occurred_at = parse_instant(str(raw["occurred_at"]))
+        except ValueError as exc:
+            raise MalformedEvent(f"bad id or occurred_at: {exc}") from None
+        return cls(type=raw["type"], data=raw["data"], producer=str(raw["producer"]), id=event_id,
+                   occurred_at=occurred_at, correlation_id=raw.get("correlation_id"))

@@ -1,0 +1,30 @@
+"""The inbox: event ids a consumer has handled, committed with the handler's own changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from shared.db import MessagingBase, UTCDateTime, insert_unless_present, utcnow
+from shared.events import Event
+
+
+class InboxMessage(MessagingBase):
+    """An event this service has already handled."""
+
+    __tablename__ = "inbox"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(100))
+    producer: Mapped[str] = mapped_column(String(40))
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def claim_event(session: Session, event: Event) -> bool:
+    """Record the event as handled in this transaction; False if it already was."""
+    return insert_unless_present(session, InboxMessage.__table__, {
+        "event_id": event.id, "event_type": event.type, "producer": event.producer,
+        "handled_at": utcnow(),
+    })

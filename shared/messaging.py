@@ -1,0 +1,33 @@
+"""Broker connections: RabbitMQ with publisher confirms, or kombu's embedded filesystem transport."""
+
+from __future__ import annotations
+
+from kombu import Connection
+
+from shared.config import Settings
+
+HEARTBEAT_SECONDS = 20
+
+
+def broker_folders(settings: Settings) -> dict[str, str]:
+    """Return the folders of the embedded transport, created under the data directory."""
+    base = settings.data_dir / "broker"
+    folders = {"data_folder_in": base / "messages", "data_folder_out": base / "messages",
+               "control_folder": base / "control"}
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    return {name: str(folder) for name, folder in folders.items()}
+
+
+def connect(settings: Settings) -> Connection:
+    """Return a (lazy) connection to the configured broker."""
+    if settings.uses_embedded_broker:
+        # The embedded transport is polled; a short interval keeps the event flow snappy.
+        options = {**broker_folders(settings), "polling_interval": 0.1}
+        return Connection("filesystem://", transport_options=options)
+    return Connection(
+        settings.amqp_url,
+        heartbeat=HEARTBEAT_SECONDS,
+        connect_timeout=5,
+        transport_options={"confirm_publish": True},
+    )

@@ -1,0 +1,47 @@
+"""Frozen migration steps of the outbox and inbox tables, which every service's database holds.
+
+Each service's migration history calls these steps, so the tables are described once. A later
+change to the tables becomes a new step here, called from a new migration of every service.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+PENDING = sa.text("published_at IS NULL")
+
+
+def create_messaging_tables_v1() -> None:
+    """Create the inbox and the outbox with its index of pending rows."""
+    op.create_table(
+        "inbox",
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("event_type", sa.String(length=100), nullable=False),
+        sa.Column("producer", sa.String(length=40), nullable=False),
+        sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("event_id"),
+    )
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True,
+                  nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("event_type", sa.String(length=100), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("correlation_id", sa.String(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("event_id"),
+    )
+    op.create_index("ix_outbox_pending", "outbox", ["id"], unique=False,
+                    postgresql_where=PENDING, sqlite_where=PENDING)
+
+
+def drop_messaging_tables_v1() -> None:
+    op.drop_index("ix_outbox_pending", table_name="outbox", postgresql_where=PENDING, sqlite_where=PENDING)
+    op.drop_table("outbox")
+    op.drop_table("inbox")

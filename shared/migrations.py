@@ -1,0 +1,60 @@
+"""Alembic migrations, one history per service, run the same way by every entry point."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData
+
+from shared.db import UTCDateTime, create_db_engine
+from shared.inbox import InboxMessage
+from shared.outbox import OutboxMessage
+
+
+def alembic_config(service: str, database_url: str) -> Config:
+    """Return the Alembic configuration of a service's migrations against a database."""
+    package_dir = Path(importlib.import_module(service).__file__).parent
+    config = Config()
+    config.set_main_option("script_location", str(package_dir / "migrations"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(service: str, database_url: str, revision: str = "head") -> None:
+    """Bring a service's database to `revision` (the newest by default)."""
+    command.upgrade(alembic_config(service, database_url), revision)
+
+
+def make_revision(service: str, database_url: str, message: str) -> None:
+    """Write a new migration of a service by comparing its models with the database."""
+    command.revision(alembic_config(service, database_url), message=message, autogenerate=True)
+
+
+def _render_item(type_: str, obj, autogen_context):
+    """Write our UTC type as the column type it is in the database, keeping migrations plain."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def run_migrations(service_metadata: MetaData) -> None:
+    """Run Alembic's online migration; each service's env.py calls this with its own models.
+
+    The outbox and inbox tables (one metadata, shared by all) live in every service's database.
+    """
+    assert InboxMessage.metadata is OutboxMessage.metadata
+    engine = create_db_engine(context.config.attributes["database_url"])
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=[OutboxMessage.metadata, service_metadata],
+            render_as_batch=engine.dialect.name == "sqlite",
+            compare_type=True,
+            render_item=_render_item,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
