@@ -119,5 +119,7 @@ def insert_unless_present(session: Session, table: Table, values: dict[str, Any]
     Concurrent callers with the same key serialise on the unique index: exactly one inserts.
     """
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
-    return session.execute(statement).rowcount == 1
+    key = list(table.primary_key.columns)[0]
+    # RETURNING, not rowcount: psycopg reports no rowcount for this statement.
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing().returning(key)
+    return session.execute(statement).first() is not None

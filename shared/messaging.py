@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from kombu import Connection
+from kombu.transport import filesystem, virtual
 
 from shared.config import Settings
 
 HEARTBEAT_SECONDS = 20
+
+
+class FolderTransport(filesystem.Transport):
+    """kombu's filesystem transport, remembering declared bindings per connection.
+
+    The stock transport caches bindings for the whole process, so a process that declares
+    the topology for a second data directory (tests do) would skip writing its control folder
+    and every message published there would be dropped as unroutable.
+    """
+
+    def __init__(self, client, **kwargs):
+        super().__init__(client, **kwargs)
+        self.state = virtual.BrokerState()
 
 
 def broker_folders(settings: Settings) -> dict[str, str]:
@@ -24,7 +38,7 @@ def connect(settings: Settings) -> Connection:
     if settings.uses_embedded_broker:
         # The embedded transport is polled; a short interval keeps the event flow snappy.
         options = {**broker_folders(settings), "polling_interval": 0.1}
-        return Connection("filesystem://", transport_options=options)
+        return Connection(hostname="localhost", transport=FolderTransport, transport_options=options)
     return Connection(
         settings.amqp_url,
         heartbeat=HEARTBEAT_SECONDS,

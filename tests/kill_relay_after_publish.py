@@ -1,0 +1,35 @@
+"""Run a relay that is SIGKILLed right after the broker confirms its Nth publish, before it marks.
+
+Usage: python tests/kill_relay_after_publish.py DATABASE_URL AMQP_URL N
+"""
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+from shared.config import Settings
+from shared.db import Database
+from shared.messaging import connect
+from shared.relay import Relay
+
+
+class RelayKilledAfterPublishing(Relay):
+    def __init__(self, *args, kill_after: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kill_after = kill_after
+        self.published = 0
+
+    def _publish(self, producer, row):
+        super()._publish(producer, row)
+        self.published += 1
+        if self.published == self.kill_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    database_url, amqp_url, kill_after = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    settings = Settings(service="catalogue", data_dir=Path("."), database_url=database_url, amqp_url=amqp_url)
+    RelayKilledAfterPublishing(Database(settings.database_url), connect(settings),
+                               kill_after=kill_after).publish_pending()
+    sys.exit("the relay should have been killed")

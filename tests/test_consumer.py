@@ -1,0 +1,106 @@
+"""The consumer: each event handled once, in one transaction with its inbox record."""
+
+import threading
+import time
+
+import pytest
+from kombu import Producer
+from sqlalchemy import func, select
+
+from enrolment.handlers import HANDLERS
+from enrolment.models import Offering
+from enrolment.operations import apply_offering_snapshot
+from shared import events
+from shared.consumer import EventConsumer, Outcome, handle_event
+from shared.inbox import InboxMessage
+from shared.messaging import connect
+from shared.relay import Relay
+from shared.topology import declare_topology, events_exchange
+from tests.conftest import make_settings, seeded_events
+from tests.test_outbox_relay import drain
+
+
+def count(db, model):
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def scheduled(catalogue_db):
+    return next(e for e in seeded_events(catalogue_db) if e.type == events.OFFERING_SCHEDULED)
+
+
+def test_an_event_changes_things_once_however_often_it_arrives(enrolment_db, scheduled):
+    assert handle_event(enrolment_db, HANDLERS, scheduled) is Outcome.HANDLED
+    assert handle_event(enrolment_db, HANDLERS, scheduled) is Outcome.DUPLICATE
+
+    assert count(enrolment_db, Offering) == 1
+    assert count(enrolment_db, InboxMessage) == 1
+
+
+def test_a_failing_handler_leaves_neither_its_changes_nor_an_inbox_record(enrolment_db, scheduled):
+    def fail_after_working(session, event):
+        apply_offering_snapshot(session, event.data)
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        handle_event(enrolment_db, {events.OFFERING_SCHEDULED: fail_after_working}, scheduled)
+
+    assert count(enrolment_db, Offering) == 0
+    assert count(enrolment_db, InboxMessage) == 0
+    assert handle_event(enrolment_db, HANDLERS, scheduled) is Outcome.HANDLED
+
+
+def test_an_event_without_a_handler_is_recorded_and_ignored(enrolment_db, scheduled):
+    assert handle_event(enrolment_db, {}, scheduled) is Outcome.IGNORED
+    assert count(enrolment_db, InboxMessage) == 1
+
+
+def run_consumer(service, db, settings, handlers):
+    stop = threading.Event()
+    consumer = EventConsumer(service, db, connect(settings), handlers, stop)
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    return stop, thread
+
+
+def wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.05)
+
+
+def test_the_consumer_worker_carries_catalogue_events_into_enrolment(catalogue_db, enrolment_db, tmp_path):
+    seeded_events(catalogue_db)
+    Relay(catalogue_db, connect(make_settings("catalogue", tmp_path))).publish_pending()
+
+    stop, thread = run_consumer("enrolment", enrolment_db, make_settings("enrolment", tmp_path), HANDLERS)
+    try:
+        wait_for(lambda: count(enrolment_db, InboxMessage) == 16)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert count(enrolment_db, Offering) == 8
+    with enrolment_db.transaction() as session:
+        assert {o.course_status for o in session.scalars(select(Offering))} == {"published"}
+
+
+def test_a_malformed_message_is_rejected_not_retried(enrolment_db, tmp_path):
+    settings = make_settings("enrolment", tmp_path)
+    with connect(settings) as connection:
+        channel = connection.channel()
+        declare_topology(channel)
+        Producer(channel, exchange=events_exchange).publish(
+            b"{not json", routing_key=events.OFFERING_SCHEDULED, content_type="application/json",
+            content_encoding="utf-8")
+
+    stop, thread = run_consumer("enrolment", enrolment_db, settings, HANDLERS)
+    try:
+        time.sleep(1.5)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert count(enrolment_db, InboxMessage) == 0
+    assert drain(connect(settings), "enrolment") == []

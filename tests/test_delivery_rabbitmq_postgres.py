@@ -1,0 +1,211 @@
+"""Outbox to consumer on the real RabbitMQ and PostgreSQL: exactly once, also under faults.
+
+Each test has its own vhost and databases.
+"""
+
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pika
+import pytest
+from sqlalchemy import func, select
+
+from enrolment.handlers import HANDLERS
+from enrolment.models import Offering
+from enrolment.operations import apply_offering_snapshot
+from shared import events
+from shared.consumer import EventConsumer
+from shared.db import Database
+from shared.inbox import InboxMessage
+from shared.messaging import connect
+from shared.migrations import upgrade
+from shared.outbox import count_pending, record_event
+from shared.relay import Relay
+from shared.topology import declare_topology, queue_name
+from tests.conftest import make_settings, seeded_events
+from tests.test_consumer import wait_for
+
+pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
+
+SEEDED_EVENTS = 16
+SEEDED_OFFERINGS = 8
+
+
+class System:
+    """Catalogue and enrolment databases on PostgreSQL and a vhost on RabbitMQ."""
+
+    def __init__(self, tmp_path: Path, catalogue_url: str, enrolment_url: str, amqp_url: str):
+        self.amqp_url = amqp_url
+        self.catalogue_settings = make_settings("catalogue", tmp_path, catalogue_url, amqp_url)
+        self.enrolment_settings = make_settings("enrolment", tmp_path, enrolment_url, amqp_url)
+        upgrade("catalogue", self.catalogue_settings.database_url)
+        upgrade("enrolment", self.enrolment_settings.database_url)
+        self.catalogue = Database(self.catalogue_settings.database_url)
+        self.enrolment = Database(self.enrolment_settings.database_url)
+        with connect(self.catalogue_settings) as connection:
+            declare_topology(connection.channel())
+
+    def relay(self, **kwargs) -> Relay:
+        return Relay(self.catalogue, connect(self.catalogue_settings), **kwargs)
+
+    def run_consumer(self, handlers=HANDLERS):
+        stop = threading.Event()
+        consumer = EventConsumer("enrolment", self.enrolment, connect(self.enrolment_settings), handlers, stop)
+        thread = threading.Thread(target=consumer.run, daemon=True)
+        thread.start()
+
+        def halt():
+            stop.set()
+            thread.join(timeout=15)
+            assert not thread.is_alive()
+
+        return halt
+
+    def count(self, db, model) -> int:
+        with db.transaction() as session:
+            return session.scalar(select(func.count()).select_from(model))
+
+    def pending(self) -> int:
+        with self.catalogue.transaction() as session:
+            return count_pending(session)
+
+    def queue_depth(self, service="enrolment") -> int:
+        with pika.BlockingConnection(pika.URLParameters(self.amqp_url)) as connection:
+            channel = connection.channel()
+            return channel.queue_declare(queue_name(service), passive=True).method.message_count
+
+    def close(self):
+        self.catalogue.dispose()
+        self.enrolment.dispose()
+
+
+@pytest.fixture
+def system(tmp_path, postgres_database_factory, amqp_url):
+    built = System(tmp_path, postgres_database_factory("catalogue"), postgres_database_factory("enrolment"),
+                   amqp_url)
+    yield built
+    built.close()
+
+
+def test_a_committed_event_reaches_the_consumer_exactly_once(system):
+    seeded_events(system.catalogue)
+
+    assert system.relay().publish_pending() == SEEDED_EVENTS
+    halt = system.run_consumer()
+    try:
+        wait_for(lambda: system.count(system.enrolment, InboxMessage) == SEEDED_EVENTS)
+    finally:
+        halt()
+
+    assert system.count(system.enrolment, Offering) == SEEDED_OFFERINGS
+    assert system.queue_depth() == 0
+    assert system.pending() == 0
+
+
+def test_a_relay_killed_between_publish_and_mark_causes_duplicates_the_inbox_absorbs(system):
+    seeded_events(system.catalogue)
+    killed = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("kill_relay_after_publish.py")),
+         system.catalogue_settings.database_url, system.amqp_url, "5"],
+        capture_output=True, timeout=60)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+
+    # The broker confirmed five events, but the relay died before marking any of them.
+    assert system.pending() == SEEDED_EVENTS
+    assert system.queue_depth() == 5
+
+    assert system.relay().publish_pending() == SEEDED_EVENTS
+    assert system.queue_depth() == SEEDED_EVENTS + 5
+    halt = system.run_consumer()
+    try:
+        wait_for(lambda: system.queue_depth() == 0)
+    finally:
+        halt()
+
+    assert system.count(system.enrolment, InboxMessage) == SEEDED_EVENTS
+    assert system.count(system.enrolment, Offering) == SEEDED_OFFERINGS
+
+
+def publish_as_foreign_client(amqp_url: str, event, times: int) -> None:
+    """Publish an envelope with pika, as another system (or a broker redelivery) would."""
+    with pika.BlockingConnection(pika.URLParameters(amqp_url)) as connection:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        for _ in range(times):
+            channel.basic_publish(
+                "events", event.type, event.to_json().encode(),
+                pika.BasicProperties(message_id=event.id, type=event.type, content_type="application/json",
+                                     delivery_mode=2),
+                mandatory=True)
+
+
+def test_the_same_message_delivered_twice_changes_things_once(system):
+    scheduled = next(e for e in seeded_events(system.catalogue) if e.type == events.OFFERING_SCHEDULED)
+    publish_as_foreign_client(system.amqp_url, scheduled, times=2)
+    assert system.queue_depth() == 2
+
+    halt = system.run_consumer()
+    try:
+        wait_for(lambda: system.queue_depth() == 0 and system.count(system.enrolment, InboxMessage) == 1)
+    finally:
+        halt()
+    assert system.count(system.enrolment, Offering) == 1
+
+
+def test_a_failing_consumer_leaves_the_message_unacked_and_the_database_unchanged(system):
+    scheduled = next(e for e in seeded_events(system.catalogue) if e.type == events.OFFERING_SCHEDULED)
+    publish_as_foreign_client(system.amqp_url, scheduled, times=1)
+    attempts = []
+
+    def fail_after_working(session, event):
+        apply_offering_snapshot(session, event.data)
+        attempts.append(event.id)
+        raise RuntimeError("the database refused the write")
+
+    halt = system.run_consumer({events.OFFERING_SCHEDULED: fail_after_working})
+    try:
+        wait_for(lambda: len(attempts) >= 2)  # redelivered, not dropped
+    finally:
+        halt()
+    assert system.count(system.enrolment, Offering) == 0
+    assert system.count(system.enrolment, InboxMessage) == 0
+    assert system.queue_depth() == 1
+
+    halt = system.run_consumer()
+    try:
+        wait_for(lambda: system.count(system.enrolment, InboxMessage) == 1)
+    finally:
+        halt()
+    assert system.count(system.enrolment, Offering) == 1
+    assert system.queue_depth() == 0
+
+
+def test_two_relays_sweeping_together_publish_each_event_once(system):
+    with system.catalogue.transaction() as session:
+        ids = [record_event(session, "catalogue", events.COURSE_UPDATED, {"n": n}).id for n in range(300)]
+    relays = [system.relay(batch_size=10) for _ in range(2)]
+    published = [0, 0]
+
+    def sweep(index):
+        while True:
+            count = relays[index].publish_pending()
+            if count == 0:
+                return
+            published[index] += count
+
+    threads = [threading.Thread(target=sweep, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sum(published) == 300 and all(published), published
+    received = []
+    with pika.BlockingConnection(pika.URLParameters(system.amqp_url)) as connection:
+        channel = connection.channel()
+        while (delivery := channel.basic_get(queue_name("enrolment"), auto_ack=True))[0] is not None:
+            received.append(delivery[1].message_id)
+    assert sorted(received) == sorted(ids)

@@ -1,0 +1,52 @@
+"""The event envelope: what every producer writes and every consumer accepts."""
+
+import json
+import uuid
+
+import pytest
+
+from shared import events
+from shared.events import Event, MalformedEvent
+from shared.logs import correlation
+
+
+def test_an_envelope_round_trips_with_every_field_of_the_contract():
+    event = Event(type=events.OFFERING_SCHEDULED, data={"title": {"ru": "Гельминтозы"}}, producer="catalogue")
+
+    raw = json.loads(event.to_json())
+
+    assert set(raw) == {"id", "type", "version", "occurred_at", "producer", "correlation_id", "data"}
+    assert raw["version"] == 1 and raw["occurred_at"].endswith("Z")
+    assert uuid.UUID(raw["id"])
+    assert Event.from_json(event.to_json()) == event
+
+
+def test_cyrillic_travels_as_utf8_not_escapes():
+    body = Event(type=events.COURSE_UPDATED, data={"ru": "Описторхоз"}, producer="catalogue").to_json()
+    assert "Описторхоз" in body
+
+
+def test_an_event_carries_the_correlation_id_of_the_work_that_caused_it():
+    with correlation("req-42"):
+        event = Event(type=events.ENROLMENT_CONFIRMED, data={}, producer="enrolment")
+    assert event.correlation_id == "req-42"
+
+
+@pytest.mark.parametrize("body, reason", [
+    (b"not json", "not JSON"),
+    (b"[1, 2]", "not a JSON object"),
+    (json.dumps({"id": str(uuid.uuid4()), "type": "enrolment.confirmed"}), "lacks"),
+    (json.dumps({"id": str(uuid.uuid4()), "type": "enrolment.exploded", "version": 1,
+                 "occurred_at": "2026-01-01T00:00:00Z", "producer": "x", "data": {}}), "unknown event type"),
+    (json.dumps({"id": str(uuid.uuid4()), "type": "enrolment.confirmed", "version": 2,
+                 "occurred_at": "2026-01-01T00:00:00Z", "producer": "x", "data": {}}), "version"),
+    (json.dumps({"id": str(uuid.uuid4()), "type": "enrolment.confirmed", "version": 1,
+                 "occurred_at": "2026-01-01T00:00:00Z", "producer": "x", "data": []}), "not a JSON object"),
+    (json.dumps({"id": "nope", "type": "enrolment.confirmed", "version": 1,
+                 "occurred_at": "2026-01-01T00:00:00Z", "producer": "x", "data": {}}), "bad id"),
+    (json.dumps({"id": str(uuid.uuid4()), "type": "enrolment.confirmed", "version": 1,
+                 "occurred_at": "2026-01-01T00:00:00", "producer": "x", "data": {}}), "bad id or occurred_at"),
+])
+def test_anything_but_a_valid_envelope_is_refused_as_malformed(body, reason):
+    with pytest.raises(MalformedEvent, match=reason):
+        Event.from_json(body)

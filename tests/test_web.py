@@ -1,0 +1,145 @@
+"""What every service answers the same way: problem details, auth, health, metrics, docs."""
+
+import json
+from datetime import timedelta
+
+import jwt
+import pytest
+from sqlalchemy import func, select
+
+from notifications.models import Preference
+from shared.auth import mint_token
+from shared.config import DEVELOPMENT_JWT_SECRET
+from shared.errors import PROBLEM_MEDIA_TYPE
+from tests.conftest import bearer
+
+PREFERENCES = "/api/v1/preferences/me"
+
+
+@pytest.fixture
+def app(service_app):
+    return service_app("notifications")
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def stored_preferences(app) -> int:
+    with app.extensions["database"].transaction() as session:
+        return session.scalar(select(func.count()).select_from(Preference))
+
+
+def assert_problem(response, status, code):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == PROBLEM_MEDIA_TYPE
+    body = response.get_json(force=True)
+    assert body["status"] == status and body["code"] == code
+    assert body["type"].endswith(code) and body["title"] and body["detail"]
+    return body
+
+
+def test_a_valid_request_is_stored(client, app):
+    response = client.put(PREFERENCES, json={"locale": "ru", "email": False}, headers=bearer())
+    assert response.status_code == 200
+    assert response.get_json()["locale"] == "ru"
+    assert client.get(PREFERENCES, headers=bearer()).get_json()["email"] is False
+    assert stored_preferences(app) == 1
+
+
+def test_malformed_json_is_a_400_problem_and_writes_nothing(client, app):
+    response = client.put(PREFERENCES, data='{"locale": "ru",', content_type="application/json",
+                          headers=bearer())
+    assert_problem(response, 400, "malformed_json")
+    assert stored_preferences(app) == 0
+
+
+def test_unknown_fields_and_wrong_types_are_named_per_field(client, app):
+    response = client.put(PREFERENCES, json={"locale": "de", "email": "sometimes", "colour": "red"},
+                          headers=bearer())
+    body = assert_problem(response, 422, "validation_error")
+    assert set(body["errors"]) == {"locale", "email", "colour"}
+    assert stored_preferences(app) == 0
+
+
+def test_a_body_that_is_not_json_is_a_415_problem(client):
+    response = client.put(PREFERENCES, data="locale=ru", content_type="application/x-www-form-urlencoded",
+                          headers=bearer())
+    assert_problem(response, 415, "unsupported_media_type")
+
+
+def test_an_oversized_body_is_a_413_problem(client, app):
+    huge = json.dumps({"locale": "ru", "email": True, "pad": "x" * (300 * 1024)})
+    response = client.put(PREFERENCES, data=huge, content_type="application/json", headers=bearer())
+    assert_problem(response, 413, "payload_too_large")
+    assert stored_preferences(app) == 0
+
+
+def test_no_token_is_401_with_a_bearer_challenge(client):
+    response = client.get(PREFERENCES)
+    assert_problem(response, 401, "unauthorized")
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("token", [
+    mint_token(DEVELOPMENT_JWT_SECRET, sub="s1", role="student", institution="SSMU", email="a@b.ru",
+               name="A", ttl=timedelta(minutes=-5)),
+    mint_token("another-secret-that-is-long-enough-to-sign-with", sub="s1", role="student",
+               institution="SSMU", email="a@b.ru", name="A"),
+    jwt.encode({"sub": "s1", "role": "student", "institution": "SSMU", "email": "a@b.ru", "name": "A"},
+               DEVELOPMENT_JWT_SECRET, algorithm="HS256"),
+    jwt.encode({"sub": "s1", "role": "dean", "institution": "SSMU", "email": "a@b.ru", "name": "A",
+                "exp": 4102444800}, DEVELOPMENT_JWT_SECRET, algorithm="HS256"),
+    "not-a-jwt",
+], ids=["expired", "forged", "no-exp", "unknown-role", "garbage"])
+def test_expired_forged_or_incomplete_tokens_are_401(client, token):
+    response = client.get(PREFERENCES, headers={"Authorization": f"Bearer {token}"})
+    assert_problem(response, 401, "unauthorized")
+
+
+def test_a_token_of_another_scheme_is_401(client):
+    assert_problem(client.get(PREFERENCES, headers={"Authorization": "Basic dXNlcjpwYXNz"}), 401, "unauthorized")
+
+
+def test_unknown_paths_and_methods_are_problems_too(client):
+    assert_problem(client.get("/api/v1/nowhere"), 404, "not_found")
+    assert_problem(client.delete(PREFERENCES, headers=bearer()), 405, "method_not_allowed")
+
+
+def test_liveness_and_readiness_answer_ok(client):
+    assert client.get("/health/live").get_json() == {"status": "ok"}
+    assert client.get("/health/ready").status_code == 200
+
+
+def test_readiness_is_503_when_the_database_is_unreachable(service_app):
+    app = service_app("notifications", database_url="postgresql://postgres@127.0.0.1:1/nowhere",
+                      migrate=False)
+    assert_problem(app.test_client().get("/health/ready"), 503, "unavailable")
+    assert app.test_client().get("/health/live").status_code == 200
+
+
+def test_metrics_count_requests_in_prometheus_format(client):
+    client.get("/health/live")
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert 'http_requests_total{endpoint="/health/live",method="GET",service="notifications",status="200"}' \
+        in response.get_data(as_text=True)
+
+
+def test_the_openapi_document_and_docs_are_served(client):
+    spec = client.get("/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert PREFERENCES in spec["paths"]
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert spec["paths"][PREFERENCES]["get"]["security"] == [{"bearerAuth": []}]
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and b"swagger-ui" in docs.data
+    assert client.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_the_correlation_id_is_echoed_or_made(client):
+    assert client.get("/health/live", headers={"X-Correlation-ID": "abc-123"}).headers["X-Correlation-ID"] \
+        == "abc-123"
+    made = client.get("/health/live", headers={"X-Correlation-ID": "bad id with spaces"})
+    assert len(made.headers["X-Correlation-ID"]) == 32
