@@ -1,0 +1,83 @@
+"""Reading the catalogue: who sees which courses, and live seats kept from enrolment's events."""
+
+import pytest
+
+from catalogue.handlers import on_seats_changed
+from catalogue.models import Course
+from catalogue.seed import COURSES, seed_catalogue
+from shared import events
+from shared.events import Event
+from tests.conftest import bearer
+
+
+@pytest.fixture
+def app(service_app):
+    app = service_app("catalogue")
+    with app.extensions["database"].transaction() as session:
+        seed_catalogue(session)
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def add_draft(app, institution="SSMU"):
+    with app.extensions["database"].transaction() as session:
+        draft = Course(code="DRAFT-1", institution=institution, title={"en": "Draft", "ru": None},
+                       description={"en": "Not yet", "ru": None}, ects=1, level="master", language="en",
+                       isced="0912", created_by="x", status="draft", coordinators=[])
+        session.add(draft)
+        session.flush()
+        return draft.id
+
+
+def test_anyone_lists_the_published_courses_a_page_at_a_time(client):
+    response = client.get("/api/v1/courses?per_page=3&page=2")
+    assert response.status_code == 200
+    assert len(response.get_json()) == 3
+    pagination = response.headers["X-Pagination"]
+    assert f'"total": {len(COURSES)}' in pagination and '"page": 2' in pagination
+
+
+def test_courses_are_filtered_by_institution_in_a_stable_order(client):
+    codes = [c["code"] for c in client.get("/api/v1/courses?institution=SSMU&per_page=100").get_json()]
+    assert codes == sorted(c["code"] for c in COURSES if c["institution"] == "SSMU")
+
+
+def test_a_draft_is_hidden_from_students_and_other_institutions_but_not_its_coordinators(app, client):
+    draft_id = add_draft(app, "SSMU")
+    for headers in ({}, bearer("student", "SSMU"), bearer("coordinator", "LUMC")):
+        assert client.get(f"/api/v1/courses/{draft_id}", headers=headers).status_code == 404
+    assert client.get(f"/api/v1/courses/{draft_id}", headers=bearer("coordinator", "SSMU")).status_code == 200
+    assert client.get(f"/api/v1/courses/{draft_id}", headers=bearer("admin", "LUMC")).status_code == 200
+
+
+def test_an_unknown_course_is_a_404_problem(client):
+    response = client.get("/api/v1/courses/nope")
+    assert response.status_code == 404 and response.get_json()["code"] == "course_not_found"
+
+
+def test_bad_paging_is_a_validation_problem(client):
+    response = client.get("/api/v1/courses?per_page=1000")
+    assert response.status_code == 422 and "per_page" in response.get_json()["errors"]
+
+
+def test_offerings_show_seats_kept_current_from_enrolment_events(app, client):
+    course = client.get("/api/v1/courses?per_page=1").get_json()[0]
+    offering = client.get(f"/api/v1/courses/{course['id']}/offerings").get_json()[0]
+    capacity = offering["seats"]["capacity"]
+
+    def seats_changed(revision, confirmed, waitlisted):
+        return Event(type=events.SEATS_CHANGED, producer="enrolment", data={
+            "offering_id": offering["id"], "seats_revision": revision,
+            "seats": {"capacity": capacity, "confirmed": confirmed, "waitlisted": waitlisted}})
+
+    database = app.extensions["database"]
+    with database.transaction() as session:
+        on_seats_changed(session, seats_changed(2, confirmed=capacity, waitlisted=3))
+        on_seats_changed(session, seats_changed(1, confirmed=1, waitlisted=0))  # late, older: ignored
+
+    seats = client.get(f"/api/v1/offerings/{offering['id']}").get_json()["seats"]
+    assert seats == {"capacity": capacity, "confirmed": capacity, "available": 0, "waitlisted": 3}

@@ -1,0 +1,70 @@
+"""docker-compose.yml: valid, and every process it starts is one this code base provides."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from services.__main__ import build_parser
+from services.registry import app_factory_path
+from shared.config import SERVICES
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE_ENV = {"JWT_SECRET": "s" * 40, "POSTGRES_PASSWORD": "pg-secret", "RABBITMQ_PASSWORD": "mq-secret"}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    if shutil.which("docker-compose") is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true but docker-compose is not installed (.ci/run installs it)")
+        pytest.skip("docker-compose is not installed: apt-get install docker-compose")
+    result = subprocess.run(["docker-compose", "config"], cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, **COMPOSE_ENV}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load(result.stdout)
+
+
+def test_the_compose_file_refuses_to_start_without_its_secrets():
+    if shutil.which("docker-compose") is None:
+        pytest.skip("docker-compose is not installed")
+    env = {k: v for k, v in os.environ.items() if k not in COMPOSE_ENV}
+    result = subprocess.run(["docker-compose", "config", "-q"], cwd=ROOT, capture_output=True, text=True,
+                            env=env, timeout=60)
+    assert result.returncode != 0
+    assert any(f"set {name}" in result.stderr for name in COMPOSE_ENV), result.stderr
+
+
+def test_every_service_has_a_web_a_relay_and_a_consumer(compose):
+    services = compose["services"]
+    for service in SERVICES:
+        assert services[f"{service}-web"]["command"][-1] == app_factory_path(service)
+        assert services[f"{service}-relay"]["command"] == ["python", "-m", "services", "relay", service]
+        assert services[f"{service}-consumer"]["command"] == ["python", "-m", "services", "consumer", service]
+
+
+def test_worker_commands_are_commands_of_our_cli(compose):
+    parser = build_parser()
+    for name, service in compose["services"].items():
+        command = service.get("command") or []
+        if command[:3] == ["python", "-m", "services"]:
+            parser.parse_args(command[3:])  # exits (fails the test) on an unknown command
+
+
+def test_web_processes_wait_for_migrations_and_healthy_servers(compose):
+    services = compose["services"]
+    for service in SERVICES:
+        depends = services[f"{service}-web"]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+        assert depends["postgres"]["condition"] == "service_healthy"
+        assert depends["rabbitmq"]["condition"] == "service_healthy"
+        assert services[f"{service}-web"]["environment"]["APP_ENV"] == "production"
+
+
+def test_the_image_runs_as_a_non_root_user_without_secrets():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "\nUSER " in dockerfile and "HEALTHCHECK" in dockerfile
+    assert "JWT_SECRET" not in dockerfile and "PASSWORD" not in dockerfile

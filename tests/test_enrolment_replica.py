@@ -1,0 +1,54 @@
+"""Enrolment's replica of offerings: the newest version wins, whatever order events arrive in."""
+
+import pytest
+
+from enrolment.models import Offering
+from enrolment.operations import apply_course_snapshot, apply_offering_snapshot, get_offering
+from shared import events
+from shared.errors import Problem
+from tests.conftest import seeded_events
+
+
+@pytest.fixture
+def snapshot(catalogue_db):
+    return dict(next(e for e in seeded_events(catalogue_db) if e.type == events.OFFERING_SCHEDULED).data)
+
+
+def replica(db, offering_id) -> Offering:
+    with db.transaction() as session:
+        return get_offering(session, offering_id)
+
+
+def test_a_scheduled_offering_appears_with_free_seats(enrolment_db, snapshot):
+    with enrolment_db.transaction() as session:
+        assert apply_offering_snapshot(session, snapshot)
+    offering = replica(enrolment_db, snapshot["offering_id"])
+    assert offering.seats == {"capacity": snapshot["capacity"], "confirmed": 0,
+                              "available": snapshot["capacity"], "waitlisted": 0}
+    assert offering.course_status == "published"
+
+
+def test_an_older_offering_version_arriving_late_changes_nothing(enrolment_db, snapshot):
+    newer = {**snapshot, "version": 3, "capacity": 99}
+    with enrolment_db.transaction() as session:
+        apply_offering_snapshot(session, newer)
+        assert not apply_offering_snapshot(session, snapshot)
+    assert replica(enrolment_db, snapshot["offering_id"]).capacity == 99
+
+
+def test_a_newer_course_state_wins_over_the_course_state_inside_an_older_offering_event(enrolment_db, snapshot):
+    archived = {"course_id": snapshot["course_id"], "version": snapshot["course_version"] + 1,
+                "status": "archived", "title": snapshot["course_title"], "coordinators": []}
+    with enrolment_db.transaction() as session:
+        apply_offering_snapshot(session, snapshot)
+        assert apply_course_snapshot(session, archived) == 1
+        apply_offering_snapshot(session, {**snapshot, "version": snapshot["version"] + 1, "capacity": 5})
+        assert apply_course_snapshot(session, {**archived, "version": 1, "status": "published"}) == 0
+    offering = replica(enrolment_db, snapshot["offering_id"])
+    assert (offering.course_status, offering.capacity) == ("archived", 5)
+
+
+def test_an_unknown_offering_is_a_404_problem(enrolment_db):
+    with pytest.raises(Problem) as problem:
+        replica(enrolment_db, "missing")
+    assert problem.value.status == 404 and problem.value.code == "offering_not_found"
