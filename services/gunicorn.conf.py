@@ -21,3 +21,11 @@ access_log_format = (
     '"correlation_id": "%({x-correlation-id}o)s"}'
 )
 errorlog = "-"
+
+
+def child_exit(server, worker):
+    """Drop a dead worker's live gauges from the shared Prometheus files."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
+
+from prometheus_client import start_http_server
 
 from services.registry import handlers_of
 from shared.config import Settings
@@ -30,13 +33,22 @@ def stop_on_signals() -> threading.Event:
     return stop
 
 
+def serve_metrics() -> None:
+    """Serve this worker's Prometheus metrics on METRICS_PORT, if the operator set one."""
+    port = os.environ.get("METRICS_PORT")
+    if port:
+        start_http_server(int(port))
+        log.info("metrics on port %s", port)
+
+
 def run_relay(service: str) -> None:
     """Publish the service's outbox until stopped."""
     settings = Settings.from_env(service)
     configure_logging(service, settings.log_level)
     db = Database(settings.database_url)
     log.info("relay of %s starting", service)
-    Relay(db, connect(settings)).run(stop_on_signals())
+    serve_metrics()
+    Relay(db, connect(settings), service=service).run(stop_on_signals())
     db.dispose()
 
 
@@ -46,6 +58,7 @@ def run_consumer(service: str) -> None:
     configure_logging(service, settings.log_level)
     db = Database(settings.database_url)
     log.info("consumer of %s starting", service)
+    serve_metrics()
     with connect(settings) as connection:
         EventConsumer(service, db, connection, handlers_of(service), stop_on_signals()).run()
     db.dispose()

@@ -15,6 +15,7 @@ from shared.db import Database
 from shared.events import Event, MalformedEvent
 from shared.inbox import claim_event
 from shared.logs import correlation
+from shared.metrics import EVENTS_CONSUMED
 from shared.topology import declare_topology, service_queue
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ class EventConsumer(ConsumerMixin):
             message.requeue()
             return
         message.ack()
+        EVENTS_CONSUMED.labels(self.service, event.type, outcome.value).inc()
         with correlation(event.correlation_id):
             log.info("%s %s %s", outcome.value, event.type, event.id)
 

@@ -8,6 +8,7 @@ import threading
 from kombu import Connection, Producer
 
 from shared.db import Database, utcnow
+from shared.metrics import EVENTS_PUBLISHED
 from shared.outbox import OutboxMessage, claim_pending
 from shared.topology import declare_topology, events_exchange
 
@@ -22,8 +23,9 @@ MAX_BACKOFF_SECONDS = 15
 class Relay:
     """Moves events from one service's outbox to the broker, oldest first."""
 
-    def __init__(self, db: Database, connection: Connection, batch_size: int = 200):
+    def __init__(self, db: Database, connection: Connection, *, service: str, batch_size: int = 200):
         self.db = db
+        self.service = service
         self.connection = connection
         self.batch_size = batch_size
         self._producer: Producer | None = None
@@ -51,8 +53,7 @@ class Relay:
             self._forget_connection()
             raise failure
         published = sum(1 for row in rows if row.published_at is not None)
-        if published:
-            log.debug("published %d events", published)
+        EVENTS_PUBLISHED.labels(self.service).inc(published)
         return published
 
     def run(self, stop: threading.Event, idle_seconds: float = 0.1) -> None:

@@ -30,6 +30,6 @@ class RelayKilledAfterPublishing(Relay):
 if __name__ == "__main__":
     database_url, amqp_url, kill_after = sys.argv[1], sys.argv[2], int(sys.argv[3])
     settings = Settings(service="catalogue", data_dir=Path("."), database_url=database_url, amqp_url=amqp_url)
-    RelayKilledAfterPublishing(Database(settings.database_url), connect(settings),
+    RelayKilledAfterPublishing(Database(settings.database_url), connect(settings), service="catalogue",
                                kill_after=kill_after).publish_pending()
     sys.exit("the relay should have been killed")

@@ -74,7 +74,7 @@ def wait_for(predicate, timeout=20.0):
 
 def test_the_consumer_worker_carries_catalogue_events_into_enrolment(catalogue_db, enrolment_db, tmp_path):
     seeded_events(catalogue_db)
-    Relay(catalogue_db, connect(make_settings("catalogue", tmp_path))).publish_pending()
+    Relay(catalogue_db, connect(make_settings("catalogue", tmp_path)), service="catalogue").publish_pending()
 
     stop, thread = run_consumer("enrolment", enrolment_db, make_settings("enrolment", tmp_path), HANDLERS)
     try:

@@ -49,7 +49,7 @@ class System:
             declare_topology(connection.channel())
 
     def relay(self, **kwargs) -> Relay:
-        return Relay(self.catalogue, connect(self.catalogue_settings), **kwargs)
+        return Relay(self.catalogue, connect(self.catalogue_settings), service="catalogue", **kwargs)
 
     def run_consumer(self, handlers=HANDLERS):
         stop = threading.Event()

@@ -68,3 +68,19 @@ def test_the_image_runs_as_a_non_root_user_without_secrets():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "\nUSER " in dockerfile and "HEALTHCHECK" in dockerfile
     assert "JWT_SECRET" not in dockerfile and "PASSWORD" not in dockerfile
+
+
+def test_the_installed_package_carries_migrations_and_seed_data(tmp_path):
+    """The image installs a wheel, not the source tree: what the services read at run time must be in it."""
+    import sys
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True, timeout=300)
+    (wheel,) = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for service in SERVICES:
+        assert f"{service}/migrations/env.py" in names
+        assert any(n.startswith(f"{service}/migrations/versions/") and n.endswith(".py") for n in names)
+    assert "catalogue/seed_courses.json" in names
+    assert "services/gunicorn.conf.py" in names

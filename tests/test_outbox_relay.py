@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from catalogue.models import Course
@@ -30,6 +31,10 @@ def drain(connection, service, limit=100):
     return messages
 
 
+def published_metric() -> float:
+    return REGISTRY.get_sample_value("events_published_total", {"service": "catalogue"}) or 0.0
+
+
 def test_events_commit_or_roll_back_with_the_change_that_caused_them(catalogue_db):
     with pytest.raises(RuntimeError):
         with catalogue_db.transaction() as session:
@@ -44,8 +49,10 @@ def test_events_commit_or_roll_back_with_the_change_that_caused_them(catalogue_d
 def test_the_relay_publishes_every_pending_event_oldest_first_and_marks_it(catalogue_db, tmp_path):
     events = seeded_events(catalogue_db)
     connection = connect(make_settings("catalogue", tmp_path))
+    published_before = published_metric()
 
-    assert Relay(catalogue_db, connection).publish_pending() == EVENTS_PER_SEED
+    assert Relay(catalogue_db, connection, service="catalogue").publish_pending() == EVENTS_PER_SEED
+    assert published_metric() - published_before == EVENTS_PER_SEED
 
     with catalogue_db.transaction() as session:
         assert count_pending(session) == 0
@@ -61,7 +68,7 @@ def test_the_relay_publishes_every_pending_event_oldest_first_and_marks_it(catal
 
 def test_a_second_sweep_publishes_nothing_again(catalogue_db, tmp_path):
     seeded_events(catalogue_db)
-    relay = Relay(catalogue_db, connect(make_settings("catalogue", tmp_path)))
+    relay = Relay(catalogue_db, connect(make_settings("catalogue", tmp_path)), service="catalogue")
     relay.publish_pending()
     assert relay.publish_pending() == 0
 
@@ -71,7 +78,7 @@ def test_a_relay_that_cannot_reach_the_broker_keeps_every_event_pending(catalogu
     settings = make_settings("catalogue", tmp_path, amqp_url="amqp://guest:guest@127.0.0.1:1//")
 
     with pytest.raises(Exception):
-        Relay(catalogue_db, connect(settings)).publish_pending()
+        Relay(catalogue_db, connect(settings), service="catalogue").publish_pending()
 
     with catalogue_db.transaction() as session:
         assert count_pending(session) == EVENTS_PER_SEED
@@ -81,7 +88,7 @@ def test_a_running_relay_backs_off_while_the_broker_is_down_and_stops_when_asked
     seeded_events(catalogue_db)
     settings = make_settings("catalogue", tmp_path, amqp_url="amqp://guest:guest@127.0.0.1:1//")
     stop = threading.Event()
-    worker = threading.Thread(target=Relay(catalogue_db, connect(settings)).run, args=(stop,))
+    worker = threading.Thread(target=Relay(catalogue_db, connect(settings), service="catalogue").run, args=(stop,))
     worker.start()
     stop.wait(1.5)
     stop.set()

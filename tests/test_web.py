@@ -143,3 +143,27 @@ def test_the_correlation_id_is_echoed_or_made(client):
         == "abc-123"
     made = client.get("/health/live", headers={"X-Correlation-ID": "bad id with spaces"})
     assert len(made.headers["X-Correlation-ID"]) == 32
+
+
+def test_a_view_for_some_roles_refuses_the_others_with_403(tmp_path):
+    from flask.views import MethodView
+
+    from shared.auth import requires
+    from shared.web import ServiceBlueprint, create_service_app
+    from tests.conftest import make_settings
+
+    blp = ServiceBlueprint("admin_only", __name__)
+
+    @blp.route("/secret")
+    class Secret(MethodView):
+        @requires("admin", "coordinator")
+        def get(self):
+            """Only for staff"""
+            return {"ok": True}
+
+    app = create_service_app(make_settings("notifications", tmp_path), title="t", description="d",
+                             blueprints=[blp])
+    client = app.test_client()
+    assert_problem(client.get("/api/v1/secret", headers=bearer("student")), 403, "forbidden")
+    assert_problem(client.get("/api/v1/secret"), 401, "unauthorized")
+    assert client.get("/api/v1/secret", headers=bearer("coordinator", "LUMC")).get_json() == {"ok": True}
