@@ -13,6 +13,7 @@ from catalogue import operations
 from catalogue.models import Course
 from catalogue.schemas import CourseSchema, OfferingSchema
 from shared.auth import Principal
+from shared.logs import correlation
 
 SEED_ADMIN = Principal(id="seed", role="admin", institution="LUMC", email="exchange-admin@lumc.nl",
                        name="Exchange administrator", locale="en")
@@ -50,10 +51,11 @@ def seed_catalogue(session: Session, today: date | None = None) -> int:
     if session.scalar(select(exists().where(Course.id.isnot(None)))):
         return 0
     today = today or datetime.now(timezone.utc).date()
-    for number, raw in enumerate(COURSES):
-        course = operations.create_course(session, SEED_ADMIN, CourseSchema().load(raw))
-        operations.publish_course(session, SEED_ADMIN, course.id)
-        capacity = 2 if number == 0 else 12 + 4 * number
-        operations.schedule_offering(session, SEED_ADMIN, course.id,
-                                     offering_fields(course.institution, today, capacity))
+    with correlation(None):  # one id for all the events of the seeding
+        for number, raw in enumerate(COURSES):
+            course = operations.create_course(session, SEED_ADMIN, CourseSchema().load(raw))
+            operations.publish_course(session, SEED_ADMIN, course.id)
+            capacity = 2 if number == 0 else 12 + 4 * number
+            operations.schedule_offering(session, SEED_ADMIN, course.id,
+                                         offering_fields(course.institution, today, capacity))
     return len(COURSES)

@@ -104,3 +104,15 @@ def test_a_malformed_message_is_rejected_not_retried(enrolment_db, tmp_path):
         thread.join(timeout=10)
     assert count(enrolment_db, InboxMessage) == 0
     assert drain(connect(settings), "enrolment") == []
+
+
+def test_events_a_handler_records_carry_the_correlation_id_of_the_event_it_handles(enrolment_db, scheduled):
+    from shared.outbox import OutboxMessage, record_event
+
+    def record_follow_up(session, event):
+        record_event(session, "enrolment", events.SEATS_CHANGED, {"offering_id": event.data["offering_id"]})
+
+    handle_event(enrolment_db, {events.OFFERING_SCHEDULED: record_follow_up}, scheduled)
+
+    with enrolment_db.transaction() as session:
+        assert session.scalars(select(OutboxMessage.correlation_id)).one() == scheduled.correlation_id

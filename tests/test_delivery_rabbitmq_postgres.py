@@ -22,7 +22,7 @@ from shared.db import Database
 from shared.inbox import InboxMessage
 from shared.messaging import connect
 from shared.migrations import upgrade
-from shared.outbox import count_pending, record_event
+from shared.outbox import OutboxMessage, count_pending, record_event
 from shared.relay import Relay
 from shared.topology import declare_topology, queue_name
 from tests.conftest import make_settings, seeded_events
@@ -209,3 +209,20 @@ def test_two_relays_sweeping_together_publish_each_event_once(system):
         while (delivery := channel.basic_get(queue_name("enrolment"), auto_ack=True))[0] is not None:
             received.append(delivery[1].message_id)
     assert sorted(received) == sorted(ids)
+
+
+def test_an_unroutable_event_stays_in_the_outbox_with_the_reason(system):
+    relay = system.relay()
+    relay.publish_pending()  # connects and declares the topology
+    with pika.BlockingConnection(pika.URLParameters(system.amqp_url)) as connection:
+        connection.channel().queue_delete(queue_name("enrolment"))  # the only queue for course events
+    with system.catalogue.transaction() as session:
+        record_event(session, "catalogue", events.COURSE_UPDATED, {"course_id": "c1"})
+
+    with pytest.raises(Exception, match="NO_ROUTE"):
+        relay.publish_pending()
+
+    assert system.pending() == 1
+    with system.catalogue.transaction() as session:
+        row = session.scalars(select(OutboxMessage)).one()
+        assert row.attempts == 1 and "NO_ROUTE" in row.last_error
