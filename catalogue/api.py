@@ -1,17 +1,37 @@
-"""The catalogue's HTTP API: thin views over catalogue.operations."""
+"""The catalogue's HTTP API: thin views over the catalogue's domain operations."""
 
 from __future__ import annotations
 
+from flask import url_for
 from flask.views import MethodView
 
-from catalogue import operations
-from catalogue.schemas import CourseQuerySchema, CourseSchema, OfferingSchema
-from shared.auth import current_principal
+from catalogue import offerings, operations
+from catalogue.schemas import (CancelSchema, CoursePatchSchema, CourseQuerySchema, CourseSchema,
+                               OfferingPatchSchema, OfferingSchema, RevisionSchema)
+from catalogue.search import search_courses
+from shared.auth import current_principal, require_principal, requires
 from shared.db import current_database
-from shared.pagination import PAGINATION_HEADER, paginate
+from shared.errors import ProblemSchema
+from shared.etag import IF_MATCH_HEADER_DOC, required_version, version_headers
+from shared.pagination import PAGINATION_HEADER, PageArgsSchema, paginate
 from shared.web import ServiceBlueprint
 
 blp = ServiceBlueprint("catalogue", __name__, description="Courses and offerings of LUMC and SSMU")
+
+ETAG_HEADER = {"ETag": {"description": "The version to send back in If-Match", "schema": {"type": "string"}}}
+EDITORS = ("coordinator", "admin")
+
+
+def with_version(resource):
+    """Answer a course or offering with its ETag."""
+    return resource, version_headers(resource.version)
+
+
+def edit_documented(func):
+    """Document the If-Match precondition of an edit and its two refusals."""
+    func = blp.alt_response(428, schema=ProblemSchema, description="If-Match is missing")(func)
+    func = blp.alt_response(412, schema=ProblemSchema, description="The edit is based on a stale version")(func)
+    return blp.doc(parameters=[IF_MATCH_HEADER_DOC])(func)
 
 
 @blp.route("/courses")
@@ -19,19 +39,73 @@ class Courses(MethodView):
     @blp.arguments(CourseQuerySchema, location="query")
     @blp.response(200, CourseSchema(many=True), headers=PAGINATION_HEADER)
     def get(self, query):
-        """List the courses you may see"""
-        statement = operations.list_courses(current_principal(), query.get("institution"))
+        """Search the courses you may see"""
         with current_database().transaction() as session:
-            return paginate(session, statement, query["page"], query["per_page"])
+            return paginate(session, search_courses(current_principal(), query), query["page"],
+                            query["per_page"])
+
+    @requires(*EDITORS)
+    @blp.arguments(CourseSchema)
+    @blp.response(201, CourseSchema, headers=ETAG_HEADER)
+    def post(self, fields):
+        """Create a draft course of your institution"""
+        with current_database().transaction() as session:
+            course = operations.create_course(session, require_principal(), fields)
+        location = url_for("catalogue.CourseById", course_id=course.id)
+        return course, {**version_headers(course.version), "Location": location}
 
 
 @blp.route("/courses/<course_id>")
 class CourseById(MethodView):
-    @blp.response(200, CourseSchema)
+    @blp.response(200, CourseSchema, headers=ETAG_HEADER)
     def get(self, course_id):
         """Show one course"""
         with current_database().transaction() as session:
-            return operations.get_course(session, current_principal(), course_id)
+            return with_version(operations.get_course(session, current_principal(), course_id))
+
+    @requires(*EDITORS)
+    @edit_documented
+    @blp.arguments(CoursePatchSchema(partial=True))
+    @blp.response(200, CourseSchema, headers=ETAG_HEADER)
+    def patch(self, fields, course_id):
+        """Change some fields of a course (If-Match required)"""
+        expected = required_version()
+        with current_database().transaction() as session:
+            return with_version(operations.update_course(session, require_principal(), course_id, expected,
+                                                         fields))
+
+
+def _status_view(status: str, summary: str):
+    @requires(*EDITORS)
+    @blp.response(200, CourseSchema, headers=ETAG_HEADER)
+    def post(self, course_id):
+        with current_database().transaction() as session:
+            return with_version(operations.set_course_status(session, require_principal(), course_id, status))
+
+    post.__doc__ = summary
+    return post
+
+
+@blp.route("/courses/<course_id>/publish")
+class PublishCourse(MethodView):
+    post = _status_view("published", "Publish a course to everyone")
+
+
+@blp.route("/courses/<course_id>/archive")
+class ArchiveCourse(MethodView):
+    post = _status_view("archived", "Archive a course")
+
+
+@blp.route("/courses/<course_id>/history")
+class CourseHistory(MethodView):
+    @requires(*EDITORS)
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, RevisionSchema(many=True), headers=PAGINATION_HEADER)
+    def get(self, query, course_id):
+        """Show who changed what in a course and its offerings, newest first"""
+        with current_database().transaction() as session:
+            statement = operations.history_of(session, require_principal(), course_id)
+            return paginate(session, statement, query["page"], query["per_page"])
 
 
 @blp.route("/courses/<course_id>/offerings")
@@ -40,13 +114,46 @@ class CourseOfferings(MethodView):
     def get(self, course_id):
         """List a course's offerings with their live seats"""
         with current_database().transaction() as session:
-            return operations.list_offerings(session, current_principal(), course_id)
+            return offerings.list_offerings(session, current_principal(), course_id)
+
+    @requires(*EDITORS)
+    @blp.arguments(OfferingSchema)
+    @blp.response(201, OfferingSchema, headers=ETAG_HEADER)
+    def post(self, fields, course_id):
+        """Schedule an offering of a course"""
+        with current_database().transaction() as session:
+            offering = offerings.schedule_offering(session, require_principal(), course_id, fields)
+        location = url_for("catalogue.OfferingById", offering_id=offering.id)
+        return offering, {**version_headers(offering.version), "Location": location}
 
 
 @blp.route("/offerings/<offering_id>")
 class OfferingById(MethodView):
-    @blp.response(200, OfferingSchema)
+    @blp.response(200, OfferingSchema, headers=ETAG_HEADER)
     def get(self, offering_id):
         """Show one offering with its live seats"""
         with current_database().transaction() as session:
-            return operations.get_offering(session, current_principal(), offering_id)
+            return with_version(offerings.get_offering(session, current_principal(), offering_id))
+
+    @requires(*EDITORS)
+    @edit_documented
+    @blp.arguments(OfferingPatchSchema(partial=True))
+    @blp.response(200, OfferingSchema, headers=ETAG_HEADER)
+    def patch(self, fields, offering_id):
+        """Change an offering: dates, window, seats, place (If-Match required)"""
+        expected = required_version()
+        with current_database().transaction() as session:
+            return with_version(offerings.update_offering(session, require_principal(), offering_id,
+                                                          expected, fields))
+
+
+@blp.route("/offerings/<offering_id>/cancel")
+class CancelOffering(MethodView):
+    @requires(*EDITORS)
+    @blp.arguments(CancelSchema)
+    @blp.response(200, OfferingSchema, headers=ETAG_HEADER)
+    def post(self, body, offering_id):
+        """Cancel an offering; its students are told"""
+        with current_database().transaction() as session:
+            return with_version(offerings.cancel_offering(session, require_principal(), offering_id,
+                                                          body["reason"]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from catalogue.operations import record_seats
+from catalogue.offerings import record_seats
 from shared import events
 from shared.events import Event
 

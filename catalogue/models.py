@@ -6,10 +6,11 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from shared.db import UTCDateTime, utcnow
+from shared.db import BigIntegerKey, UTCDateTime, utcnow
+from shared.seats import seat_counts
 
 
 class Base(DeclarativeBase):
@@ -24,7 +25,13 @@ class Course(Base):
     """A course one institution contributes to the shared catalogue."""
 
     __tablename__ = "courses"
-    __table_args__ = (UniqueConstraint("institution", "code", name="uq_courses_institution_code"),)
+    __table_args__ = (
+        UniqueConstraint("institution", "code", name="uq_courses_institution_code"),
+        Index("ix_courses_feed", "updated_at", "id"),
+        # Substring search on PostgreSQL; SQLite scans, which is fine at its scale.
+        Index("ix_courses_search_trgm", "search_text", postgresql_using="gin",
+              postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(String(32))
@@ -35,15 +42,65 @@ class Course(Base):
     level: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(35))
     isced: Mapped[str] = mapped_column(String(4))
-    topics: Mapped[list] = mapped_column(JSON, default=list)
-    coordinators: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Code, titles and descriptions folded for case-insensitive search (see catalogue.search).
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
-    offerings: Mapped[list["Offering"]] = relationship(back_populates="course", order_by="Offering.starts_on")
+    offerings: Mapped[list["Offering"]] = relationship(
+        back_populates="course", order_by="(Offering.starts_on, Offering.id)")
+    topic_rows: Mapped[list["CourseTopic"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CourseTopic.position")
+    coordinator_rows: Mapped[list["CourseCoordinator"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="CourseCoordinator.position")
+
+    @property
+    def topics(self) -> list[str]:
+        return [row.value for row in self.topic_rows]
+
+    @property
+    def coordinators(self) -> list[str]:
+        return [row.value for row in self.coordinator_rows]
+
+
+
+class _CourseListItem:
+    """A value in one of a course's lists, kept in order; a table of its own so filters use an index."""
+
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CourseTopic(_CourseListItem, Base):
+    """A topic of a course (normalised to lower case)."""
+
+    __tablename__ = "course_topics"
+
+
+class CourseCoordinator(_CourseListItem, Base):
+    """The user id of a coordinator named on a course (possibly of the other institution)."""
+
+    __tablename__ = "course_coordinators"
+
+
+class CourseRevision(Base):
+    """One change to a course or one of its offerings: who, when, which fields from what to what."""
+
+    __tablename__ = "course_revisions"
+
+    id: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True, autoincrement=True)
+    course_id: Mapped[str] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    offering_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    action: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    actor_id: Mapped[str] = mapped_column(String(64))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Offering(Base):
@@ -62,6 +119,7 @@ class Offering(Base):
     waitlist: Mapped[bool] = mapped_column(Boolean, default=True)
     location: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    cancel_reason: Mapped[str | None] = mapped_column(Text, default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Kept current from enrolment.seats_changed; seats_revision orders those events.
     seats_confirmed: Mapped[int] = mapped_column(Integer, default=0)
@@ -75,9 +133,4 @@ class Offering(Base):
     @property
     def seats(self) -> dict[str, int]:
         """Return the live seat counts shown with the offering."""
-        return {
-            "capacity": self.capacity,
-            "confirmed": self.seats_confirmed,
-            "available": max(self.capacity - self.seats_confirmed, 0),
-            "waitlisted": self.seats_waitlisted,
-        }
+        return seat_counts(self.capacity, self.seats_confirmed, self.seats_waitlisted)

@@ -1,21 +1,28 @@
-"""Catalogue domain operations: plain functions that take a session and return results."""
+"""Catalogue domain operations on courses: plain functions that take a session and return results."""
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
 from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalogue.models import Course, Offering
-from catalogue.schemas import CourseEventSchema, OfferingEventSchema
+from catalogue.history import course_history, field_changes, record_revision
+from catalogue.models import Course, CourseCoordinator, CourseTopic
+from catalogue.schemas import CourseEventSchema
+from catalogue.search import fold, search_text_of
 from shared import events
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Problem
+from shared.etag import check_version
 from shared.outbox import record_event
 
 PRODUCER = "catalogue"
+EDITABLE_COURSE_FIELDS = ("code", "title", "description", "ects", "level", "language", "isced", "topics",
+                          "coordinators")
+STATUS_EVENTS = {"published": events.COURSE_PUBLISHED, "archived": events.COURSE_ARCHIVED}
 
 
 def may_edit(actor: Principal | None, course: Course) -> bool:
@@ -32,92 +39,129 @@ def may_view(actor: Principal | None, course: Course) -> bool:
     return course.status == "published" or may_edit(actor, course)
 
 
-def create_course(session: Session, actor: Principal, fields: Mapping[str, Any]) -> Course:
-    """Create a draft course of the actor's institution (admins: any institution)."""
-    if not (actor.is_admin or (actor.role == "coordinator" and actor.institution == fields["institution"])):
-        raise Problem(403, "forbidden", "Coordinators create courses of their own institution only.")
-    duplicate = session.scalar(select(Course.id).where(
-        Course.institution == fields["institution"], Course.code == fields["code"]))
-    if duplicate is not None:
-        raise Problem(409, "duplicate_course_code",
-                      f"{fields['institution']} already has a course with code {fields['code']}.")
-    course = Course(**fields, created_by=actor.id, status="draft", version=1)
-    session.add(course)
-    session.flush()
-    return course
+def require_editor(actor: Principal, course: Course) -> None:
+    if not may_edit(actor, course):
+        raise Problem(403, "forbidden", "Only the course's coordinators and admins may change it.")
 
 
-def publish_course(session: Session, actor: Principal, course_id: str) -> Course:
-    """Make a course visible to everyone and tell the other services."""
-    course = get_course(session, actor, course_id)
-    _require_editor(actor, course)
-    if course.status != "published":
-        course.status = "published"
-        _touch(course)
-        record_event(session, PRODUCER, events.COURSE_PUBLISHED, CourseEventSchema().dump(course))
-    return course
-
-
-def schedule_offering(session: Session, actor: Principal, course_id: str, fields: Mapping[str, Any]) -> Offering:
-    """Schedule a run of a course and announce it to enrolment."""
-    course = get_course(session, actor, course_id)
-    _require_editor(actor, course)
-    if course.status == "archived":
-        raise Problem(409, "course_archived", "An archived course cannot be scheduled.")
-    offering = Offering(course=course, **fields, status="scheduled", version=1)
-    session.add(offering)
-    session.flush()
-    record_event(session, PRODUCER, events.OFFERING_SCHEDULED, OfferingEventSchema().dump(offering))
-    return offering
-
-
-def list_courses(actor: Principal | None, institution: str | None = None) -> Select:
-    """Return the query of courses the actor may see, in a stable order."""
-    statement = select(Course).order_by(Course.institution, Course.code, Course.id)
-    if institution:
-        statement = statement.where(Course.institution == institution)
-    if actor is None or not (actor.is_admin or actor.role == "coordinator"):
-        return statement.where(Course.status == "published")
-    if actor.is_admin:
-        return statement
-    return statement.where((Course.status == "published") | (Course.institution == actor.institution))
-
-
-def get_course(session: Session, actor: Principal | None, course_id: str) -> Course:
+def get_course(session: Session, actor: Principal | None, course_id: str, *, for_update: bool = False) -> Course:
     """Return a course the actor may see; 404 otherwise, so drafts stay private."""
-    course = session.get(Course, course_id)
+    course = session.get(Course, course_id, with_for_update=for_update)
     if course is None or not may_view(actor, course):
         raise Problem(404, "course_not_found", f"There is no course {course_id}.")
     return course
 
 
-def list_offerings(session: Session, actor: Principal | None, course_id: str) -> list[Offering]:
-    return list(get_course(session, actor, course_id).offerings)
+def course_fields(course: Course) -> dict[str, Any]:
+    """Return the editable fields of a course as plain values (for history and comparison)."""
+    return {"code": course.code, "title": dict(course.title), "description": dict(course.description),
+            "ects": float(course.ects), "level": course.level, "language": course.language,
+            "isced": course.isced, "topics": course.topics, "coordinators": course.coordinators}
 
 
-def get_offering(session: Session, actor: Principal | None, offering_id: str) -> Offering:
-    offering = session.get(Offering, offering_id)
-    if offering is None or not may_view(actor, offering.course):
-        raise Problem(404, "offering_not_found", f"There is no offering {offering_id}.")
-    return offering
+def create_course(session: Session, actor: Principal, fields: Mapping[str, Any]) -> Course:
+    """Create a draft course of the actor's institution (admins: of any institution)."""
+    if not (actor.is_admin or (actor.role == "coordinator" and actor.institution == fields["institution"])):
+        raise Problem(403, "forbidden", "Coordinators create courses of their own institution only.")
+    course = Course(institution=fields["institution"], created_by=actor.id, status="draft", version=1,
+                    title={}, description={})
+    _apply_fields(course, fields)
+    _ensure_code_free(session, course)
+    session.add(course)
+    _flush_unique_code(session, course)
+    record_revision(session, actor, course, "created", field_changes({}, course_fields(course)))
+    return course
 
 
-def record_seats(session: Session, offering_id: str, seats: Mapping[str, int], revision: int) -> bool:
-    """Show enrolment's seat counts on an offering unless newer ones arrived first."""
-    offering = session.get(Offering, offering_id, with_for_update=True)
-    if offering is None or revision <= offering.seats_revision:
-        return False
-    offering.seats_confirmed = seats["confirmed"]
-    offering.seats_waitlisted = seats["waitlisted"]
-    offering.seats_revision = revision
-    return True
+def update_course(session: Session, actor: Principal, course_id: str, expected_version: int | None,
+                  fields: Mapping[str, Any]) -> Course:
+    """Apply a coordinator's edit unless it is based on a stale version; record what changed."""
+    course = get_course(session, actor, course_id, for_update=True)
+    require_editor(actor, course)
+    check_version(expected_version, course.version, "course")
+    before = course_fields(course)
+    _apply_fields(course, fields)
+    changes = field_changes(before, course_fields(course))
+    if not changes:
+        return course
+    _next_version(course)
+    _ensure_code_free(session, course)
+    _flush_unique_code(session, course)
+    record_revision(session, actor, course, "updated", changes)
+    record_event(session, PRODUCER, events.COURSE_UPDATED, {**CourseEventSchema().dump(course),
+                                                             "changes": changes})
+    return course
 
 
-def _require_editor(actor: Principal, course: Course) -> None:
-    if not may_edit(actor, course):
-        raise Problem(403, "forbidden", "Only the course's coordinators and admins may change it.")
+def set_course_status(session: Session, actor: Principal, course_id: str, status: str) -> Course:
+    """Publish or archive a course and tell the other services; the same status again changes nothing."""
+    course = get_course(session, actor, course_id, for_update=True)
+    require_editor(actor, course)
+    if course.status != status:
+        before = course.status
+        course.status = status
+        _next_version(course)
+        record_revision(session, actor, course, status, {"status": {"from": before, "to": status}})
+        record_event(session, PRODUCER, STATUS_EVENTS[status], CourseEventSchema().dump(course))
+    return course
 
 
-def _touch(course: Course) -> None:
-    course.version += 1
+def history_of(session: Session, actor: Principal, course_id: str) -> Select:
+    """Return the query of a course's history, for those who may edit the course."""
+    require_editor(actor, get_course(session, actor, course_id))
+    return course_history(course_id)
+
+
+def touch_course(course: Course) -> None:
+    """Show a change of the course's offerings in the change feed (modified_since)."""
     course.updated_at = utcnow()
+
+
+def _apply_fields(course: Course, fields: Mapping[str, Any]) -> None:
+    for name in ("code", "ects", "level", "isced"):
+        if name in fields:
+            setattr(course, name, fields[name])
+    if "language" in fields:
+        course.language = fields["language"].lower()
+    for name in ("title", "description"):
+        if name in fields:  # a PATCH may send one language; "ru": null removes the Russian text
+            setattr(course, name, {"ru": None, **getattr(course, name), **fields[name]})
+    if "topics" in fields:
+        course.topic_rows = [CourseTopic(value=value, position=index)
+                             for index, value in enumerate(_distinct(fold(t).strip() for t in fields["topics"]))]
+    if "coordinators" in fields:
+        course.coordinator_rows = [CourseCoordinator(value=value, position=index)
+                                   for index, value in enumerate(_distinct(c.strip() for c in fields["coordinators"]))]
+    course.search_text = search_text_of(course)
+
+
+def _distinct(values) -> list[str]:
+    return list(dict.fromkeys(value for value in values if value))
+
+
+def _next_version(course: Course) -> None:
+    course.version += 1
+    touch_course(course)
+
+
+def _ensure_code_free(session: Session, course: Course) -> None:
+    """Refuse a code another course of the same institution already has."""
+    with session.no_autoflush:
+        taken = session.scalar(select(Course.id).where(
+            Course.institution == course.institution, Course.code == course.code,
+            Course.id != course.id if course.id else Course.id.isnot(None)))
+    if taken is not None:
+        raise _duplicate_code(course)
+
+
+def _flush_unique_code(session: Session, course: Course) -> None:
+    """Flush; a concurrent request that took the code in the meantime is a 409, not a crash."""
+    try:
+        session.flush()
+    except IntegrityError:
+        raise _duplicate_code(course) from None
+
+
+def _duplicate_code(course: Course) -> Problem:
+    return Problem(409, "duplicate_course_code",
+                   f"{course.institution} already has a course with code {course.code}.")

@@ -2,44 +2,92 @@
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 import marshmallow as ma
 from marshmallow import validate
 
+from catalogue.isced import is_isced_f_code
 from shared.auth import INSTITUTIONS
 from shared.pagination import PageArgsSchema
 
 LEVELS = ("bachelor", "master", "phd", "staff")
 COURSE_STATUSES = ("draft", "published", "archived")
 OFFERING_STATUSES = ("scheduled", "cancelled")
+BCP47 = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+TERM = r"^\d{4}-(spring|summer|autumn|winter)$"
 
 
 class LocalisedTextSchema(ma.Schema):
     """A text in English (required) and Russian (optional)."""
 
     en = ma.fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    ru = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+    ru = ma.fields.String(allow_none=True, validate=validate.Length(min=1, max=4000))
+
+
+def _half_steps(value: float) -> None:
+    if (value * 2) != int(value * 2):
+        raise ma.ValidationError("ECTS credits come in steps of 0.5.")
+
+
+def _isced(value: str) -> None:
+    if not is_isced_f_code(value):
+        raise ma.ValidationError("Not an ISCED-F 2013 field code (e.g. 0912 Medicine, 0512 Biochemistry).")
 
 
 class CourseSchema(ma.Schema):
-    """A course as the catalogue shows it."""
+    """A course as the catalogue shows it, and the fields a coordinator writes."""
 
     id = ma.fields.String(dump_only=True)
-    code = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"))
+    code = ma.fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$", error="1 to 32 letters, digits, '.', '_' or '-'."))
     institution = ma.fields.String(required=True, validate=validate.OneOf(INSTITUTIONS))
     title = ma.fields.Nested(LocalisedTextSchema, required=True)
     description = ma.fields.Nested(LocalisedTextSchema, required=True)
-    ects = ma.fields.Float(required=True, validate=validate.Range(min=0.5, max=60))
+    ects = ma.fields.Float(required=True, validate=[validate.Range(min=0.5, max=60), _half_steps],
+                           allow_nan=False)
     level = ma.fields.String(required=True, validate=validate.OneOf(LEVELS))
-    language = ma.fields.String(required=True, validate=validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"))
-    isced = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{2,4}$"))
+    language = ma.fields.String(required=True, validate=[validate.Regexp(BCP47), validate.Length(max=35)],
+                                metadata={"description": "BCP 47 tag of the teaching language, e.g. en, ru"})
+    isced = ma.fields.String(required=True, validate=_isced,
+                             metadata={"description": "ISCED-F 2013 field of education code"})
     topics = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=60)), load_default=list,
                             validate=validate.Length(max=20))
     coordinators = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=64)),
-                                  load_default=list, validate=validate.Length(max=20))
+                                  load_default=list, validate=validate.Length(max=20),
+                                  metadata={"description": "User ids of coordinators, of either institution"})
     status = ma.fields.String(dump_only=True, metadata={"enum": list(COURSE_STATUSES)})
     version = ma.fields.Integer(dump_only=True)
     created_at = ma.fields.DateTime(dump_only=True)
     updated_at = ma.fields.DateTime(dump_only=True)
+
+
+class CoursePatchSchema(CourseSchema):
+    """The fields of a course to change; titles and descriptions merge per language."""
+
+    class Meta:
+        exclude = ("institution",)
+
+    @ma.pre_load
+    def refuse_institution(self, data, **_kwargs):
+        if isinstance(data, Mapping) and "institution" in data:
+            raise ma.ValidationError({"institution": ["A course's institution cannot be changed."]})
+        return data
+
+
+class CourseQuerySchema(PageArgsSchema):
+    """Search and filters of the course list."""
+
+    q = ma.fields.String(validate=validate.Length(max=200),
+                         metadata={"description": "Text in code, title or description, English or Russian"})
+    institution = ma.fields.String(validate=validate.OneOf(INSTITUTIONS))
+    topic = ma.fields.String(validate=validate.Length(max=60))
+    level = ma.fields.String(validate=validate.OneOf(LEVELS))
+    language = ma.fields.String(validate=validate.Regexp(BCP47))
+    term = ma.fields.String(validate=validate.Regexp(TERM))
+    status = ma.fields.String(validate=validate.OneOf(COURSE_STATUSES))
+    modified_since = ma.fields.AwareDateTime(
+        metadata={"description": "Only courses changed at or after this instant, oldest change first"})
 
 
 class SeatsSchema(ma.Schema):
@@ -51,20 +99,31 @@ class SeatsSchema(ma.Schema):
     waitlisted = ma.fields.Integer()
 
 
+def check_offering_dates(fields: Mapping[str, Any]) -> None:
+    """Refuse an offering that ends before it starts, or whose window closes before it opens."""
+    if fields.get("starts_on") and fields.get("ends_on") and fields["ends_on"] < fields["starts_on"]:
+        raise ma.ValidationError({"ends_on": ["ends_on must not be before starts_on."]})
+    opens, closes = fields.get("enrolment_opens_at"), fields.get("enrolment_closes_at")
+    if opens and closes and closes <= opens:
+        raise ma.ValidationError({"enrolment_closes_at": ["enrolment_closes_at must be after "
+                                                          "enrolment_opens_at."]})
+
+
 class OfferingSchema(ma.Schema):
     """A run of a course in a term."""
 
     id = ma.fields.String(dump_only=True)
     course_id = ma.fields.String(dump_only=True)
-    term = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(spring|summer|autumn|winter)$"))
+    term = ma.fields.String(required=True, validate=validate.Regexp(TERM, error="Like 2027-spring."))
     starts_on = ma.fields.Date(required=True)
     ends_on = ma.fields.Date(required=True)
-    enrolment_opens_at = ma.fields.AwareDateTime(required=True, default_timezone=None)
-    enrolment_closes_at = ma.fields.AwareDateTime(required=True, default_timezone=None)
-    capacity = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=100000))
+    enrolment_opens_at = ma.fields.AwareDateTime(required=True)
+    enrolment_closes_at = ma.fields.AwareDateTime(required=True)
+    capacity = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10000))
     waitlist = ma.fields.Boolean(load_default=True)
     location = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     status = ma.fields.String(dump_only=True, metadata={"enum": list(OFFERING_STATUSES)})
+    cancel_reason = ma.fields.String(dump_only=True, allow_none=True)
     version = ma.fields.Integer(dump_only=True)
     seats = ma.fields.Nested(SeatsSchema, dump_only=True)
     created_at = ma.fields.DateTime(dump_only=True)
@@ -72,18 +131,30 @@ class OfferingSchema(ma.Schema):
 
     @ma.validates_schema
     def check_dates(self, data, **_kwargs):
-        if "starts_on" in data and "ends_on" in data and data["ends_on"] < data["starts_on"]:
-            raise ma.ValidationError("ends_on must not be before starts_on", "ends_on")
-        opens, closes = data.get("enrolment_opens_at"), data.get("enrolment_closes_at")
-        if opens and closes and closes <= opens:
-            raise ma.ValidationError("enrolment_closes_at must be after enrolment_opens_at",
-                                     "enrolment_closes_at")
+        check_offering_dates(data)
 
 
-class CourseQuerySchema(PageArgsSchema):
-    """Filters of the course list."""
+class OfferingPatchSchema(OfferingSchema):
+    """The fields of an offering to change."""
 
-    institution = ma.fields.String(validate=validate.OneOf(INSTITUTIONS))
+
+class CancelSchema(ma.Schema):
+    """Why an offering is cancelled (told to the enrolled students)."""
+
+    reason = ma.fields.String(validate=validate.Length(max=1000), load_default=None, allow_none=True)
+
+
+class RevisionSchema(ma.Schema):
+    """One entry of a course's history."""
+
+    action = ma.fields.String(metadata={"description": "created, updated, published, archived, "
+                                                       "offering_scheduled, offering_updated, offering_cancelled"})
+    offering_id = ma.fields.String(allow_none=True)
+    version = ma.fields.Integer(metadata={"description": "Version of the course or offering after the change"})
+    changes = ma.fields.Dict(metadata={"description": "{field: {from, to}}"})
+    actor_id = ma.fields.String()
+    actor_name = ma.fields.String()
+    at = ma.fields.DateTime()
 
 
 class OfferingEventSchema(ma.Schema):
@@ -106,6 +177,7 @@ class OfferingEventSchema(ma.Schema):
     enrolment_opens_at = ma.fields.DateTime()
     enrolment_closes_at = ma.fields.DateTime()
     status = ma.fields.String()
+    cancel_reason = ma.fields.String(allow_none=True)
     version = ma.fields.Integer()
 
 

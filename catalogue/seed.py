@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from catalogue import operations
+from catalogue import offerings, operations
 from catalogue.models import Course
 from catalogue.schemas import CourseSchema, OfferingSchema
 from shared.auth import Principal
@@ -54,8 +54,8 @@ def seed_catalogue(session: Session, today: date | None = None) -> int:
     with correlation(None):  # one id for all the events of the seeding
         for number, raw in enumerate(COURSES):
             course = operations.create_course(session, SEED_ADMIN, CourseSchema().load(raw))
-            operations.publish_course(session, SEED_ADMIN, course.id)
+            operations.set_course_status(session, SEED_ADMIN, course.id, "published")
             capacity = 2 if number == 0 else 12 + 4 * number
-            operations.schedule_offering(session, SEED_ADMIN, course.id,
-                                         offering_fields(course.institution, today, capacity))
+            offerings.schedule_offering(session, SEED_ADMIN, course.id,
+                                        offering_fields(course.institution, today, capacity))
     return len(COURSES)

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Boolean, Date, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import UTCDateTime, utcnow
+from shared.seats import seat_counts
 
 
 class Base(DeclarativeBase):
@@ -45,11 +46,5 @@ class Offering(Base):
 
     @property
     def seats(self) -> dict[str, int]:
-        """Return the seat counts; while anyone waits, no seat is available to a newcomer."""
-        free = max(self.capacity - self.confirmed_count, 0)
-        return {
-            "capacity": self.capacity,
-            "confirmed": self.confirmed_count,
-            "available": free if self.waitlisted_count == 0 else 0,
-            "waitlisted": self.waitlisted_count,
-        }
+        """Return the offering's live seat counts."""
+        return seat_counts(self.capacity, self.confirmed_count, self.waitlisted_count)

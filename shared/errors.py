@@ -116,3 +116,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
         return problem_response(problem_from_http_exception(error))
+
+    @app.errorhandler(ma.ValidationError)
+    def handle_domain_validation_error(error: ma.ValidationError):
+        # Domain rules over several fields (e.g. a merged PATCH) use marshmallow's error too.
+        return problem_response(Problem(422, "validation_error", "The request has invalid fields; see errors.",
+                                        errors=error.normalized_messages()))

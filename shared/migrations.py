@@ -40,6 +40,19 @@ def _render_item(type_: str, obj, autogen_context):
     return False
 
 
+def _exists_on(dialect: str):
+    """Leave out of comparisons what the models create on other databases only (ddl_if)."""
+
+    def include_object(obj, _name, _type, _reflected, _compare_to) -> bool:
+        condition = getattr(obj, "_ddl_if", None)
+        if condition is None or condition.dialect is None:
+            return True
+        dialects = (condition.dialect,) if isinstance(condition.dialect, str) else condition.dialect
+        return dialect in dialects
+
+    return include_object
+
+
 def run_migrations(service_metadata: MetaData) -> None:
     """Run Alembic's online migration; each service's env.py calls this with its own models.
 
@@ -54,6 +67,7 @@ def run_migrations(service_metadata: MetaData) -> None:
             render_as_batch=engine.dialect.name == "sqlite",
             compare_type=True,
             render_item=_render_item,
+            include_object=_exists_on(engine.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()

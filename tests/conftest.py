@@ -165,3 +165,25 @@ def seeded_events(db: Database) -> list:
         seed_catalogue(session)
     with db.transaction() as session:
         return [Event.from_json(body) for body in session.scalars(select(OutboxMessage.body).order_by(OutboxMessage.id))]
+
+
+def course_payload(**overrides) -> dict:
+    """Return a valid new course as a coordinator would send it."""
+    payload = {
+        "code": "IMM-700", "institution": "LUMC", "ects": 5, "level": "master", "language": "en",
+        "isced": "0912", "topics": ["Immunology", "allergy"], "coordinators": ["lumc-coordinator"],
+        "title": {"en": "Advanced Immunology of Helminth Infections",
+                  "ru": "Углублённая иммунология гельминтозов"},
+        "description": {"en": "Type 2 immunity in depth.", "ru": "Иммунитет 2-го типа подробно."},
+    }
+    return {**payload, **overrides}
+
+
+def offering_payload(**overrides) -> dict:
+    """Return a valid new offering whose enrolment window is open now."""
+    payload = {
+        "term": "2027-spring", "starts_on": "2027-02-08", "ends_on": "2027-03-05",
+        "enrolment_opens_at": "2026-01-01T08:00:00Z", "enrolment_closes_at": "2027-01-25T23:59:00Z",
+        "capacity": 20, "waitlist": True, "location": "LUMC, Leiden",
+    }
+    return {**payload, **overrides}

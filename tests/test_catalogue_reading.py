@@ -3,11 +3,13 @@
 import pytest
 
 from catalogue.handlers import on_seats_changed
-from catalogue.models import Course
 from catalogue.seed import COURSES, seed_catalogue
 from shared import events
 from shared.events import Event
-from tests.conftest import bearer
+from catalogue.operations import create_course
+from catalogue.schemas import CourseSchema
+from tests.conftest import bearer, course_payload
+from tests.test_catalogue_domain import SSMU_COORDINATOR
 
 
 @pytest.fixture
@@ -25,12 +27,8 @@ def client(app):
 
 def add_draft(app, institution="SSMU"):
     with app.extensions["database"].transaction() as session:
-        draft = Course(code="DRAFT-1", institution=institution, title={"en": "Draft", "ru": None},
-                       description={"en": "Not yet", "ru": None}, ects=1, level="master", language="en",
-                       isced="0912", created_by="x", status="draft", coordinators=[])
-        session.add(draft)
-        session.flush()
-        return draft.id
+        fields = CourseSchema().load(course_payload(code="DRAFT-1", institution=institution, coordinators=[]))
+        return create_course(session, SSMU_COORDINATOR, fields).id
 
 
 def test_anyone_lists_the_published_courses_a_page_at_a_time(client):

@@ -1,0 +1,110 @@
+"""Catalogue domain operations on offerings: scheduling, editing, cancelling, live seats."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from sqlalchemy.orm import Session
+
+from catalogue.history import field_changes, record_revision
+from catalogue.models import Offering
+from catalogue.operations import PRODUCER, get_course, may_view, require_editor, touch_course
+from catalogue.schemas import OfferingEventSchema, check_offering_dates
+from shared import events
+from shared.auth import Principal
+from shared.errors import Problem
+from shared.etag import check_version
+from shared.outbox import record_event
+
+EDITABLE_OFFERING_FIELDS = ("term", "starts_on", "ends_on", "enrolment_opens_at", "enrolment_closes_at",
+                            "capacity", "waitlist", "location")
+
+
+def offering_fields(offering: Offering) -> dict[str, Any]:
+    return {name: getattr(offering, name) for name in EDITABLE_OFFERING_FIELDS}
+
+
+def get_offering(session: Session, actor: Principal | None, offering_id: str, *,
+                 for_update: bool = False) -> Offering:
+    """Return an offering of a course the actor may see; 404 otherwise."""
+    offering = session.get(Offering, offering_id, with_for_update=for_update)
+    if offering is None or not may_view(actor, offering.course):
+        raise Problem(404, "offering_not_found", f"There is no offering {offering_id}.")
+    return offering
+
+
+def list_offerings(session: Session, actor: Principal | None, course_id: str) -> list[Offering]:
+    return list(get_course(session, actor, course_id).offerings)
+
+
+def schedule_offering(session: Session, actor: Principal, course_id: str, fields: Mapping[str, Any]) -> Offering:
+    """Schedule a run of a course and announce it to enrolment."""
+    course = get_course(session, actor, course_id)
+    require_editor(actor, course)
+    if course.status == "archived":
+        raise Problem(409, "course_archived", "An archived course cannot be scheduled; publish it again first.")
+    offering = Offering(course=course, **fields, status="scheduled", version=1)
+    session.add(offering)
+    session.flush()
+    touch_course(course)
+    record_revision(session, actor, course, "offering_scheduled",
+                    field_changes({}, _plain(offering_fields(offering))), offering)
+    record_event(session, PRODUCER, events.OFFERING_SCHEDULED, OfferingEventSchema().dump(offering))
+    return offering
+
+
+def update_offering(session: Session, actor: Principal, offering_id: str, expected_version: int | None,
+                    fields: Mapping[str, Any]) -> Offering:
+    """Change an offering unless the edit is based on a stale version; tell who is affected."""
+    offering = get_offering(session, actor, offering_id, for_update=True)
+    require_editor(actor, offering.course)
+    check_version(expected_version, offering.version, "offering")
+    if offering.status == "cancelled":
+        raise Problem(409, "offering_cancelled", "A cancelled offering cannot be changed.")
+    before = offering_fields(offering)
+    merged = {**before, **fields}
+    check_offering_dates(merged)
+    changes = field_changes(_plain(before), _plain(merged))
+    if not changes:
+        return offering
+    for name, value in fields.items():
+        setattr(offering, name, value)
+    offering.version += 1
+    touch_course(offering.course)
+    record_revision(session, actor, offering.course, "offering_updated", changes, offering)
+    record_event(session, PRODUCER, events.OFFERING_UPDATED,
+                 {**OfferingEventSchema().dump(offering), "changes": changes})
+    return offering
+
+
+def cancel_offering(session: Session, actor: Principal, offering_id: str, reason: str | None) -> Offering:
+    """Cancel an offering; enrolment cancels its enrolments and everyone is told."""
+    offering = get_offering(session, actor, offering_id, for_update=True)
+    require_editor(actor, offering.course)
+    if offering.status == "cancelled":
+        return offering
+    offering.status = "cancelled"
+    offering.cancel_reason = reason
+    offering.version += 1
+    touch_course(offering.course)
+    record_revision(session, actor, offering.course, "offering_cancelled",
+                    {"status": {"from": "scheduled", "to": "cancelled"},
+                     "cancel_reason": {"from": None, "to": reason}}, offering)
+    record_event(session, PRODUCER, events.OFFERING_CANCELLED, OfferingEventSchema().dump(offering))
+    return offering
+
+
+def record_seats(session: Session, offering_id: str, seats: Mapping[str, int], revision: int) -> bool:
+    """Show enrolment's seat counts on an offering unless newer ones arrived first."""
+    offering = session.get(Offering, offering_id, with_for_update=True)
+    if offering is None or revision <= offering.seats_revision:
+        return False
+    offering.seats_confirmed = seats["confirmed"]
+    offering.seats_waitlisted = seats["waitlisted"]
+    offering.seats_revision = revision
+    return True
+
+
+def _plain(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Return JSON-ready values (dates and instants as ISO strings) for history and events."""
+    return {name: value.isoformat() if hasattr(value, "isoformat") else value for name, value in fields.items()}

@@ -1,0 +1,44 @@
+"""Optimistic concurrency over HTTP: an ETag from a version, and If-Match required for edits."""
+
+from __future__ import annotations
+
+from flask import request
+
+from shared.errors import Problem
+
+IF_MATCH_HEADER_DOC = {
+    "name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
+    "description": "The ETag of the version your edit is based on",
+}
+
+
+def etag_for(version: int) -> str:
+    """Return the strong entity tag of a version."""
+    return f'"{version}"'
+
+
+def version_headers(version: int) -> dict[str, str]:
+    return {"ETag": etag_for(version)}
+
+
+def required_version() -> int | None:
+    """Return the version the client's If-Match names (None for `*`); 428 without one."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        raise Problem(428, "precondition_required",
+                      "Send If-Match with the ETag you read, so that no one's edit is silently lost.")
+    if header == "*":
+        return None
+    tag = header.split(",")[0].strip()
+    if tag.startswith("W/") or not (len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit()):
+        raise Problem(412, "version_conflict", f"If-Match {header!r} names no version of this resource.")
+    return int(tag[1:-1])
+
+
+def check_version(expected: int | None, current: int, what: str) -> None:
+    """Refuse an edit based on a version other than the current one."""
+    if expected is not None and expected != current:
+        raise Problem(412, "version_conflict",
+                      f"The {what} changed since you read it (you had version {expected}, it is now "
+                      f"version {current}); reload it and apply your edit again.",
+                      headers=version_headers(current))
