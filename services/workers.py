@@ -6,6 +6,8 @@ import logging
 import os
 import signal
 import threading
+from contextlib import contextmanager
+from typing import Iterator
 
 from prometheus_client import start_http_server
 
@@ -41,24 +43,28 @@ def serve_metrics() -> None:
         log.info("metrics on port %s", port)
 
 
-def run_relay(service: str) -> None:
-    """Publish the service's outbox until stopped."""
+@contextmanager
+def worker(service: str, kind: str) -> Iterator[tuple[Settings, Database]]:
+    """Set up a worker process: settings, JSON logs, metrics, and its database for the duration."""
     settings = Settings.from_env(service)
     configure_logging(service, settings.log_level)
-    db = Database(settings.database_url)
-    log.info("relay of %s starting", service)
+    log.info("%s of %s starting", kind, service)
     serve_metrics()
-    Relay(db, connect(settings), service=service).run(stop_on_signals())
-    db.dispose()
+    db = Database(settings.database_url)
+    try:
+        yield settings, db
+    finally:
+        db.dispose()
+        log.info("%s of %s stopped", kind, service)
+
+
+def run_relay(service: str) -> None:
+    """Publish the service's outbox until stopped."""
+    with worker(service, "relay") as (settings, db):
+        Relay(db, connect(settings), service=service).run(stop_on_signals())
 
 
 def run_consumer(service: str) -> None:
     """Consume the service's queue until stopped."""
-    settings = Settings.from_env(service)
-    configure_logging(service, settings.log_level)
-    db = Database(settings.database_url)
-    log.info("consumer of %s starting", service)
-    serve_metrics()
-    with connect(settings) as connection:
+    with worker(service, "consumer") as (settings, db), connect(settings) as connection:
         EventConsumer(service, db, connection, handlers_of(service), stop_on_signals()).run()
-    db.dispose()
