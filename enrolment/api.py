@@ -2,14 +2,86 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
+from flask import Response, json, request
 from flask.views import MethodView
 
 from enrolment import operations
-from enrolment.schemas import SeatsSchema
+from enrolment.idempotency import answer_once
+from enrolment.schemas import EnrolmentSchema, EnrolRequestSchema, RosterEntrySchema, SeatsSchema
+from enrolment.waiting_list import with_positions
+from shared.auth import require_principal, requires
 from shared.db import current_database
+from shared.errors import PROBLEM_MEDIA_TYPE, ProblemSchema
+from shared.pagination import PAGINATION_HEADER, PageArgsSchema, paginate
 from shared.web import ServiceBlueprint
 
 blp = ServiceBlueprint("enrolment", __name__, description="Enrolments, seats and waiting lists")
+
+IDEMPOTENCY_KEY_DOC = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"},
+                       "description": "Repeats with the same key get the first answer instead of a second enrolment"}
+ROSTER_COLUMNS = ("status", "waitlist_position", "student_id", "name", "email", "institution", "enrolled_at",
+                  "confirmed_at")
+
+
+@blp.route("/enrolments")
+class Enrolments(MethodView):
+    @requires("student")
+    @blp.doc(parameters=[IDEMPOTENCY_KEY_DOC])
+    @blp.arguments(EnrolRequestSchema)
+    @blp.response(201, EnrolmentSchema)
+    @blp.alt_response(404, schema=ProblemSchema, description="offering_not_found")
+    @blp.alt_response(409, schema=ProblemSchema,
+                      description="already_enrolled, offering_full or enrolment_closed")
+    def post(self, body):
+        """Enrol in an offering: a seat if one is free, else a place on the waiting list"""
+        student = require_principal()
+        key = request.headers.get("Idempotency-Key")
+        with current_database().transaction() as session:
+            if key is None:
+                return operations.enrol_student(session, student, body["offering_id"])
+
+            def enrol() -> tuple[int, dict]:
+                return 201, EnrolmentSchema().dump(operations.enrol_student(session, student, body["offering_id"]))
+
+            status, answer = answer_once(session, student, key, body, enrol)
+        return Response(json.dumps(answer), status=status,
+                        mimetype="application/json" if status < 400 else PROBLEM_MEDIA_TYPE)
+
+
+@blp.route("/enrolments/me")
+class MyEnrolments(MethodView):
+    @requires("student")
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, EnrolmentSchema(many=True), headers=PAGINATION_HEADER)
+    def get(self, query):
+        """List your enrolments, newest first"""
+        with current_database().transaction() as session:
+            items, headers = paginate(session, operations.enrolments_of(require_principal()), query["page"],
+                                      query["per_page"])
+            return with_positions(session, items), headers
+
+
+@blp.route("/enrolments/<enrolment_id>")
+class EnrolmentById(MethodView):
+    @requires()
+    @blp.response(200, EnrolmentSchema)
+    def get(self, enrolment_id):
+        """Show an enrolment (its student, the course's coordinators, admins)"""
+        with current_database().transaction() as session:
+            return operations.get_enrolment(session, require_principal(), enrolment_id)
+
+
+@blp.route("/enrolments/<enrolment_id>/cancel")
+class CancelEnrolment(MethodView):
+    @requires()
+    @blp.response(200, EnrolmentSchema)
+    def post(self, enrolment_id):
+        """Cancel an enrolment; a freed seat goes to the first on the waiting list"""
+        with current_database().transaction() as session:
+            return operations.cancel_enrolment(session, require_principal(), enrolment_id)
 
 
 @blp.route("/offerings/<offering_id>/seats")
@@ -19,3 +91,27 @@ class OfferingSeats(MethodView):
         """Show an offering's live seat counts"""
         with current_database().transaction() as session:
             return operations.get_offering(session, offering_id)
+
+
+@blp.route("/offerings/<offering_id>/roster")
+class OfferingRoster(MethodView):
+    @requires("coordinator", "admin")
+    @blp.response(200, RosterEntrySchema(many=True),
+                  description="JSON, or CSV (UTF-8, one header row) with Accept: text/csv")
+    def get(self, offering_id):
+        """Show the confirmed students and the waiting list in order (the course's coordinators)"""
+        with current_database().transaction() as session:
+            entries = operations.roster(session, require_principal(), offering_id)
+        if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
+            return roster_csv(offering_id, RosterEntrySchema(many=True).dump(entries))
+        return entries
+
+
+def roster_csv(offering_id: str, rows: list[dict]) -> Response:
+    """Write the roster as CSV, Cyrillic names intact (UTF-8)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=ROSTER_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="roster-{offering_id}.csv"'})

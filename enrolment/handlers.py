@@ -1,17 +1,25 @@
-"""How enrolment keeps its replica of the catalogue's offerings."""
+"""How enrolment keeps its replica of the catalogue's offerings, and what follows from a change."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from enrolment.operations import apply_course_snapshot, apply_offering_snapshot
+from enrolment.operations import announce_seats, cancel_all, promote_from_waitlist
+from enrolment.replica import apply_course_snapshot, apply_offering_snapshot
 from shared import events
 from shared.events import Event
 
 
 def on_offering_changed(session: Session, event: Event) -> None:
-    """Take the offering's newest state; older or repeated snapshots change nothing."""
-    apply_offering_snapshot(session, event.data)
+    """Take the offering's newest state; a raised capacity promotes, a cancellation cancels everyone."""
+    offering = apply_offering_snapshot(session, event.data)
+    if offering is None or event.type == events.OFFERING_SCHEDULED:
+        return  # an older snapshot, or a new offering nobody has enrolled in yet
+    if offering.status == "cancelled":
+        cancel_all(session, offering)
+    else:
+        promote_from_waitlist(session, offering)
+    announce_seats(session, offering)
 
 
 def on_course_changed(session: Session, event: Event) -> None:

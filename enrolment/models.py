@@ -1,11 +1,13 @@
-"""Enrolment's tables: its own replica of the catalogue's offerings."""
+"""Enrolment's tables: its replica of the catalogue's offerings, enrolments, idempotency keys."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+import uuid
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.db import UTCDateTime, utcnow
 from shared.seats import seat_counts
@@ -42,9 +44,73 @@ class Offering(Base):
     waitlisted_count: Mapped[int] = mapped_column(Integer, default=0)
     # Bumped with every change of the counts; orders enrolment.seats_changed events.
     seats_revision: Mapped[int] = mapped_column(Integer, default=0)
+    # The waiting list's ticket counter: each newcomer on the list draws the next number.
+    last_waitlist_ticket: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def title(self) -> dict:
+        return self.course_title
+
+    def is_coordinated_by(self, actor) -> bool:
+        """Tell whether the actor is one of the course's coordinators (or an admin)."""
+        return actor.is_admin or (actor.role == "coordinator" and (
+            actor.institution == self.institution or actor.id in self.coordinators))
 
     @property
     def seats(self) -> dict[str, int]:
         """Return the offering's live seat counts."""
         return seat_counts(self.capacity, self.confirmed_count, self.waitlisted_count)
+
+
+ACTIVE = ("confirmed", "waitlisted")
+
+
+class Enrolment(Base):
+    """A student's place in an offering: confirmed, waiting (by ticket), or cancelled."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (
+        # At most one active enrolment per student and offering (invariant 2), enforced by the database too.
+        Index("uq_enrolments_active_student", "offering_id", "student_id", unique=True,
+              postgresql_where=text("status IN ('confirmed', 'waitlisted')"),
+              sqlite_where=text("status IN ('confirmed', 'waitlisted')")),
+        Index("ix_enrolments_waiting_list", "offering_id", "status", "waitlist_ticket"),
+        Index("ix_enrolments_student", "student_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    offering_id: Mapped[str] = mapped_column(ForeignKey("offerings.id"))
+    student_id: Mapped[str] = mapped_column(String(64))
+    student_email: Mapped[str] = mapped_column(String(254))
+    student_name: Mapped[str] = mapped_column(String(200))
+    student_locale: Mapped[str] = mapped_column(String(2))
+    student_institution: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))
+    waitlist_ticket: Mapped[int | None] = mapped_column(Integer, default=None)
+    cancelled_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    offering: Mapped[Offering] = relationship(lazy="joined")
+    # Not stored (it moves whenever someone ahead leaves): enrolment.waiting_list computes it.
+    waitlist_position = None
+
+    @property
+    def student(self) -> dict[str, str]:
+        return {"id": self.student_id, "email": self.student_email, "name": self.student_name,
+                "locale": self.student_locale}
+
+
+class IdempotentRequest(Base):
+    """The first answer to a request sent with an Idempotency-Key, replayed for its repeats."""
+
+    __tablename__ = "idempotent_requests"
+
+    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    response: Mapped[dict | None] = mapped_column(JSON, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,66 +1,170 @@
-"""Enrolment domain operations: plain functions that take a session and return results."""
+"""Enrolment decisions: plain functions that take a session and return results.
+
+Every change to an offering's enrolments happens under a lock on the offering's row (on SQLite,
+the database-wide write lock): the seat check and the insert are one atomic decision.
+"""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Mapping
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from enrolment.models import Offering
+from enrolment.models import ACTIVE, Enrolment, Offering
+from enrolment.schemas import EnrolmentEventSchema
+from enrolment.waiting_list import first_in_line, with_positions
+from shared import events
+from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Problem
-from shared.events import parse_instant
+from shared.outbox import record_event
 
-_COPIED_OFFERING_FIELDS = ("course_id", "course_code", "institution", "term", "location", "capacity",
-                           "waitlist", "status", "version")
-
-
-def apply_offering_snapshot(session: Session, data: Mapping[str, Any]) -> bool:
-    """Bring the replica up to the catalogue's offering unless it already holds a newer version."""
-    offering = session.get(Offering, data["offering_id"], with_for_update=True)
-    if offering is not None and offering.version >= data["version"]:
-        return False
-    if offering is None:
-        offering = Offering(id=data["offering_id"], course_version=0)
-        session.add(offering)
-    for name in _COPIED_OFFERING_FIELDS:
-        setattr(offering, name, data[name])
-    offering.starts_on = date.fromisoformat(data["starts_on"])
-    offering.ends_on = date.fromisoformat(data["ends_on"])
-    offering.enrolment_opens_at = parse_instant(data["enrolment_opens_at"])
-    offering.enrolment_closes_at = parse_instant(data["enrolment_closes_at"])
-    _apply_course_fields(offering, version=data["course_version"], status=data["course_status"],
-                         title=data["course_title"], coordinators=data["coordinators"])
-    offering.updated_at = utcnow()
-    return True
+PRODUCER = "enrolment"
 
 
-def apply_course_snapshot(session: Session, data: Mapping[str, Any]) -> int:
-    """Carry a course's newer status, title and coordinators onto its offerings; return how many."""
-    offerings = session.scalars(
-        select(Offering).where(Offering.course_id == data["course_id"]).with_for_update())
-    return sum(_apply_course_fields(offering, version=data["version"], status=data["status"],
-                                    title=data["title"], coordinators=data["coordinators"])
-               for offering in offerings)
-
-
-def _apply_course_fields(offering: Offering, *, version: int, status: str, title: dict,
-                         coordinators: list) -> bool:
-    """Take the course's fields unless the replica already has a newer version of the course."""
-    if (offering.course_version or 0) >= version:
-        return False
-    offering.course_version = version
-    offering.course_status = status
-    offering.course_title = title
-    offering.coordinators = coordinators
-    return True
-
-
-def get_offering(session: Session, offering_id: str) -> Offering:
+def get_offering(session: Session, offering_id: str, *, for_update: bool = False) -> Offering:
     """Return the replica of an offering or answer 404."""
-    offering = session.get(Offering, offering_id)
+    offering = session.get(Offering, offering_id, with_for_update=for_update, populate_existing=for_update)
     if offering is None:
         raise Problem(404, "offering_not_found", f"There is no offering {offering_id}.")
     return offering
+
+
+def enrol_student(session: Session, student: Principal, offering_id: str, now: datetime | None = None) -> Enrolment:
+    """Give the student a seat if one is free and nobody waits, else a place in line, else refuse."""
+    offering = get_offering(session, offering_id, for_update=True)
+    _require_open(offering, now or utcnow())
+    if _active_enrolment(session, offering.id, student.id) is not None:
+        raise Problem(409, "already_enrolled", "You are already enrolled or on the waiting list of this offering.")
+    enrolment = Enrolment(offering=offering, student_id=student.id, student_email=student.email,
+                          student_name=student.name, student_locale=student.locale,
+                          student_institution=student.institution)
+    if offering.waitlisted_count == 0 and offering.confirmed_count < offering.capacity:
+        _confirm(enrolment)
+        offering.confirmed_count += 1
+    elif offering.waitlist:
+        offering.last_waitlist_ticket += 1
+        offering.waitlisted_count += 1
+        enrolment.status, enrolment.waitlist_ticket = "waitlisted", offering.last_waitlist_ticket
+        enrolment.waitlist_position = offering.waitlisted_count  # newcomers join at the end
+    else:
+        raise Problem(409, "offering_full", "Every seat is taken and this offering has no waiting list.")
+    session.add(enrolment)
+    try:
+        session.flush()
+    except IntegrityError:  # the unique index guards invariant 2 even if the lock were bypassed
+        raise Problem(409, "already_enrolled", "You are already enrolled in this offering.") from None
+    _tell(session, enrolment, events.ENROLMENT_CONFIRMED if enrolment.status == "confirmed"
+          else events.ENROLMENT_WAITLISTED)
+    announce_seats(session, offering)
+    return enrolment
+
+
+def cancel_enrolment(session: Session, actor: Principal, enrolment_id: str) -> Enrolment:
+    """Cancel an enrolment (the student's own, or as the course's coordinator); a freed seat goes to
+    the first in line. Cancelling twice changes nothing."""
+    enrolment = get_enrolment(session, actor, enrolment_id)
+    offering = get_offering(session, enrolment.offering_id, for_update=True)
+    session.refresh(enrolment)  # read again under the offering's lock
+    if enrolment.status == "cancelled":
+        return with_positions(session, [enrolment])[0]
+    _cancel(session, enrolment, "student" if actor.id == enrolment.student_id else "coordinator")
+    promote_from_waitlist(session, offering)
+    announce_seats(session, offering)
+    return enrolment
+
+
+def promote_from_waitlist(session: Session, offering: Offering) -> list[Enrolment]:
+    """Give every free seat to the first in line, each exactly once; the caller holds the lock."""
+    free = offering.capacity - offering.confirmed_count
+    if free <= 0 or offering.waitlisted_count == 0:
+        return []
+    promoted = first_in_line(session, offering.id, free)
+    for enrolment in promoted:
+        _confirm(enrolment)
+        offering.confirmed_count += 1
+        offering.waitlisted_count -= 1
+        _tell(session, enrolment, events.ENROLMENT_PROMOTED)
+    return promoted
+
+
+def cancel_all(session: Session, offering: Offering) -> int:
+    """Cancel every active enrolment of an offering the catalogue cancelled; return how many."""
+    active = list(session.scalars(select(Enrolment).where(Enrolment.offering_id == offering.id,
+                                                          Enrolment.status.in_(ACTIVE))))
+    for enrolment in active:
+        _cancel(session, enrolment, "catalogue")
+    return len(active)
+
+
+def announce_seats(session: Session, offering: Offering) -> None:
+    """Publish the offering's new seat counts, numbered so consumers keep the newest."""
+    offering.seats_revision += 1
+    record_event(session, PRODUCER, events.SEATS_CHANGED,
+                 {"offering_id": offering.id, "seats": offering.seats, "seats_revision": offering.seats_revision})
+
+
+def get_enrolment(session: Session, actor: Principal, enrolment_id: str) -> Enrolment:
+    """Return an enrolment to its student, the course's coordinators and admins; 404 to anyone else."""
+    enrolment = session.get(Enrolment, enrolment_id)
+    if enrolment is None or not (enrolment.student_id == actor.id or enrolment.offering.is_coordinated_by(actor)):
+        raise Problem(404, "enrolment_not_found", f"There is no enrolment {enrolment_id}.")
+    return with_positions(session, [enrolment])[0]
+
+
+def enrolments_of(student: Principal) -> Select:
+    """Return the query of a student's enrolments, newest first."""
+    return (select(Enrolment).where(Enrolment.student_id == student.id)
+            .order_by(Enrolment.created_at.desc(), Enrolment.id))
+
+
+def roster(session: Session, actor: Principal, offering_id: str) -> list[Enrolment]:
+    """Return the confirmed students, then the waiting list in order, to the course's coordinators."""
+    offering = get_offering(session, offering_id)
+    if not offering.is_coordinated_by(actor):
+        raise Problem(403, "forbidden", "Only the course's coordinators and admins see its roster.")
+    confirmed = session.scalars(select(Enrolment).where(Enrolment.offering_id == offering_id,
+                                                        Enrolment.status == "confirmed")
+                                .order_by(Enrolment.confirmed_at, Enrolment.id))
+    waiting = first_in_line(session, offering_id, offering.waitlisted_count)
+    return with_positions(session, [*confirmed, *waiting])
+
+
+def _require_open(offering: Offering, now: datetime) -> None:
+    if offering.status != "scheduled":
+        raise Problem(409, "enrolment_closed", "This offering has been cancelled.")
+    if offering.course_status != "published":
+        raise Problem(409, "enrolment_closed", "This course is not open for enrolment.")
+    if now < offering.enrolment_opens_at:
+        raise Problem(409, "enrolment_closed", f"Enrolment opens at {offering.enrolment_opens_at.isoformat()}.")
+    if now >= offering.enrolment_closes_at:
+        raise Problem(409, "enrolment_closed", f"Enrolment closed at {offering.enrolment_closes_at.isoformat()}.")
+
+
+def _active_enrolment(session: Session, offering_id: str, student_id: str) -> Enrolment | None:
+    return session.scalar(select(Enrolment).where(Enrolment.offering_id == offering_id,
+                                                  Enrolment.student_id == student_id,
+                                                  Enrolment.status.in_(ACTIVE)))
+
+
+def _confirm(enrolment: Enrolment) -> None:
+    enrolment.status = "confirmed"
+    enrolment.confirmed_at = utcnow()
+    enrolment.waitlist_position = None
+
+
+def _cancel(session: Session, enrolment: Enrolment, by: str) -> None:
+    offering = enrolment.offering
+    if enrolment.status == "confirmed":
+        offering.confirmed_count -= 1
+    else:
+        offering.waitlisted_count -= 1
+    enrolment.status, enrolment.cancelled_by, enrolment.cancelled_at = "cancelled", by, utcnow()
+    enrolment.waitlist_position = None
+    _tell(session, enrolment, events.ENROLMENT_CANCELLED)
+
+
+def _tell(session: Session, enrolment: Enrolment, event_type: str) -> None:
+    record_event(session, PRODUCER, event_type, EnrolmentEventSchema().dump(enrolment))

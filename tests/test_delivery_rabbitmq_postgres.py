@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from enrolment.handlers import HANDLERS
 from enrolment.models import Offering
-from enrolment.operations import apply_offering_snapshot
+from enrolment.replica import apply_offering_snapshot
 from shared import events
 from shared.consumer import EventConsumer
 from shared.db import Database

@@ -3,7 +3,8 @@
 import pytest
 
 from enrolment.models import Offering
-from enrolment.operations import apply_course_snapshot, apply_offering_snapshot, get_offering
+from enrolment.operations import get_offering
+from enrolment.replica import apply_course_snapshot, apply_offering_snapshot
 from shared import events
 from shared.errors import Problem
 from tests.conftest import seeded_events
