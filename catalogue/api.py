@@ -40,7 +40,7 @@ class Courses(MethodView):
     @blp.response(200, CourseSchema(many=True), headers=PAGINATION_HEADER)
     def get(self, query):
         """Search the courses you may see"""
-        with current_database().transaction() as session:
+        with current_database().reading() as session:
             return paginate(session, search_courses(current_principal(), query), query["page"],
                             query["per_page"])
 
@@ -60,7 +60,7 @@ class CourseById(MethodView):
     @blp.response(200, CourseSchema, headers=ETAG_HEADER)
     def get(self, course_id):
         """Show one course"""
-        with current_database().transaction() as session:
+        with current_database().reading() as session:
             return with_version(operations.get_course(session, current_principal(), course_id))
 
     @requires(*EDITORS)
@@ -103,7 +103,7 @@ class CourseHistory(MethodView):
     @blp.response(200, RevisionSchema(many=True), headers=PAGINATION_HEADER)
     def get(self, query, course_id):
         """Show who changed what in a course and its offerings, newest first"""
-        with current_database().transaction() as session:
+        with current_database().reading() as session:
             statement = operations.history_of(session, require_principal(), course_id)
             return paginate(session, statement, query["page"], query["per_page"])
 
@@ -113,7 +113,7 @@ class CourseOfferings(MethodView):
     @blp.response(200, OfferingSchema(many=True))
     def get(self, course_id):
         """List a course's offerings with their live seats"""
-        with current_database().transaction() as session:
+        with current_database().reading() as session:
             return offerings.list_offerings(session, current_principal(), course_id)
 
     @requires(*EDITORS)
@@ -132,7 +132,7 @@ class OfferingById(MethodView):
     @blp.response(200, OfferingSchema, headers=ETAG_HEADER)
     def get(self, offering_id):
         """Show one offering with its live seats"""
-        with current_database().transaction() as session:
+        with current_database().reading() as session:
             return with_version(offerings.get_offering(session, current_principal(), offering_id))
 
     @requires(*EDITORS)

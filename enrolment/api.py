@@ -58,7 +58,7 @@ class MyEnrolments(MethodView):
     @blp.response(200, EnrolmentSchema(many=True), headers=PAGINATION_HEADER)
     def get(self, query):
         """List your enrolments, newest first"""
-        with current_database().transaction() as session:
+        with current_database().reading() as session:
             items, headers = paginate(session, operations.enrolments_of(require_principal()), query["page"],
                                       query["per_page"])
             return with_positions(session, items), headers
@@ -70,7 +70,7 @@ class EnrolmentById(MethodView):
     @blp.response(200, EnrolmentSchema)
     def get(self, enrolment_id):
         """Show an enrolment (its student, the course's coordinators, admins)"""
-        with current_database().transaction() as session:
+        with current_database().reading() as session:
             return operations.get_enrolment(session, require_principal(), enrolment_id)
 
 
@@ -89,7 +89,7 @@ class OfferingSeats(MethodView):
     @blp.response(200, SeatsSchema)
     def get(self, offering_id):
         """Show an offering's live seat counts"""
-        with current_database().transaction() as session:
+        with current_database().reading() as session:
             return operations.get_offering(session, offering_id)
 
 
@@ -100,7 +100,7 @@ class OfferingRoster(MethodView):
                   description="JSON, or CSV (UTF-8, one header row) with Accept: text/csv")
     def get(self, offering_id):
         """Show the confirmed students and the waiting list in order (the course's coordinators)"""
-        with current_database().transaction() as session:
+        with current_database().reading() as session:
             entries = operations.roster(session, require_principal(), offering_id)
         if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
             return roster_csv(offering_id, RosterEntrySchema(many=True).dump(entries))

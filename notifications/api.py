@@ -19,7 +19,7 @@ class MyPreferences(MethodView):
     @blp.response(200, PreferenceSchema)
     def get(self):
         """Show your language and email preferences"""
-        with current_database().transaction() as session:
+        with current_database().reading() as session:
             return operations.get_preferences(session, require_principal())
 
     @requires()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Callable
 
 from catalogue.seed import seed_catalogue
 from services.registry import app_factory_path
@@ -18,6 +20,7 @@ from shared.migrations import upgrade
 
 GUNICORN_CONFIG = Path(__file__).with_name("gunicorn.conf.py")
 READY_TIMEOUT_SECONDS = 60
+PR_SET_PDEATHSIG = 1
 
 
 def prepare(settings_by_service: dict[str, Settings]) -> int:
@@ -43,11 +46,12 @@ def process_commands(settings_by_service: dict[str, Settings]) -> dict[str, list
     return commands
 
 
-def wait_until_ready(settings_by_service: dict[str, Settings], processes: dict[str, subprocess.Popen]) -> None:
+def wait_until_ready(settings_by_service: dict[str, Settings], processes: dict[str, subprocess.Popen],
+                     stopping: Callable[[], bool]) -> None:
     """Wait until each web app answers /health/ready, or fail if a process died."""
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     pending = dict(settings_by_service)
-    while pending:
+    while pending and not stopping():
         for name, process in processes.items():
             if process.poll() is not None:
                 raise RuntimeError(f"{name} exited with status {process.returncode} while starting")
@@ -100,14 +104,20 @@ def banner(settings_by_service: dict[str, Settings], seeded: int) -> str:
     return "\n".join(lines)
 
 
+def die_with_parent() -> None:
+    """In a child: be sent SIGTERM when the launcher dies, even by SIGKILL (Linux)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass  # not Linux: a killed launcher may leave its children running
+
+
 def run_system() -> int:
     """Start the whole system and supervise it until Ctrl-C or until a process dies."""
     settings_by_service = {service: Settings.from_env(service) for service in SERVICES}
     seeded = prepare(settings_by_service)
     environment = {**os.environ, "DATA_DIR": str(settings_by_service["catalogue"].data_dir),
                    "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2")}
-    processes = {name: subprocess.Popen(command, env=environment)
-                 for name, command in process_commands(settings_by_service).items()}
     stopping = False
 
     def request_stop(_signum, _frame):
@@ -116,9 +126,13 @@ def run_system() -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    processes: dict[str, subprocess.Popen] = {}
     try:
-        wait_until_ready(settings_by_service, processes)
-        print(banner(settings_by_service, seeded), flush=True)
+        for name, command in process_commands(settings_by_service).items():
+            processes[name] = subprocess.Popen(command, env=environment, preexec_fn=die_with_parent)
+        wait_until_ready(settings_by_service, processes, lambda: stopping)
+        if not stopping:
+            print(banner(settings_by_service, seeded), flush=True)
         while not stopping:
             for name, process in processes.items():
                 if process.poll() is not None:

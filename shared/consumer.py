@@ -12,7 +12,7 @@ from kombu.mixins import ConsumerMixin
 from sqlalchemy.orm import Session
 
 from shared.db import Database
-from shared.events import Event, MalformedEvent
+from shared.events import Event
 from shared.inbox import claim_event
 from shared.logs import correlation
 from shared.metrics import EVENTS_CONSUMED
@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Session, Event], None]
 PREFETCH = 20
 REQUEUE_DELAY_SECONDS = 1.0
+
+
+class _Stopped(Exception):
+    """Raised out of kombu's reconnect loop when a stop was requested while the broker is away."""
 
 
 class Outcome(enum.Enum):
@@ -71,12 +75,18 @@ class EventConsumer(ConsumerMixin):
         return [consumer_class(queues=[service_queue(self.service)], on_message=self.on_message,
                                prefetch_count=PREFETCH)]
 
+    def run(self, *args, **kwargs) -> None:
+        try:
+            super().run(*args, **kwargs)
+        except _Stopped:
+            pass
+
     def on_message(self, message: Message) -> None:
         """Handle one delivery: ack after commit, reject what can never succeed, requeue the rest."""
         try:
             event = Event.from_json(message.body)
-        except MalformedEvent as exc:
-            log.error("rejecting malformed message %s: %s", message.properties.get("message_id"), exc)
+        except Exception as exc:  # noqa: BLE001 - whatever is wrong with it, retrying will not help
+            log.error("rejecting malformed message %s: %r", message.properties.get("message_id"), exc)
             message.reject(requeue=False)
             return
         try:
@@ -93,4 +103,6 @@ class EventConsumer(ConsumerMixin):
             log.info("%s %s %s", outcome.value, event.type, event.id)
 
     def on_connection_error(self, exc, interval):
+        if self.stop.is_set():
+            raise _Stopped()
         log.warning("broker connection lost (%r); reconnecting in %ss", exc, interval)

@@ -47,15 +47,18 @@ class MessagingBase(DeclarativeBase):
     """Declarative base of the outbox and inbox tables that every service's database holds."""
 
 
-def create_db_engine(url: str) -> Engine:
+READ_ONLY = "course_exchange_read_only"
+
+
+def create_db_engine(url: str, *, foreign_keys: bool = True) -> Engine:
     """Create an engine with the settings our transactions rely on."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _create_sqlite_engine(url, parsed.database)
+        return _create_sqlite_engine(url, parsed.database, foreign_keys)
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
-def _create_sqlite_engine(url: str, path: str | None) -> Engine:
+def _create_sqlite_engine(url: str, path: str | None, foreign_keys: bool) -> Engine:
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -67,7 +70,8 @@ def _create_sqlite_engine(url: str, path: str | None) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        # Off only for migrations: SQLite rebuilds tables to alter them, which cascades otherwise.
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -75,7 +79,9 @@ def _create_sqlite_engine(url: str, path: str | None) -> Engine:
         # SQLite has no row locks: taking the write lock up front makes every
         # read-then-write transaction atomic across processes instead of failing
         # with "database is locked" when two of them try to upgrade at once.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only transactions take no lock, so WAL lets them run beside a writer.
+        read_only = connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -87,6 +93,8 @@ class Database:
         self.url = url
         self.engine = create_db_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
+        self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
 
     @property
     def is_postgresql(self) -> bool:
@@ -98,9 +106,15 @@ class Database:
         with self._sessions.begin() as session:
             yield session
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """Yield a session for reads only; on SQLite it does not wait for, or block, writers."""
+        with self._read_sessions.begin() as session:
+            yield session
+
     def ping(self) -> None:
         """Raise unless the database answers a trivial query."""
-        with self.engine.connect() as connection:
+        with self._read_engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
     def dispose(self) -> None:

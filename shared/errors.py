@@ -82,13 +82,15 @@ def problem_from_http_exception(error: HTTPException) -> Problem:
     data = getattr(error, "data", None) or {}
     if isinstance(getattr(error, "original_exception", None), Problem):
         return error.original_exception
+    # werkzeug's own headers matter (Allow on 405, Retry-After on 503); its Content-Type does not.
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+    headers.update(data.get("headers") or {})
     messages = data.get("errors") or data.get("messages")
     if status == 422 and messages:
         return Problem(422, "validation_error", "The request has invalid fields; see errors.",
-                       errors=_flatten_locations(messages), headers=data.get("headers"))
+                       errors=_flatten_locations(messages), headers=headers)
     detail = data.get("message") or _public_description(error, status)
-    return Problem(status, DEFAULT_CODES.get(status, HTTPStatus(status).name.lower()), detail,
-                   headers=data.get("headers"))
+    return Problem(status, DEFAULT_CODES.get(status, HTTPStatus(status).name.lower()), detail, headers=headers)
 
 
 def _public_description(error: HTTPException, status: int) -> str:

@@ -89,23 +89,29 @@ class Event:
         """Parse and check an envelope, raising MalformedEvent for anything else."""
         try:
             raw = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise MalformedEvent(f"body is not JSON: {exc}") from None
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise MalformedEvent(f"body is not JSON: {type(exc).__name__}") from None
         if not isinstance(raw, dict):
             raise MalformedEvent("envelope is not a JSON object")
         missing = {"id", "type", "version", "occurred_at", "producer", "data"} - raw.keys()
         if missing:
             raise MalformedEvent(f"envelope lacks {', '.join(sorted(missing))}")
+        for name in ("id", "type", "occurred_at", "producer"):
+            if not isinstance(raw[name], str):
+                raise MalformedEvent(f"envelope field {name} is not a string")
         if raw["type"] not in EVENT_TYPES:
             raise MalformedEvent(f"unknown event type {raw['type']!r}")
         if raw["version"] != ENVELOPE_VERSION:
             raise MalformedEvent(f"unsupported envelope version {raw['version']!r}")
         if not isinstance(raw["data"], dict):
             raise MalformedEvent("event data is not a JSON object")
+        correlation_id = raw.get("correlation_id")
+        if correlation_id is not None and not isinstance(correlation_id, str):
+            raise MalformedEvent("correlation_id is not a string")
         try:
-            event_id = str(uuid.UUID(str(raw["id"])))
-            occurred_at = parse_instant(str(raw["occurred_at"]))
+            event_id = str(uuid.UUID(raw["id"]))
+            occurred_at = parse_instant(raw["occurred_at"])
         except ValueError as exc:
             raise MalformedEvent(f"bad id or occurred_at: {exc}") from None
-        return cls(type=raw["type"], data=raw["data"], producer=str(raw["producer"]), id=event_id,
-                   occurred_at=occurred_at, correlation_id=raw.get("correlation_id"))
+        return cls(type=raw["type"], data=raw["data"], producer=raw["producer"], id=event_id,
+                   occurred_at=occurred_at, correlation_id=correlation_id)

@@ -59,7 +59,7 @@ def run_migrations(service_metadata: MetaData) -> None:
     The outbox and inbox tables (one metadata, shared by all) live in every service's database.
     """
     assert InboxMessage.metadata is OutboxMessage.metadata
-    engine = create_db_engine(context.config.attributes["database_url"])
+    engine = create_db_engine(context.config.attributes["database_url"], foreign_keys=False)
     with engine.connect() as connection:
         context.configure(
             connection=connection,
@@ -71,4 +71,13 @@ def run_migrations(service_metadata: MetaData) -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+            _check_foreign_keys(connection)
     engine.dispose()
+
+
+def _check_foreign_keys(connection) -> None:
+    """On SQLite (migrated with foreign keys off), refuse to commit a migration that broke them."""
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left rows with broken foreign keys: {broken[:5]}")

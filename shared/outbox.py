@@ -9,7 +9,7 @@ from sqlalchemy import Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.db import BigIntegerKey, MessagingBase, UTCDateTime, utcnow
-from shared.events import Event
+from shared.events import EVENT_TYPES, Event
 
 
 class OutboxMessage(MessagingBase):
@@ -36,6 +36,8 @@ class OutboxMessage(MessagingBase):
 
 def record_event(session: Session, producer: str, event_type: str, data: Mapping[str, Any]) -> Event:
     """Add an event to the outbox of the session's transaction and return it."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"{event_type!r} is not an event type of the contract (shared.events)")
     event = Event(type=event_type, data=data, producer=producer)
     session.add(OutboxMessage(event_id=event.id, event_type=event.type, body=event.to_json(),
                               correlation_id=event.correlation_id))

@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 MAX_PER_PAGE = 100
+MAX_PAGE = 100_000  # keeps offsets within what every database accepts
 
 PAGINATION_HEADER = {
     "X-Pagination": {
@@ -24,7 +25,7 @@ PAGINATION_HEADER = {
 class PageArgsSchema(ma.Schema):
     """Which page of a list to return."""
 
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=MAX_PAGE))
     per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
 
 

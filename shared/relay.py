@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 
 from kombu import Connection, Producer
@@ -101,9 +102,14 @@ class Relay:
         )
 
     def _keep_alive(self) -> None:
+        """Read the broker's heartbeats and send ours, so an idle relay keeps its connection."""
         if self._producer is None:
             return
         try:
+            try:
+                self.connection.drain_events(timeout=0)  # heartbeat_check alone never reads the socket
+            except socket.timeout:
+                pass
             self.connection.heartbeat_check()
         except Exception as exc:  # noqa: BLE001 - a dead connection is rebuilt on the next sweep
             log.info("broker connection lost while idle: %r", exc)

@@ -32,7 +32,10 @@ class ProblemParser(FlaskParser):
     def load_json(self, req, schema):
         if req.get_data(cache=True) and not is_json_request(req):
             raise Problem(415, "unsupported_media_type", "Send the request body as application/json.")
-        return super().load_json(req, schema)
+        try:
+            return super().load_json(req, schema)
+        except RecursionError:  # nested deeper than the JSON parser goes
+            raise Problem(400, "malformed_json", "The request body is nested too deeply.") from None
 
 
 class ServiceBlueprint(flask_smorest.Blueprint):

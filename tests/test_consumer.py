@@ -87,18 +87,20 @@ def test_the_consumer_worker_carries_catalogue_events_into_enrolment(catalogue_d
         assert {o.course_status for o in session.scalars(select(Offering))} == {"published"}
 
 
-def test_a_malformed_message_is_rejected_not_retried(enrolment_db, tmp_path):
+@pytest.mark.parametrize("body", [b"{not json", b'{"id": [], "type": ["x"], "version": 1}', b"[" * 50000])
+def test_a_malformed_message_is_rejected_not_retried_and_the_consumer_lives_on(enrolment_db, tmp_path, body):
     settings = make_settings("enrolment", tmp_path)
     with connect(settings) as connection:
         channel = connection.channel()
         declare_topology(channel)
         Producer(channel, exchange=events_exchange).publish(
-            b"{not json", routing_key=events.OFFERING_SCHEDULED, content_type="application/json",
+            body, routing_key=events.OFFERING_SCHEDULED, content_type="application/json",
             content_encoding="utf-8")
 
     stop, thread = run_consumer("enrolment", enrolment_db, settings, HANDLERS)
     try:
         time.sleep(1.5)
+        assert thread.is_alive()
     finally:
         stop.set()
         thread.join(timeout=10)
@@ -116,3 +118,12 @@ def test_events_a_handler_records_carry_the_correlation_id_of_the_event_it_handl
 
     with enrolment_db.transaction() as session:
         assert session.scalars(select(OutboxMessage.correlation_id)).one() == scheduled.correlation_id
+
+
+def test_a_consumer_asked_to_stop_while_the_broker_is_away_stops(enrolment_db, tmp_path):
+    settings = make_settings("enrolment", tmp_path, amqp_url="amqp://guest:guest@127.0.0.1:1//")
+    stop, thread = run_consumer("enrolment", enrolment_db, settings, HANDLERS)
+    time.sleep(1)
+    stop.set()
+    thread.join(timeout=20)
+    assert not thread.is_alive()

@@ -226,3 +226,28 @@ def test_an_unroutable_event_stays_in_the_outbox_with_the_reason(system):
     with system.catalogue.transaction() as session:
         row = session.scalars(select(OutboxMessage)).one()
         assert row.attempts == 1 and "NO_ROUTE" in row.last_error
+
+
+def test_an_idle_relay_keeps_its_broker_connection_alive_with_heartbeats(system):
+    from kombu import Connection
+
+    class CountingRelay(Relay):
+        reconnects = 0
+
+        def _forget_connection(self):
+            CountingRelay.reconnects += 1
+            super()._forget_connection()
+
+    connection = Connection(system.amqp_url, heartbeat=1, transport_options={"confirm_publish": True})
+    relay = CountingRelay(system.catalogue, connection, service="catalogue")
+    stop = threading.Event()
+    worker = threading.Thread(target=relay.run, args=(stop,))
+    worker.start()
+    stop.wait(6)  # three times what the broker tolerates without heartbeats
+    reconnects_while_idle = CountingRelay.reconnects
+    with system.catalogue.transaction() as session:
+        record_event(session, "catalogue", events.COURSE_UPDATED, {"course_id": "c1"})
+    wait_for(lambda: system.pending() == 0)
+    stop.set()
+    worker.join(timeout=15)
+    assert reconnects_while_idle == 0

@@ -46,7 +46,17 @@ def test_an_event_carries_the_correlation_id_of_the_work_that_caused_it():
                  "occurred_at": "2026-01-01T00:00:00Z", "producer": "x", "data": {}}), "bad id"),
     (json.dumps({"id": str(uuid.uuid4()), "type": "enrolment.confirmed", "version": 1,
                  "occurred_at": "2026-01-01T00:00:00", "producer": "x", "data": {}}), "bad id or occurred_at"),
+    (json.dumps({"id": str(uuid.uuid4()), "type": ["enrolment.confirmed"], "version": 1,
+                 "occurred_at": "2026-01-01T00:00:00Z", "producer": "x", "data": {}}), "not a string"),
+    ("[" * 100000 + "]" * 100000, "not JSON"),
 ])
 def test_anything_but_a_valid_envelope_is_refused_as_malformed(body, reason):
     with pytest.raises(MalformedEvent, match=reason):
         Event.from_json(body)
+
+
+def test_the_outbox_takes_only_event_types_of_the_contract():
+    from shared.outbox import record_event
+
+    with pytest.raises(ValueError, match="not an event type"):
+        record_event(None, "notifications", "notifications.sent", {})

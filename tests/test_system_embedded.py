@@ -101,3 +101,25 @@ def test_ctrl_c_stops_every_process_cleanly(running_system):
     assert process.wait(timeout=30) == 0
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{running_system['catalogue']}/health/live", timeout=2)
+
+
+def test_a_killed_launcher_takes_its_processes_with_it(running_system):
+    launcher = running_system["process"]
+    children = [int(pid) for pid in
+                open(f"/proc/{launcher.pid}/task/{launcher.pid}/children").read().split()]
+    assert len(children) == 9
+
+    launcher.kill()
+    launcher.wait(timeout=10)
+
+    def all_gone():
+        alive = []
+        for pid in children:
+            try:
+                os.kill(pid, 0)
+                alive.append(pid)
+            except ProcessLookupError:
+                pass
+        return not alive
+
+    wait_for(all_gone, 30)

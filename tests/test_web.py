@@ -167,3 +167,19 @@ def test_a_view_for_some_roles_refuses_the_others_with_403(tmp_path):
     assert_problem(client.get("/api/v1/secret", headers=bearer("student")), 403, "forbidden")
     assert_problem(client.get("/api/v1/secret"), 401, "unauthorized")
     assert client.get("/api/v1/secret", headers=bearer("coordinator", "LUMC")).get_json() == {"ok": True}
+
+
+def test_json_nested_deeper_than_the_parser_goes_is_a_400_not_a_crash(client, app):
+    body = "[" * 5000 + "]" * 5000
+    response = client.put(PREFERENCES, data=body, content_type="application/json", headers=bearer())
+    assert_problem(response, 400, "malformed_json")
+
+
+def test_a_405_says_which_methods_are_allowed(client):
+    response = client.delete(PREFERENCES, headers=bearer())
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "PUT"}
+
+
+def test_an_absurd_page_number_is_a_validation_problem(service_app):
+    client = service_app("catalogue").test_client()
+    assert_problem(client.get("/api/v1/courses?page=99999999999999999999"), 422, "validation_error")
