@@ -187,3 +187,31 @@ def offering_payload(**overrides) -> dict:
         "capacity": 20, "waitlist": True, "location": "LUMC, Leiden",
     }
     return {**payload, **overrides}
+
+
+def offering_snapshot(**overrides) -> dict:
+    """Return catalogue.offering.* event data for an offering whose enrolment window is open now."""
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    data = {
+        "offering_id": str(uuid.uuid4()), "course_id": str(uuid.uuid4()), "course_code": "HEL-510",
+        "course_title": {"en": "Helminth Infections and the Immune System", "ru": "Гельминтозы и иммунная система"},
+        "course_status": "published", "course_version": 2, "institution": "LUMC",
+        "coordinators": ["lumc-coordinator"], "term": "2027-spring", "starts_on": "2027-02-08",
+        "ends_on": "2027-03-05", "location": "LUMC, Leiden", "capacity": 2, "waitlist": True,
+        "enrolment_opens_at": (now - timedelta(days=1)).isoformat(),
+        "enrolment_closes_at": (now + timedelta(days=30)).isoformat(),
+        "status": "scheduled", "cancel_reason": None, "version": 1,
+    }
+    return {**data, **overrides}
+
+
+def student(number: int, institution: str = "SSMU"):
+    """Return a student principal with a Cyrillic name (SSMU) or a Dutch one (LUMC)."""
+    from shared.auth import Principal
+
+    name = f"Студент Номер {number}" if institution == "SSMU" else f"Student {number}"
+    return Principal(f"{institution.lower()}-student-{number}", "student", institution,
+                     f"student{number}@{'ssmu.ru' if institution == 'SSMU' else 'lumc.nl'}", name,
+                     "ru" if institution == "SSMU" else "en")

@@ -1,0 +1,172 @@
+"""Enrolment over HTTP: the contract's answers, idempotent repeats, who sees what, the roster."""
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from enrolment.models import Enrolment, IdempotentRequest
+from enrolment.replica import apply_offering_snapshot
+from shared.outbox import OutboxMessage
+from tests.conftest import bearer, offering_snapshot
+from tests.test_web import assert_problem
+
+
+def student_headers(number: int, **extra) -> dict:
+    return {**bearer("student", "SSMU", sub=f"ssmu-student-{number}", name=f"Студентка Номер {number}"), **extra}
+
+
+@pytest.fixture
+def app(service_app):
+    return service_app("enrolment")
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def offering_id(app):
+    snapshot = offering_snapshot(capacity=1)
+    with app.extensions["database"].transaction() as session:
+        apply_offering_snapshot(session, snapshot)
+    return snapshot["offering_id"]
+
+
+def enrol(client, offering_id, number, **headers):
+    return client.post("/api/v1/enrolments", json={"offering_id": offering_id},
+                       headers=student_headers(number, **headers))
+
+
+def count(app, model) -> int:
+    with app.extensions["database"].transaction() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_enrolling_answers_201_confirmed_then_waitlisted_with_a_position(client, offering_id):
+    first = enrol(client, offering_id, 1)
+    second = enrol(client, offering_id, 2)
+    assert first.status_code == second.status_code == 201
+    assert first.get_json()["status"] == "confirmed" and first.get_json()["waitlist_position"] is None
+    body = second.get_json()
+    assert (body["status"], body["waitlist_position"], body["student_id"]) == ("waitlisted", 1, "ssmu-student-2")
+    assert body["offering"]["course_title"]["ru"] == "Гельминтозы и иммунная система"
+
+
+def test_the_contract_refusals(client, offering_id):
+    enrol(client, offering_id, 1)
+    assert_problem(enrol(client, offering_id, 1), 409, "already_enrolled")
+    assert_problem(enrol(client, "missing", 3), 404, "offering_not_found")
+
+
+def test_only_students_enrol(client, offering_id):
+    assert_problem(client.post("/api/v1/enrolments", json={"offering_id": offering_id}), 401, "unauthorized")
+    response = client.post("/api/v1/enrolments", json={"offering_id": offering_id},
+                           headers=bearer("coordinator", "LUMC"))
+    assert_problem(response, 403, "forbidden")
+
+
+@pytest.mark.parametrize("body, status, code", [
+    ('{"offering_id": ', 400, "malformed_json"),
+    ('{"offering_id": 42}', 422, "validation_error"),
+    ('{"offering_id": "x", "seat": 3}', 422, "validation_error"),
+    ("{}", 422, "validation_error"),
+])
+def test_bad_requests_are_problems_and_write_nothing(app, client, offering_id, body, status, code):
+    response = client.post("/api/v1/enrolments", data=body, content_type="application/json",
+                           headers=student_headers(1))
+    assert_problem(response, status, code)
+    assert count(app, Enrolment) == 0 and count(app, OutboxMessage) == 0
+
+
+def test_a_repeated_request_with_an_idempotency_key_gets_the_first_answer(app, client, offering_id):
+    first = enrol(client, offering_id, 1, **{"Idempotency-Key": "k-1"})
+    repeat = enrol(client, offering_id, 1, **{"Idempotency-Key": "k-1"})
+    assert first.status_code == repeat.status_code == 201
+    assert repeat.get_json() == first.get_json()
+    assert count(app, Enrolment) == 1
+    events_after_first = count(app, OutboxMessage)
+    enrol(client, offering_id, 1, **{"Idempotency-Key": "k-1"})
+    assert count(app, OutboxMessage) == events_after_first
+
+
+def test_a_refusal_is_replayed_too_and_leaves_nothing_behind(app, client, offering_id):
+    enrol(client, offering_id, 1)
+    refusal = enrol(client, offering_id, 1, **{"Idempotency-Key": "again"})
+    replay = enrol(client, offering_id, 1, **{"Idempotency-Key": "again"})
+    assert_problem(refusal, 409, "already_enrolled")
+    assert_problem(replay, 409, "already_enrolled")
+    assert replay.get_json() == refusal.get_json()
+    assert count(app, Enrolment) == 1
+
+
+def test_a_key_reused_for_another_request_or_another_student_is_not_confused(app, client, offering_id):
+    enrol(client, offering_id, 1, **{"Idempotency-Key": "shared"})
+    other = client.post("/api/v1/enrolments", json={"offering_id": "other"},
+                        headers=student_headers(1, **{"Idempotency-Key": "shared"}))
+    assert_problem(other, 422, "idempotency_key_reused")
+    second_student = enrol(client, offering_id, 2, **{"Idempotency-Key": "shared"})
+    assert second_student.get_json()["student_id"] == "ssmu-student-2"
+    assert count(app, IdempotentRequest) == 2
+
+
+def test_a_bad_idempotency_key_is_a_400(client, offering_id):
+    assert_problem(enrol(client, offering_id, 1, **{"Idempotency-Key": "x" * 201}), 400, "bad_idempotency_key")
+
+
+def test_my_enrolments_show_where_i_stand(client, offering_id):
+    enrol(client, offering_id, 1)
+    enrol(client, offering_id, 2)
+    mine = client.get("/api/v1/enrolments/me", headers=student_headers(2))
+    assert mine.status_code == 200 and '"total": 1' in mine.headers["X-Pagination"]
+    assert [(e["status"], e["waitlist_position"]) for e in mine.get_json()] == [("waitlisted", 1)]
+
+
+def test_an_enrolment_is_seen_by_its_student_its_coordinators_and_admins(client, offering_id):
+    enrolment_id = enrol(client, offering_id, 1).get_json()["id"]
+    url = f"/api/v1/enrolments/{enrolment_id}"
+    for headers, status in ((student_headers(1), 200), (bearer("coordinator", "LUMC"), 200),
+                            (bearer("admin", "SSMU"), 200), (student_headers(2), 404),
+                            (bearer("coordinator", "SSMU"), 404), ({}, 401)):
+        assert client.get(url, headers=headers).status_code == status
+
+
+def test_cancelling_promotes_the_first_in_line(client, offering_id):
+    seated = enrol(client, offering_id, 1).get_json()["id"]
+    waiting = enrol(client, offering_id, 2).get_json()["id"]
+    assert_problem(client.post(f"/api/v1/enrolments/{seated}/cancel", headers=student_headers(2)),
+                   404, "enrolment_not_found")
+    cancelled = client.post(f"/api/v1/enrolments/{seated}/cancel", headers=student_headers(1))
+    assert cancelled.get_json()["status"] == "cancelled"
+    assert client.get(f"/api/v1/enrolments/{waiting}", headers=student_headers(2)).get_json()["status"] == "confirmed"
+    seats = client.get(f"/api/v1/offerings/{offering_id}/seats").get_json()
+    assert seats == {"offering_id": offering_id, "capacity": 1, "confirmed": 1, "available": 0, "waitlisted": 0}
+
+
+def test_a_coordinator_cancels_for_a_student(client, offering_id):
+    enrolment_id = enrol(client, offering_id, 1).get_json()["id"]
+    response = client.post(f"/api/v1/enrolments/{enrolment_id}/cancel", headers=bearer("coordinator", "LUMC"))
+    assert response.get_json()["cancelled_by"] == "coordinator"
+
+
+def test_the_roster_as_json_and_as_csv_with_cyrillic_names_intact(client, offering_id):
+    for number in range(1, 4):
+        enrol(client, offering_id, number)
+    coordinator = bearer("coordinator", "LUMC")
+    entries = client.get(f"/api/v1/offerings/{offering_id}/roster", headers=coordinator).get_json()
+    assert [(e["status"], e["waitlist_position"]) for e in entries] == [
+        ("confirmed", None), ("waitlisted", 1), ("waitlisted", 2)]
+
+    response = client.get(f"/api/v1/offerings/{offering_id}/roster", headers={**coordinator, "Accept": "text/csv"})
+    assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8"))))
+    assert [row["name"] for row in rows] == [f"Студентка Номер {n}" for n in range(1, 4)]
+    assert rows[1]["waitlist_position"] == "1"
+
+    assert_problem(client.get(f"/api/v1/offerings/{offering_id}/roster", headers=student_headers(1)),
+                   403, "forbidden")
+    assert_problem(client.get(f"/api/v1/offerings/{offering_id}/roster", headers=bearer("coordinator", "SSMU")),
+                   403, "forbidden")
+    assert_problem(client.get("/api/v1/offerings/missing/roster", headers=coordinator), 404, "offering_not_found")

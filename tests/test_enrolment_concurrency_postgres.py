@@ -1,0 +1,101 @@
+"""A seat rush on PostgreSQL through HTTP under gunicorn: no overselling, a fair line, promotions once."""
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from enrolment.models import Enrolment
+from enrolment.operations import get_offering
+from enrolment.replica import apply_offering_snapshot
+from services.tokens import demo_token
+from shared import events
+from shared.config import DEVELOPMENT_JWT_SECRET
+from shared.db import Database
+from shared.migrations import upgrade
+from shared.outbox import OutboxMessage
+from tests.conftest import offering_snapshot
+from tests.servers import gunicorn
+
+pytestmark = pytest.mark.postgres
+
+STUDENTS = 200
+SEATS = 20
+
+
+def token(number: int) -> str:
+    return demo_token(DEVELOPMENT_JWT_SECRET, role="student", institution="SSMU", sub=f"rush-{number}",
+                      name=f"Студент {number}")
+
+
+@pytest.fixture
+def rush(postgres_url, tmp_path):
+    upgrade("enrolment", postgres_url)
+    db = Database(postgres_url)
+    snapshot = offering_snapshot(capacity=SEATS)
+    with db.transaction() as session:
+        apply_offering_snapshot(session, snapshot)
+    with gunicorn("enrolment", {"ENROLMENT_DATABASE_URL": postgres_url, "DATA_DIR": str(tmp_path)}, tmp_path) as url:
+        yield db, url, snapshot["offering_id"]
+    db.dispose()
+
+
+def post_all(url: str, requests: list[tuple[str, dict, dict]]) -> list[httpx.Response]:
+    """Send (path, body, headers) requests all at once from 40 threads; return the answers in order."""
+    with httpx.Client(base_url=url, timeout=60) as client, ThreadPoolExecutor(max_workers=40) as pool:
+        return list(pool.map(lambda r: client.post(r[0], json=r[1], headers=r[2]), requests))
+
+
+def as_student(number: int) -> dict:
+    return {"Authorization": f"Bearer {token(number)}"}
+
+
+def test_200_students_racing_for_20_seats_then_cancellations_promoting_in_order(rush):
+    db, url, offering_id = rush
+    answers = post_all(url, [("/api/v1/enrolments", {"offering_id": offering_id}, as_student(n))
+                             for n in range(STUDENTS)])
+
+    assert Counter(a.status_code for a in answers) == {201: STUDENTS}
+    bodies = [a.json() for a in answers]
+    assert Counter(b["status"] for b in bodies) == {"confirmed": SEATS, "waitlisted": STUDENTS - SEATS}
+    assert sorted(b["waitlist_position"] for b in bodies if b["status"] == "waitlisted") == \
+        list(range(1, STUDENTS - SEATS + 1))
+
+    with db.transaction() as session:
+        offering = get_offering(session, offering_id)
+        assert (offering.confirmed_count, offering.waitlisted_count) == (SEATS, STUDENTS - SEATS)
+        line = list(session.scalars(select(Enrolment).where(Enrolment.status == "waitlisted")
+                                    .order_by(Enrolment.waitlist_ticket)))
+    first_ten_in_line = [e.student_id for e in line[:10]]
+
+    seated = [b for b in bodies if b["status"] == "confirmed"][:10]
+    cancels = post_all(url, [(f"/api/v1/enrolments/{b['id']}/cancel", {},
+                              as_student(int(b["student_id"].removeprefix("rush-")))) for b in seated])
+    assert Counter(c.status_code for c in cancels) == {200: 10}
+
+    with db.transaction() as session:
+        now_confirmed = set(session.scalars(select(Enrolment.student_id).where(Enrolment.status == "confirmed")))
+        promoted = list(session.scalars(select(OutboxMessage.body).where(
+            OutboxMessage.event_type == events.ENROLMENT_PROMOTED)))
+        offering = get_offering(session, offering_id)
+        assert (offering.confirmed_count, offering.waitlisted_count) == (SEATS, STUDENTS - SEATS - 10)
+    assert len(now_confirmed) == SEATS and set(first_ten_in_line) <= now_confirmed
+    assert len(promoted) == 10 and all(student in "".join(promoted) for student in first_ten_in_line)
+
+    roster = httpx.get(f"{url}/api/v1/offerings/{offering_id}/roster", headers={
+        "Authorization": "Bearer " + demo_token(DEVELOPMENT_JWT_SECRET, role="coordinator", institution="LUMC")})
+    positions = [entry["waitlist_position"] for entry in roster.json() if entry["status"] == "waitlisted"]
+    assert positions == list(range(1, STUDENTS - SEATS - 10 + 1))
+
+
+def test_concurrent_repeats_of_one_idempotency_key_enrol_once_and_answer_alike(rush):
+    db, url, offering_id = rush
+    headers = {"Authorization": f"Bearer {token(999)}", "Idempotency-Key": "double-click"}
+    answers = post_all(url, [("/api/v1/enrolments", {"offering_id": offering_id}, headers)] * 20)
+
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.text for a in answers}) == 1
+    with db.transaction() as session:
+        assert len(list(session.scalars(select(Enrolment.id).where(Enrolment.student_id == "rush-999")))) == 1
