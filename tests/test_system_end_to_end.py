@@ -1,0 +1,128 @@
+"""End to end: `python -m services run`, on the embedded default and on RabbitMQ + PostgreSQL,
+driven over HTTP as students and coordinators would."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from services.tokens import demo_token
+from shared.config import DEVELOPMENT_JWT_SECRET
+from tests.conftest import course_payload, offering_payload
+from tests.servers import free_port
+
+pytestmark = pytest.mark.e2e
+
+
+def as_person(role: str, institution: str, sub: str | None = None) -> dict:
+    return {"Authorization": "Bearer " + demo_token(DEVELOPMENT_JWT_SECRET, role=role, institution=institution,
+                                                    sub=sub)}
+
+
+def wait_for(check, timeout: float = 30):
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError("not reached in time")
+        time.sleep(0.2)
+    return result
+
+
+def real_parts(request) -> dict[str, str]:
+    """Three fresh PostgreSQL databases and a RabbitMQ vhost for the whole system."""
+    create = request.getfixturevalue("postgres_database_factory")
+    return {"AMQP_URL": request.getfixturevalue("amqp_url"), **{
+        f"{service.upper()}_DATABASE_URL": create(service) for service in ("catalogue", "enrolment", "notifications")}}
+
+
+@pytest.fixture(params=["embedded", pytest.param("rabbitmq+postgresql", marks=[pytest.mark.postgres,
+                                                                              pytest.mark.rabbitmq])])
+def running_system(request, tmp_path):
+    ports = {service: free_port() for service in ("catalogue", "enrolment", "notifications")}
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("AMQP_URL", "CATALOGUE_DATABASE_URL", "ENROLMENT_DATABASE_URL", "NOTIFICATIONS_DATABASE_URL")}
+    env.update({"DATA_DIR": str(tmp_path), "WEB_CONCURRENCY": "1", "GUNICORN_ACCESS_LOG": "0",
+                **{f"{service.upper()}_PORT": str(port) for service, port in ports.items()}})
+    if request.param != "embedded":
+        env.update(real_parts(request))
+    log = open(tmp_path / "system.log", "w")
+    process = subprocess.Popen([sys.executable, "-m", "services", "run"], env=env, stdout=subprocess.PIPE,
+                               stderr=log, text=True)
+    banner = []
+    try:
+        for line in process.stdout:
+            banner.append(line)
+            if "Press Ctrl-C to stop." in line:
+                break
+        assert process.poll() is None, (tmp_path / "system.log").read_text()[-3000:]
+        yield {**{service: f"http://127.0.0.1:{port}" for service, port in ports.items()},
+               "banner": "".join(banner), "process": process, "env": env}
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
+        log.close()
+
+
+def test_a_course_is_scheduled_students_enrol_and_a_raised_capacity_promotes(running_system):
+    system = running_system
+    assert "services token" in system["banner"]
+    catalogue = httpx.Client(base_url=system["catalogue"], timeout=10)
+    enrolment = httpx.Client(base_url=system["enrolment"], timeout=10)
+    coordinator = as_person("coordinator", "LUMC")
+    for url in (system["catalogue"], system["enrolment"], system["notifications"]):
+        assert httpx.get(f"{url}/health/ready").status_code == 200
+    assert len(catalogue.get("/api/v1/courses", params={"per_page": 100}).json()) == 8  # the seed
+
+    course = catalogue.post("/api/v1/courses", json=course_payload(), headers=coordinator).json()
+    catalogue.post(f"/api/v1/courses/{course['id']}/publish", headers=coordinator)
+    offering = catalogue.post(f"/api/v1/courses/{course['id']}/offerings", json=offering_payload(capacity=1),
+                              headers=coordinator).json()
+
+    # The offering reaches enrolment only through catalogue.offering.scheduled on the broker.
+    wait_for(lambda: enrolment.get(f"/api/v1/offerings/{offering['id']}/seats").status_code == 200)
+    first = enrolment.post("/api/v1/enrolments", json={"offering_id": offering["id"]},
+                           headers=as_person("student", "SSMU", "anna")).json()
+    second = enrolment.post("/api/v1/enrolments", json={"offering_id": offering["id"]},
+                            headers=as_person("student", "LUMC", "sanne")).json()
+    assert (first["status"], second["status"], second["waitlist_position"]) == ("confirmed", "waitlisted", 1)
+
+    # enrolment.seats_changed brings the live seats back to the catalogue.
+    wait_for(lambda: catalogue.get(f"/api/v1/offerings/{offering['id']}").json()["seats"] ==
+             {"capacity": 1, "confirmed": 1, "available": 0, "waitlisted": 1})
+
+    # A coordinator raises the capacity in the catalogue; enrolment promotes the first in line.
+    raised = catalogue.patch(f"/api/v1/offerings/{offering['id']}", json={"capacity": 2},
+                             headers={**coordinator, "If-Match": '"1"'})
+    assert raised.status_code == 200
+    sanne = as_person("student", "LUMC", "sanne")
+    wait_for(lambda: enrolment.get(f"/api/v1/enrolments/{second['id']}", headers=sanne).json()["status"]
+             == "confirmed")
+    wait_for(lambda: catalogue.get(f"/api/v1/offerings/{offering['id']}").json()["seats"]["confirmed"] == 2)
+
+
+def test_ctrl_c_stops_every_process_cleanly(running_system):
+    process = running_system["process"]
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 0
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{running_system['catalogue']}/health/live", timeout=2)
+
+
+def test_a_killed_launcher_takes_its_processes_with_it(running_system):
+    launcher = running_system["process"]
+    children = [int(pid) for pid in open(f"/proc/{launcher.pid}/task/{launcher.pid}/children").read().split()]
+    assert len(children) == 9
+
+    launcher.kill()
+    launcher.wait(timeout=10)
+
+    def all_gone() -> bool:
+        return not [pid for pid in children if os.path.exists(f"/proc/{pid}") and
+                    open(f"/proc/{pid}/stat").read().split()[2] != "Z"]
+
+    wait_for(all_gone)
