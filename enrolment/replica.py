@@ -13,7 +13,7 @@ from shared.db import utcnow
 from shared.events import parse_instant
 
 _COPIED_OFFERING_FIELDS = ("course_id", "course_code", "institution", "term", "location", "capacity",
-                           "waitlist", "status", "version")
+                           "waitlist", "status", "cancel_reason", "version")
 
 
 def apply_offering_snapshot(session: Session, data: Mapping[str, Any]) -> Offering | None:

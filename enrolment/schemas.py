@@ -36,6 +36,7 @@ class OfferingSummarySchema(ma.Schema):
     starts_on = ma.fields.Date()
     ends_on = ma.fields.Date()
     location = ma.fields.String()
+    cancel_reason = ma.fields.String(allow_none=True, metadata={"description": "Why the offering was cancelled"})
 
 
 class EnrolmentSchema(ma.Schema):

@@ -5,12 +5,40 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from notifications import operations
-from notifications.schemas import PreferenceSchema
+from notifications.schemas import NotificationSchema, PreferenceSchema
 from shared.auth import require_principal, requires
 from shared.db import current_database
+from shared.pagination import PAGINATION_HEADER, PageArgsSchema, paginate
 from shared.web import ServiceBlueprint
 
 blp = ServiceBlueprint("notifications", __name__, description="Inbox, email and preferences")
+
+INBOX_HEADERS = {**PAGINATION_HEADER, "X-Unread-Count": {"description": "How many of your notifications are unread",
+                                                         "schema": {"type": "integer"}}}
+
+
+@blp.route("/notifications/me")
+class MyNotifications(MethodView):
+    @requires()
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, NotificationSchema(many=True), headers=INBOX_HEADERS)
+    def get(self, query):
+        """List your notifications, newest first, with the unread count"""
+        person = require_principal()
+        with current_database().reading() as session:
+            items, headers = paginate(session, operations.inbox_of(person), query["page"], query["per_page"])
+            headers["X-Unread-Count"] = str(operations.unread_count(session, person))
+            return items, headers
+
+
+@blp.route("/notifications/<notification_id>/read")
+class ReadNotification(MethodView):
+    @requires()
+    @blp.response(200, NotificationSchema)
+    def post(self, notification_id):
+        """Mark one of your notifications read"""
+        with current_database().transaction() as session:
+            return operations.mark_read(session, require_principal(), notification_id)
 
 
 @blp.route("/preferences/me")

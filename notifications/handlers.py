@@ -1,5 +1,55 @@
-"""How the notification service reacts to events (the messages come with their own issue)."""
+"""How the notification service turns events into messages: once per event and recipient."""
 
 from __future__ import annotations
 
-HANDLERS: dict = {}
+from sqlalchemy.orm import Session
+
+from notifications.messages import CHANGE_LABELS, course_context, describe_changes
+from notifications.operations import audience, follow_enrolment, notify
+from shared import events
+from shared.events import Event
+
+ENROLMENT_KINDS = {
+    events.ENROLMENT_CONFIRMED: "confirmed",
+    events.ENROLMENT_WAITLISTED: "waitlisted",
+    events.ENROLMENT_PROMOTED: "promoted",
+    events.ENROLMENT_CANCELLED: "cancelled",
+}
+
+
+def on_enrolment_changed(session: Session, event: Event) -> None:
+    """Tell the student what happened to their enrolment, and remember who takes the offering."""
+    enrolment, offering, student = event.data["enrolment"], event.data["offering"], event.data["student"]
+    before = follow_enrolment(session, offering["id"], student, enrolment["status"], event.occurred_at)
+    notify(session, event, student, ENROLMENT_KINDS[event.type], lambda locale: {
+        "course": course_context(offering, locale),
+        "position": enrolment.get("waitlist_position"),
+        "cancelled_by": enrolment.get("cancelled_by"),
+        "reason": offering.get("cancel_reason"),
+        "was_waiting": bool(before and before.waiting),
+    }, offering_id=offering["id"], enrolment_id=enrolment["id"])
+
+
+def on_offering_updated(session: Session, event: Event) -> None:
+    """Tell everyone holding or waiting for a seat when dates, place or window changed."""
+    changes = event.data.get("changes") or {}
+    if not set(changes) & set(CHANGE_LABELS["en"]):
+        return  # capacity or waiting-list changes reach students as promotions, not as news
+    for member in audience(session, event.data["offering_id"]):
+        recipient = {"id": member.student_id, "email": member.email, "name": member.name, "locale": member.locale}
+        notify(session, event, recipient, "offering_changed", lambda locale, waiting=member.waiting: {
+            "course": course_context(event.data, locale), "changes": describe_changes(changes, locale),
+            "waiting": waiting,
+        }, offering_id=event.data["offering_id"])
+
+
+def on_offering_cancelled(session: Session, event: Event) -> None:
+    """Nothing to send here: enrolment cancels each enrolment of the offering and its
+    enrolment.cancelled event (cancelled_by: catalogue) tells each student, with the reason."""
+
+
+HANDLERS = {
+    **{event_type: on_enrolment_changed for event_type in ENROLMENT_KINDS},
+    events.OFFERING_UPDATED: on_offering_updated,
+    events.OFFERING_CANCELLED: on_offering_cancelled,
+}

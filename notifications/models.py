@@ -1,13 +1,14 @@
-"""The notification service's tables."""
+"""The notification service's tables: inbox, outgoing mail, preferences, and who takes which offering."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from shared.db import UTCDateTime, utcnow
+from shared.db import BigIntegerKey, UTCDateTime, utcnow
 
 
 class Base(DeclarativeBase):
@@ -23,3 +24,64 @@ class Preference(Base):
     locale: Mapped[str] = mapped_column(String(2))
     email: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Notification(Base):
+    """A message in a person's inbox; one per event and recipient."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("event_id", "user_id", name="uq_notifications_event_recipient"),
+        Index("ix_notifications_inbox", "user_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    user_id: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(32))
+    locale: Mapped[str] = mapped_column(String(2))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    offering_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    enrolment_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    email: Mapped["EmailDelivery | None"] = relationship(back_populates="notification", lazy="joined")
+
+
+class EmailDelivery(Base):
+    """The email of a notification: sent, waiting for its next attempt, or failed for good."""
+
+    __tablename__ = "email_deliveries"
+    __table_args__ = (Index("ix_email_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntegerKey, primary_key=True, autoincrement=True)
+    notification_id: Mapped[str] = mapped_column(ForeignKey("notifications.id"), unique=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    to_name: Mapped[str] = mapped_column(String(200))
+    html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    notification: Mapped[Notification] = relationship(back_populates="email", lazy="joined")
+
+
+class AudienceMember(Base):
+    """A student holding or waiting for a seat in an offering, kept from enrolment events, so that
+    changes to the offering reach them."""
+
+    __tablename__ = "offering_audience"
+
+    offering_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    locale: Mapped[str] = mapped_column(String(2))
+    active: Mapped[bool] = mapped_column(Boolean)
+    waiting: Mapped[bool] = mapped_column(Boolean)
+    # The newest enrolment event applied; an older one arriving late changes nothing.
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)

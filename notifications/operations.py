@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any, Callable, Mapping
+
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from notifications.models import Preference
+from notifications.messages import render
+from notifications.models import AudienceMember, EmailDelivery, Notification, Preference
 from shared.auth import Principal
 from shared.db import utcnow
+from shared.errors import Problem
+from shared.events import Event
 
 
 def get_preferences(session: Session, person: Principal) -> Preference:
@@ -25,3 +32,67 @@ def set_preferences(session: Session, person: Principal, locale: str, email: boo
     preference.email = email
     preference.updated_at = utcnow()
     return preference
+
+
+def notify(session: Session, event: Event, recipient: Mapping[str, str], kind: str,
+           context_in: Callable[[str], Mapping[str, Any]], **links: str | None) -> Notification:
+    """Put a message in the recipient's inbox, in their language, and queue its email if they want it.
+
+    The language is the recipient's stored preference, else the locale the event carries;
+    `context_in(locale)` gives what the message says, in that language.
+    """
+    preference = session.get(Preference, recipient["id"])
+    locale = preference.locale if preference else recipient.get("locale") or "en"
+    message = render(kind, locale, {"name": recipient["name"], **context_in(locale)})
+    notification = Notification(user_id=recipient["id"], event_id=event.id, kind=kind, locale=locale,
+                                subject=message.subject, body=message.text, **links)
+    session.add(notification)
+    if preference is None or preference.email:
+        session.add(EmailDelivery(notification=notification, to_address=recipient["email"],
+                                  to_name=recipient["name"], html=message.html, next_attempt_at=utcnow()))
+    return notification
+
+
+def follow_enrolment(session: Session, offering_id: str, student: Mapping[str, str], status: str,
+                     as_of: datetime) -> AudienceMember | None:
+    """Remember whether a student holds or waits for a seat; return what was known before, if anything."""
+    member = session.get(AudienceMember, (offering_id, student["id"]), with_for_update=True)
+    previous = None
+    if member is None:
+        member = AudienceMember(offering_id=offering_id, student_id=student["id"])
+        session.add(member)
+    elif member.as_of > as_of:
+        return member  # a newer enrolment event was applied already
+    else:
+        previous = AudienceMember(active=member.active, waiting=member.waiting)
+    member.email, member.name, member.locale = student["email"], student["name"], student["locale"]
+    member.active, member.waiting, member.as_of = status != "cancelled", status == "waitlisted", as_of
+    return previous
+
+
+def audience(session: Session, offering_id: str) -> list[AudienceMember]:
+    """Return the students holding or waiting for a seat in an offering."""
+    return list(session.scalars(select(AudienceMember).where(
+        AudienceMember.offering_id == offering_id, AudienceMember.active.is_(True))
+        .order_by(AudienceMember.student_id)))
+
+
+def inbox_of(person: Principal) -> Select:
+    """Return the query of a person's notifications, newest first."""
+    return (select(Notification).where(Notification.user_id == person.id)
+            .order_by(Notification.created_at.desc(), Notification.id))
+
+
+def unread_count(session: Session, person: Principal) -> int:
+    return session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == person.id, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(session: Session, person: Principal, notification_id: str) -> Notification:
+    """Mark one of your notifications read (again: no change); anyone else's is 404."""
+    notification = session.get(Notification, notification_id)
+    if notification is None or notification.user_id != person.id:
+        raise Problem(404, "notification_not_found", f"There is no notification {notification_id}.")
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+    return notification

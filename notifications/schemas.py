@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from notifications.messages import KINDS
 from shared.auth import LOCALES
 
 
@@ -14,3 +15,29 @@ class PreferenceSchema(ma.Schema):
     locale = ma.fields.String(required=True, validate=validate.OneOf(LOCALES))
     email = ma.fields.Boolean(required=True)
     updated_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+
+
+class EmailStatusSchema(ma.Schema):
+    """Where the email of a notification stands."""
+
+    status = ma.fields.String(metadata={"enum": ["pending", "sent", "failed"]})
+    attempts = ma.fields.Integer()
+    last_error = ma.fields.String(allow_none=True)
+    sent_at = ma.fields.DateTime(allow_none=True)
+    next_attempt_at = ma.fields.DateTime()
+
+
+class NotificationSchema(ma.Schema):
+    """A message in your inbox."""
+
+    id = ma.fields.String()
+    kind = ma.fields.String(metadata={"enum": list(KINDS)})
+    locale = ma.fields.String()
+    subject = ma.fields.String()
+    body = ma.fields.String(metadata={"description": "The message as plain text"})
+    offering_id = ma.fields.String(allow_none=True)
+    enrolment_id = ma.fields.String(allow_none=True)
+    created_at = ma.fields.DateTime()
+    read_at = ma.fields.DateTime(allow_none=True)
+    email = ma.fields.Nested(EmailStatusSchema, allow_none=True,
+                             metadata={"description": "null when you turned email off"})

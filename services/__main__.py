@@ -16,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     for worker in ("relay", "consumer"):
         sub = commands.add_parser(worker, help=f"run one service's {worker}")
         sub.add_argument("service", choices=SERVICES)
+    commands.add_parser("mailer", help="send the notification service's queued email")
     migrate = commands.add_parser("migrate", help="bring databases to the newest schema")
     migrate.add_argument("services", nargs="*", metavar="SERVICE",
                          help=f"services to migrate: {', '.join(SERVICES)} (default: all)")
@@ -56,6 +57,10 @@ def dispatch(args: argparse.Namespace) -> int:
         from services.workers import run_consumer
 
         run_consumer(args.service)
+    elif args.command == "mailer":
+        from services.workers import run_mailer
+
+        run_mailer()
     elif args.command == "migrate":
         from shared.migrations import upgrade
 

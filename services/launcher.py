@@ -43,6 +43,7 @@ def process_commands(settings_by_service: dict[str, Settings]) -> dict[str, list
             "--bind", f"{settings.host}:{settings.port}", app_factory_path(service)]
         commands[f"{service}-relay"] = [sys.executable, "-m", "services", "relay", service]
         commands[f"{service}-consumer"] = [sys.executable, "-m", "services", "consumer", service]
+    commands["notifications-mailer"] = [sys.executable, "-m", "services", "mailer"]
     return commands
 
 

@@ -68,3 +68,11 @@ def run_consumer(service: str) -> None:
     """Consume the service's queue until stopped."""
     with worker(service, "consumer") as (settings, db), connect(settings) as connection:
         EventConsumer(service, db, connection, handlers_of(service), stop_on_signals()).run()
+
+
+def run_mailer() -> None:
+    """Send the notification service's queued email until stopped."""
+    from notifications.mailer import Mailer, mail_transport
+
+    with worker("notifications", "mailer") as (settings, db):
+        Mailer(db, mail_transport(settings), settings.mail_from).run(stop_on_signals())

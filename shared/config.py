@@ -40,6 +40,7 @@ class Settings:
     port: int = 8001
     smtp_host: str | None = None
     smtp_port: int = 25
+    mail_from: str = "LUMC-SSMU course exchange <exchange@lumc-ssmu.invalid>"
     log_level: str = "INFO"
     max_body_bytes: int = 256 * 1024
 
@@ -64,6 +65,7 @@ class Settings:
             port=_integer(env, f"{prefix}_PORT", DEFAULT_PORTS[service]),
             smtp_host=env.get("SMTP_HOST") or None,
             smtp_port=_integer(env, "SMTP_PORT", 25),
+            mail_from=env.get("MAIL_FROM", cls.mail_from),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             max_body_bytes=_integer(env, "MAX_BODY_BYTES", 256 * 1024),
         )

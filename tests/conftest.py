@@ -215,3 +215,41 @@ def student(number: int, institution: str = "SSMU"):
     return Principal(f"{institution.lower()}-student-{number}", "student", institution,
                      f"student{number}@{'ssmu.ru' if institution == 'SSMU' else 'lumc.nl'}", name,
                      "ru" if institution == "SSMU" else "en")
+
+
+class SmtpInbox:
+    """A real SMTP server (aiosmtpd) on a local port that keeps what it receives."""
+
+    def __init__(self):
+        self.messages: list = []
+        self.port = None
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        import email.policy
+
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+    def start(self, port: int | None = None) -> "SmtpInbox":
+        from aiosmtpd.controller import Controller
+
+        from tests.servers import free_port
+
+        self.port = port or self.port or free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpInbox]:
+    server = SmtpInbox().start()
+    yield server
+    server.stop()

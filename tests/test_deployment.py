@@ -44,6 +44,8 @@ def test_every_service_has_a_web_a_relay_and_a_consumer(compose):
         assert services[f"{service}-web"]["command"][-1] == app_factory_path(service)
         assert services[f"{service}-relay"]["command"] == ["python", "-m", "services", "relay", service]
         assert services[f"{service}-consumer"]["command"] == ["python", "-m", "services", "consumer", service]
+    assert services["notifications-mailer"]["command"] == ["python", "-m", "services", "mailer"]
+    assert services["notifications-mailer"]["environment"]["SMTP_HOST"] == "mailpit"
 
 
 def test_worker_commands_are_commands_of_our_cli(compose):

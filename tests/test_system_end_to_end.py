@@ -47,8 +47,10 @@ def running_system(request, tmp_path):
            if name not in ("AMQP_URL", "CATALOGUE_DATABASE_URL", "ENROLMENT_DATABASE_URL", "NOTIFICATIONS_DATABASE_URL")}
     env.update({"DATA_DIR": str(tmp_path), "WEB_CONCURRENCY": "1", "GUNICORN_ACCESS_LOG": "0",
                 **{f"{service.upper()}_PORT": str(port) for service, port in ports.items()}})
+    smtp = None
     if request.param != "embedded":
-        env.update(real_parts(request))
+        smtp = request.getfixturevalue("smtp_server")
+        env.update(real_parts(request), SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp.port))
     log = open(tmp_path / "system.log", "w")
     process = subprocess.Popen([sys.executable, "-m", "services", "run"], env=env, stdout=subprocess.PIPE,
                                stderr=log, text=True)
@@ -60,7 +62,8 @@ def running_system(request, tmp_path):
                 break
         assert process.poll() is None, (tmp_path / "system.log").read_text()[-3000:]
         yield {**{service: f"http://127.0.0.1:{port}" for service, port in ports.items()},
-               "banner": "".join(banner), "process": process, "env": env}
+               "banner": "".join(banner), "process": process, "env": env, "smtp": smtp,
+               "mail_folder": tmp_path / "mail"}
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
@@ -104,6 +107,29 @@ def test_a_course_is_scheduled_students_enrol_and_a_raised_capacity_promotes(run
              == "confirmed")
     wait_for(lambda: catalogue.get(f"/api/v1/offerings/{offering['id']}").json()["seats"]["confirmed"] == 2)
 
+    # Each student is told, in their language, in the inbox and by email.
+    notifications = httpx.Client(base_url=system["notifications"], timeout=10)
+    inbox = wait_for(lambda: [n["kind"] for n in notifications.get("/api/v1/notifications/me", headers=sanne).json()]
+                     == ["promoted", "waitlisted"] and notifications.get("/api/v1/notifications/me", headers=sanne))
+    assert inbox.headers["X-Unread-Count"] == "2"
+    anna = notifications.get("/api/v1/notifications/me", headers=as_person("student", "SSMU", "anna")).json()
+    assert [(n["kind"], n["locale"]) for n in anna] == [("confirmed", "ru")]
+    assert "Место на курсе" in anna[0]["subject"]
+    wait_for(lambda: len(sent_mail(system)) == 3)
+    assert sorted(subject for subject in sent_mail(system)) == sorted([
+        anna[0]["subject"], *(n["subject"] for n in inbox.json())])
+
+
+def sent_mail(system) -> list[str]:
+    """Subjects of the mail the system sent: to the SMTP server, or as .eml files when embedded."""
+    import email
+    import email.policy
+
+    if system["smtp"] is not None:
+        return [message["Subject"] for message in system["smtp"].messages]
+    files = sorted(system["mail_folder"].glob("*.eml")) if system["mail_folder"].exists() else []
+    return [email.message_from_bytes(f.read_bytes(), policy=email.policy.default)["Subject"] for f in files]
+
 
 def test_ctrl_c_stops_every_process_cleanly(running_system):
     process = running_system["process"]
@@ -116,7 +142,7 @@ def test_ctrl_c_stops_every_process_cleanly(running_system):
 def test_a_killed_launcher_takes_its_processes_with_it(running_system):
     launcher = running_system["process"]
     children = [int(pid) for pid in open(f"/proc/{launcher.pid}/task/{launcher.pid}/children").read().split()]
-    assert len(children) == 9
+    assert len(children) == 10  # three web apps, relays and consumers, and the mailer
 
     launcher.kill()
     launcher.wait(timeout=10)

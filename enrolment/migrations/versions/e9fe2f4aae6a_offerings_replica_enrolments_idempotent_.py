@@ -50,6 +50,7 @@ def upgrade() -> None:
     sa.Column('enrolment_opens_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('enrolment_closes_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('cancel_reason', sa.Text(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('confirmed_count', sa.Integer(), nullable=False),
     sa.Column('waitlisted_count', sa.Integer(), nullable=False),

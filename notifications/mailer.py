@@ -1,0 +1,140 @@
+"""The mailer: sends queued emails over SMTP (or, embedded, to .eml files), retrying with backoff.
+
+A failing SMTP server delays mail but never the inbox, which is filled by the consumer; each
+delivery is retried on its own schedule and, after the last attempt, marked failed for people to see.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import logging
+import smtplib
+import threading
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+
+from sqlalchemy import select
+
+from notifications.models import EmailDelivery
+from shared.config import Settings
+from shared.db import Database, utcnow
+
+log = logging.getLogger(__name__)
+
+SMTP_TIMEOUT_SECONDS = 10
+MAX_BACKOFF_SECONDS = 600
+
+
+def build_email(delivery: EmailDelivery, sender: str) -> EmailMessage:
+    """Return the email of a delivery: plain text and HTML, headers encoded for any alphabet."""
+    notification = delivery.notification
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["Subject"] = notification.subject
+    message["From"] = sender
+    message["To"] = formataddr((delivery.to_name, delivery.to_address))
+    message["Date"] = format_datetime(notification.created_at)
+    # Stable per notification, so a resend after a crash can be recognised as the same message.
+    message["Message-ID"] = f"<notification.{notification.id}@course-exchange>"
+    message.set_content(notification.body)
+    message.add_alternative(delivery.html, subtype="html")
+    message["Content-Language"] = notification.locale  # after set_content, which clears Content-* headers
+    return message
+
+
+class SmtpTransport:
+    """Hands messages to an SMTP server, one connection per sweep."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self._smtp: smtplib.SMTP | None = None
+
+    def send(self, message: EmailMessage) -> None:
+        if self._smtp is None:
+            self._smtp = smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT_SECONDS)
+        self._smtp.send_message(message)
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass  # the server went away; the connection is dropped either way
+            self._smtp = None
+
+
+class FolderTransport:
+    """Writes each message as an .eml file (the embedded default has no SMTP server)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def send(self, message: EmailMessage) -> None:
+        name = message["Message-ID"].strip("<>").replace("@", "_")
+        (self.folder / f"{name}.eml").write_bytes(message.as_bytes())
+
+    def close(self) -> None:
+        pass
+
+
+def mail_transport(settings: Settings) -> SmtpTransport | FolderTransport:
+    """SMTP when SMTP_HOST is set; otherwise .eml files under the data directory."""
+    if settings.smtp_host:
+        return SmtpTransport(settings.smtp_host, settings.smtp_port)
+    return FolderTransport(settings.data_dir / "mail")
+
+
+class Mailer:
+    """Sends due deliveries; a failure waits longer each time, up to `max_attempts` attempts."""
+
+    def __init__(self, db: Database, transport, sender: str, *, max_attempts: int = 8,
+                 backoff_seconds: float = 5, batch_size: int = 20):
+        self.db, self.transport, self.sender = db, transport, sender
+        self.max_attempts, self.backoff_seconds, self.batch_size = max_attempts, backoff_seconds, batch_size
+
+    def send_due(self) -> int:
+        """Try every delivery that is due once; return how many were sent."""
+        sent = 0
+        with self.db.transaction() as session:
+            due = session.scalars(
+                select(EmailDelivery).where(EmailDelivery.status == "pending",
+                                            EmailDelivery.next_attempt_at <= utcnow())
+                .order_by(EmailDelivery.next_attempt_at, EmailDelivery.id).limit(self.batch_size)
+                .with_for_update(skip_locked=True, of=EmailDelivery))
+            try:
+                for delivery in due:
+                    sent += self._attempt(delivery)
+            finally:
+                self.transport.close()
+        return sent
+
+    def run(self, stop: threading.Event, idle_seconds: float = 1.0) -> None:
+        """Send mail until `stop` is set."""
+        while not stop.is_set():
+            try:
+                if self.send_due() < self.batch_size:
+                    stop.wait(idle_seconds)
+            except Exception:  # noqa: BLE001 - the database may be away; try again shortly
+                log.exception("mailer sweep failed")
+                stop.wait(idle_seconds * 5)
+
+    def _attempt(self, delivery: EmailDelivery) -> int:
+        delivery.attempts += 1
+        try:
+            self.transport.send(build_email(delivery, self.sender))
+        except (OSError, smtplib.SMTPException) as exc:
+            self.transport.close()
+            delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if delivery.attempts >= self.max_attempts:
+                delivery.status = "failed"
+                log.error("giving up on email %s to %s: %s", delivery.id, delivery.to_address, delivery.last_error)
+            else:
+                delay = min(self.backoff_seconds * 2 ** (delivery.attempts - 1), MAX_BACKOFF_SECONDS)
+                delivery.next_attempt_at = utcnow() + timedelta(seconds=delay)
+                log.warning("email %s not sent (attempt %d), retrying in %.0fs: %s", delivery.id,
+                            delivery.attempts, delay, delivery.last_error)
+            return 0
+        delivery.status, delivery.sent_at, delivery.last_error = "sent", utcnow(), None
+        return 1

@@ -1,0 +1,96 @@
+"""Messages as people read them: Jinja templates in English and Russian, plain text and HTML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Mapping
+
+from babel.dates import format_date, format_datetime
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from shared.events import parse_instant
+
+KINDS = ("confirmed", "waitlisted", "promoted", "cancelled", "offering_changed")
+LOCALES = ("en", "ru")
+
+environment = Environment(loader=PackageLoader("notifications", "templates"), autoescape=False,
+                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                          keep_trailing_newline=True)
+
+CHANGE_LABELS = {
+    "en": {"term": "Term", "starts_on": "Starts", "ends_on": "Ends", "location": "Place",
+           "enrolment_opens_at": "Enrolment opens", "enrolment_closes_at": "Enrolment closes"},
+    "ru": {"term": "Семестр", "starts_on": "Начало", "ends_on": "Окончание", "location": "Место",
+           "enrolment_opens_at": "Запись открывается", "enrolment_closes_at": "Запись закрывается"},
+}
+TERMS = {"en": {"spring": "spring", "summer": "summer", "autumn": "autumn", "winter": "winter"},
+         "ru": {"spring": "весна", "summer": "лето", "autumn": "осень", "winter": "зима"}}
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+    html: str
+
+
+def render(kind: str, locale: str, context: Mapping[str, Any]) -> Message:
+    """Render one kind of message in one language."""
+    template = environment.get_template(f"{kind}.{locale}.j2")
+    scope = template.new_context(dict(context))
+    subject = " ".join("".join(template.blocks["subject"](scope)).split())
+    text = "".join(template.blocks["text"](scope)).strip() + "\n"
+    body = Markup("".join(template.blocks["html"](scope)).strip())
+    html = environment.get_template("layout.html.j2").render(subject=subject, body=body, locale=locale)
+    return Message(subject=subject, text=text, html=html)
+
+
+def show_date(value: str | date, locale: str) -> str:
+    """Write a date as a reader of that language expects it ("8 февраля 2027 г.", "February 8, 2027")."""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return format_date(day, format="long", locale=locale)
+
+
+def show_instant(value: str | datetime, locale: str) -> str:
+    instant = parse_instant(value) if isinstance(value, str) else value
+    return format_datetime(instant, format="d MMMM y, HH:mm 'UTC'", locale=locale, tzinfo=instant.tzinfo)
+
+
+def show_term(term: str, locale: str) -> str:
+    year, _, season = term.partition("-")
+    return f"{TERMS[locale].get(season, season)} {year}"
+
+
+def course_context(offering: Mapping[str, Any], locale: str) -> dict[str, str]:
+    """The course and offering as the message shows them, in the reader's language."""
+    title = offering["course_title"]
+    return {
+        "title": (title.get(locale) or title["en"]), "code": offering["course_code"],
+        "term": show_term(offering["term"], locale), "location": offering["location"],
+        "starts_on": show_date(offering["starts_on"], locale), "ends_on": show_date(offering["ends_on"], locale),
+    }
+
+
+def describe_changes(changes: Mapping[str, Mapping[str, Any]], locale: str) -> list[dict[str, str]]:
+    """Return the changes a student cares about, labelled and formatted; capacity is not one of them."""
+    shown = []
+    for field, label in CHANGE_LABELS[locale].items():
+        if field in changes:
+            before, after = changes[field]["from"], changes[field]["to"]
+            shown.append({"label": label, "before": _show_value(field, before, locale),
+                          "after": _show_value(field, after, locale)})
+    return shown
+
+
+def _show_value(field: str, value: Any, locale: str) -> str:
+    if value is None:
+        return "—"
+    if field in ("starts_on", "ends_on"):
+        return show_date(value, locale)
+    if field.endswith("_at"):
+        return show_instant(value, locale)
+    if field == "term":
+        return show_term(value, locale)
+    return str(value)

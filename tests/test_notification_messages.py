@@ -1,0 +1,53 @@
+"""Messages in English and Russian, as a student reads them."""
+
+import pytest
+
+from notifications.messages import KINDS, course_context, describe_changes, render
+
+OFFERING = {"course_title": {"en": "Helminth Infections and the Immune System", "ru": "Гельминтозы и иммунная система"},
+            "course_code": "HEL-510", "term": "2027-spring", "location": "LUMC, Leiden",
+            "starts_on": "2027-02-08", "ends_on": "2027-03-05"}
+CHANGES = {"location": {"from": "LUMC, Leiden", "to": "Online"}, "capacity": {"from": 20, "to": 25},
+           "starts_on": {"from": "2027-02-08", "to": "2027-02-15"}}
+
+
+def context(locale, **extra):
+    return {"name": "Анна <Смирнова>", "course": course_context(OFFERING, locale), "position": 3,
+            "cancelled_by": "student", "reason": None, "was_waiting": False, "waiting": False,
+            "changes": describe_changes(CHANGES, locale), **extra}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("locale", ["en", "ru"])
+def test_every_kind_of_message_renders_in_both_languages(kind, locale):
+    message = render(kind, locale, context(locale))
+    assert message.subject and "\n" not in message.subject
+    title = OFFERING["course_title"][locale]
+    assert title in message.subject or title in message.text
+    assert "HEL-510" in message.text and "HEL-510" in message.html
+    assert message.html.startswith("<!DOCTYPE html>") and f'lang="{locale}"' in message.html
+    assert "&lt;Смирнова&gt;" in message.html and "<Смирнова>" not in message.html  # names are escaped
+
+
+def test_dates_and_terms_read_naturally_in_each_language():
+    assert "February 8, 2027" in render("confirmed", "en", context("en")).text
+    russian = render("confirmed", "ru", context("ru")).text
+    assert "8 февраля 2027\u202fг." in russian and "весна 2027" in russian  # CLDR: narrow no-break space
+
+
+def test_a_waiting_student_is_told_their_place_in_line():
+    assert render("waitlisted", "en", context("en", position=4)).subject.startswith("You are number 4")
+    assert "Ваш номер в очереди: 4" in render("waitlisted", "ru", context("ru", position=4)).text
+
+
+def test_a_cancelled_offering_says_why():
+    message = render("cancelled", "ru", context("ru", cancelled_by="catalogue", reason="болезнь лектора"))
+    assert message.subject == "Курс «Гельминтозы и иммунная система» отменён"
+    assert "Причина: болезнь лектора" in message.text
+
+
+def test_a_schedule_change_lists_what_changed_but_not_the_capacity():
+    text = render("offering_changed", "en", context("en")).text
+    assert "Place: LUMC, Leiden → Online" in text
+    assert "Starts: February 8, 2027 → February 15, 2027" in text
+    assert "capacity" not in text.lower() and "25" not in text

@@ -1,0 +1,185 @@
+"""Notifications: each student told once, in their language, in the inbox and by email over real SMTP."""
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from notifications.handlers import HANDLERS
+from notifications.mailer import Mailer, SmtpTransport
+from notifications.models import EmailDelivery, Notification, Preference
+from shared import events
+from shared.consumer import Outcome, handle_event
+from shared.events import Event
+from tests.conftest import SmtpInbox, bearer, make_settings, migrated_database
+from tests.servers import free_port
+from tests.test_web import assert_problem
+
+OFFERING = {"id": "off-1", "course_id": "c-1", "course_code": "HEL-510",
+            "course_title": {"en": "Helminth Infections and the Immune System", "ru": "Гельминтозы и иммунная система"},
+            "institution": "LUMC", "term": "2027-spring", "starts_on": "2027-02-08", "ends_on": "2027-03-05",
+            "location": "LUMC, Leiden", "cancel_reason": None}
+ANNA = {"id": "ssmu-student", "email": "anna@ssmu.ru", "name": "Анна Смирнова", "locale": "ru"}
+SANNE = {"id": "lumc-student", "email": "sanne@lumc.nl", "name": "Sanne de Vries", "locale": "en"}
+
+
+def enrolment_event(event_type, student=ANNA, status="waitlisted", position=3, cancelled_by=None, at=None):
+    return Event(type=event_type, producer="enrolment", occurred_at=at or datetime.now(timezone.utc), data={
+        "enrolment": {"id": f"enr-{student['id']}", "status": status, "waitlist_position": position,
+                      "cancelled_by": cancelled_by},
+        "offering": OFFERING, "student": student,
+        "seats": {"capacity": 2, "confirmed": 2, "available": 0, "waitlisted": 3}})
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = migrated_database("notifications", make_settings("notifications", tmp_path))
+    yield database
+    database.dispose()
+
+
+def rows(db, model) -> int:
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def mailer(db, port, **options) -> Mailer:
+    return Mailer(db, SmtpTransport("127.0.0.1", port), "Exchange <exchange@lumc-ssmu.invalid>", **options)
+
+
+def test_a_student_is_told_in_their_language_in_the_inbox_and_by_email(db, smtp_server):
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_WAITLISTED))
+    with db.transaction() as session:
+        notification = session.scalars(select(Notification)).one()
+        assert (notification.user_id, notification.kind, notification.locale) == ("ssmu-student", "waitlisted", "ru")
+        assert "3" in notification.subject and "Гельминтозы" in notification.subject
+
+    assert mailer(db, smtp_server.port).send_due() == 1
+    (mail,) = smtp_server.messages
+    assert mail["Subject"] == notification.subject  # Cyrillic subject intact after encoding
+    assert mail["To"] == "Анна Смирнова <anna@ssmu.ru>"
+    assert mail["Content-Language"] == "ru"
+    assert mail["Message-ID"].strip() == f"<notification.{notification.id}@course-exchange>"
+    text, html = (part for part in mail.iter_parts())
+    assert text.get_content_type() == "text/plain" and html.get_content_type() == "text/html"
+    assert "Здравствуйте, Анна Смирнова!" in text.get_content()
+    assert "Гельминтозы" in html.get_content() and text.get_content_charset() == "utf-8"
+
+
+def test_a_stored_preference_beats_the_locale_in_the_event(db, smtp_server):
+    with db.transaction() as session:
+        session.add(Preference(user_id="ssmu-student", locale="en", email=True))
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, status="confirmed", position=None))
+    mailer(db, smtp_server.port).send_due()
+    assert smtp_server.messages[0]["Subject"] == "Your seat in Helminth Infections and the Immune System is confirmed"
+
+
+def test_with_email_off_the_inbox_still_fills(db, smtp_server):
+    with db.transaction() as session:
+        session.add(Preference(user_id="ssmu-student", locale="ru", email=False))
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_PROMOTED, status="confirmed", position=None))
+    assert mailer(db, smtp_server.port).send_due() == 0
+    assert rows(db, Notification) == 1 and rows(db, EmailDelivery) == 0 and smtp_server.messages == []
+
+
+def test_a_duplicated_event_sends_one_email_and_one_notification(db, smtp_server):
+    event = enrolment_event(events.ENROLMENT_WAITLISTED)
+    assert handle_event(db, HANDLERS, event) is Outcome.HANDLED
+    assert handle_event(db, HANDLERS, event) is Outcome.DUPLICATE
+    mailer(db, smtp_server.port).send_due()
+    mailer(db, smtp_server.port).send_due()
+    assert rows(db, Notification) == 1 and len(smtp_server.messages) == 1
+
+
+def test_smtp_down_then_up_delivers_once_and_other_work_goes_on(db):
+    server = SmtpInbox()
+    port = free_port()
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_WAITLISTED))
+    send = mailer(db, port, backoff_seconds=0.2)
+
+    assert send.send_due() == 0  # nobody listens on the port
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, SANNE, "confirmed", None))
+    assert rows(db, Notification) == 2  # the inbox does not wait for mail
+    with db.transaction() as session:
+        delivery = session.scalars(select(EmailDelivery).order_by(EmailDelivery.id)).first()
+        assert (delivery.status, delivery.attempts) == ("pending", 1) and "Connection refused" in delivery.last_error
+
+    server.start(port)
+    try:
+        deadline = datetime.now(timezone.utc) + timedelta(seconds=10)
+        while len(server.messages) < 2 and datetime.now(timezone.utc) < deadline:
+            send.send_due()
+        send.send_due()
+    finally:
+        server.stop()
+    assert sorted(m["To"].addresses[0].addr_spec for m in server.messages) == ["anna@ssmu.ru", "sanne@lumc.nl"]
+    with db.transaction() as session:
+        assert {d.status for d in session.scalars(select(EmailDelivery))} == {"sent"}
+
+
+def test_after_the_last_attempt_the_email_is_marked_failed_and_shown(db, tmp_path, service_app):
+    app = service_app("notifications", database_url=db.url)
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_WAITLISTED))
+    send = mailer(db, free_port(), backoff_seconds=0, max_attempts=2)
+    send.send_due()
+    send.send_due()
+
+    inbox = app.test_client().get("/api/v1/notifications/me", headers=bearer("student", "SSMU")).get_json()
+    assert inbox[0]["email"]["status"] == "failed" and inbox[0]["email"]["attempts"] == 2
+    assert "Connection refused" in inbox[0]["email"]["last_error"]
+
+
+def test_a_schedule_change_reaches_those_holding_or_waiting_for_a_seat_only(db):
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, SANNE, "confirmed", None))
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_WAITLISTED, ANNA))
+    gone = {**ANNA, "id": "gone", "email": "gone@ssmu.ru"}
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, gone, "confirmed", None))
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CANCELLED, gone, "cancelled", None, "student"))
+
+    def updated(changes):
+        return Event(type=events.OFFERING_UPDATED, producer="catalogue",
+                     data={"offering_id": "off-1", **OFFERING, "changes": changes})
+
+    handle_event(db, HANDLERS, updated({"capacity": {"from": 2, "to": 3}}))
+    handle_event(db, HANDLERS, updated({"location": {"from": "LUMC, Leiden", "to": "Online"}}))
+    with db.transaction() as session:
+        told = {(n.user_id, n.locale) for n in session.scalars(
+            select(Notification).where(Notification.kind == "offering_changed"))}
+    assert told == {("lumc-student", "en"), ("ssmu-student", "ru")}
+
+
+def test_an_older_enrolment_event_arriving_late_does_not_undo_a_newer_one(db):
+    now = datetime.now(timezone.utc)
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, SANNE, "confirmed", None, at=now))
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_WAITLISTED, SANNE, at=now - timedelta(minutes=1)))
+    from notifications.operations import audience
+
+    with db.transaction() as session:
+        (member,) = audience(session, "off-1")
+        assert member.waiting is False
+
+
+def test_the_inbox_is_newest_first_with_an_unread_count_and_private(db, service_app):
+    app = service_app("notifications", database_url=db.url)
+    client = app.test_client()
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_WAITLISTED))
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_PROMOTED, status="confirmed", position=None))
+    anna = bearer("student", "SSMU")
+
+    response = client.get("/api/v1/notifications/me", headers=anna)
+    inbox = response.get_json()
+    assert [n["kind"] for n in inbox] == ["promoted", "waitlisted"]
+    assert response.headers["X-Unread-Count"] == "2"
+
+    read = client.post(f"/api/v1/notifications/{inbox[0]['id']}/read", headers=anna).get_json()
+    assert read["read_at"] is not None
+    assert client.get("/api/v1/notifications/me", headers=anna).headers["X-Unread-Count"] == "1"
+
+    sanne = bearer("student", "LUMC")
+    assert client.get("/api/v1/notifications/me", headers=sanne).get_json() == []
+    assert_problem(client.post(f"/api/v1/notifications/{inbox[1]['id']}/read", headers=sanne),
+                   404, "notification_not_found")
+    assert_problem(client.get("/api/v1/notifications/me"), 401, "unauthorized")
+    assert_problem(client.post(f"/api/v1/notifications/{uuid.uuid4()}/read", headers=anna),
+                   404, "notification_not_found")
