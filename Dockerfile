@@ -18,8 +18,9 @@ RUN pip install . \
     && useradd --system --uid 10001 --home-dir /app exchange \
     && mkdir -p "$DATA_DIR" && chown exchange "$DATA_DIR"
 
-USER exchange
+USER 10001
 EXPOSE 8000
+# For the web containers; docker-compose.yml turns it off for relays, consumers and the mailer.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health/live' % os.environ.get('PORT', '8000'), timeout=2)"
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/live', timeout=2)"]
 CMD ["python", "-m", "services", "--help"]

@@ -23,6 +23,16 @@ access_log_format = (
 errorlog = "-"
 
 
+def on_starting(server):
+    """Start Prometheus' multiprocess files afresh, so /metrics sums only this run's workers."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder, exist_ok=True)
+
+
 def child_exit(server, worker):
     """Drop a dead worker's live gauges from the shared Prometheus files."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

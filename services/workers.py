@@ -61,13 +61,14 @@ def worker(service: str, kind: str) -> Iterator[tuple[Settings, Database]]:
 def run_relay(service: str) -> None:
     """Publish the service's outbox until stopped."""
     with worker(service, "relay") as (settings, db):
-        Relay(db, connect(settings), service=service).run(stop_on_signals())
+        Relay(db, connect(settings), service=service, queue_type=settings.queue_type).run(stop_on_signals())
 
 
 def run_consumer(service: str) -> None:
     """Consume the service's queue until stopped."""
     with worker(service, "consumer") as (settings, db), connect(settings) as connection:
-        EventConsumer(service, db, connection, handlers_of(service), stop_on_signals()).run()
+        EventConsumer(service, db, connection, handlers_of(service), stop_on_signals(),
+                      queue_type=settings.queue_type).run()
 
 
 def run_mailer() -> None:

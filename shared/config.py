@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Mapping
 
 SERVICES = ("catalogue", "enrolment", "notifications")
+QUEUE_TYPES = ("classic", "quorum")
 DEFAULT_PORTS = {"catalogue": 8001, "enrolment": 8002, "notifications": 8003}
 
 # Long enough for PyJWT's HMAC key-length check; refused when APP_ENV=production.
@@ -41,6 +42,7 @@ class Settings:
     smtp_host: str | None = None
     smtp_port: int = 25
     mail_from: str = "LUMC-SSMU course exchange <exchange@lumc-ssmu.invalid>"
+    queue_type: str = "classic"
     log_level: str = "INFO"
     max_body_bytes: int = 256 * 1024
 
@@ -66,6 +68,7 @@ class Settings:
             smtp_host=env.get("SMTP_HOST") or None,
             smtp_port=_integer(env, "SMTP_PORT", 25),
             mail_from=env.get("MAIL_FROM", cls.mail_from),
+            queue_type=env.get("AMQP_QUEUE_TYPE", "classic"),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             max_body_bytes=_integer(env, "MAX_BODY_BYTES", 256 * 1024),
         )
@@ -87,7 +90,9 @@ class Settings:
         return replace(self, **changes)
 
     def check(self) -> None:
-        """Refuse configurations that must never reach production."""
+        """Refuse configurations that must never reach production, or that make no sense."""
+        if self.queue_type not in QUEUE_TYPES:
+            raise ConfigError(f"AMQP_QUEUE_TYPE must be one of {', '.join(QUEUE_TYPES)}, not {self.queue_type!r}")
         if not self.is_production:
             return
         if self.jwt_secret == DEVELOPMENT_JWT_SECRET or len(self.jwt_secret) < 32:

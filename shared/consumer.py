@@ -54,12 +54,14 @@ class EventConsumer(ConsumerMixin):
     """Consumes one service's queue; acks a message only after its transaction committed."""
 
     def __init__(self, service: str, db: Database, connection: Connection,
-                 handlers: Mapping[str, Handler], stop: threading.Event | None = None):
+                 handlers: Mapping[str, Handler], stop: threading.Event | None = None,
+                 queue_type: str = "classic"):
         self.service = service
         self.db = db
         self.connection = connection
         self.handlers = handlers
         self.stop = stop or threading.Event()
+        self.queue_type = queue_type
 
     @property
     def should_stop(self) -> bool:  # ConsumerMixin polls this between events
@@ -71,8 +73,8 @@ class EventConsumer(ConsumerMixin):
             self.stop.set()
 
     def get_consumers(self, consumer_class, channel):
-        declare_topology(channel)
-        return [consumer_class(queues=[service_queue(self.service)], on_message=self.on_message,
+        declare_topology(channel, self.queue_type)
+        return [consumer_class(queues=[service_queue(self.service, self.queue_type)], on_message=self.on_message,
                                prefetch_count=PREFETCH)]
 
     def run(self, *args, **kwargs) -> None:

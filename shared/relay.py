@@ -24,9 +24,11 @@ MAX_BACKOFF_SECONDS = 15
 class Relay:
     """Moves events from one service's outbox to the broker, oldest first."""
 
-    def __init__(self, db: Database, connection: Connection, *, service: str, batch_size: int = 200):
+    def __init__(self, db: Database, connection: Connection, *, service: str, batch_size: int = 200,
+                 queue_type: str = "classic"):
         self.db = db
         self.service = service
+        self.queue_type = queue_type
         self.connection = connection
         self.batch_size = batch_size
         self._producer: Producer | None = None
@@ -81,7 +83,7 @@ class Relay:
         if self._producer is None:
             self.connection.ensure_connection(max_retries=1)
             channel = self.connection.channel()
-            declare_topology(channel)
+            declare_topology(channel, self.queue_type)
             self._producer = Producer(channel, exchange=events_exchange)
         return self._producer
 

@@ -60,3 +60,9 @@ def test_a_port_that_is_not_a_number_is_a_clear_error():
 def test_an_unknown_service_is_refused():
     with pytest.raises(ConfigError, match="unknown service"):
         Settings.from_env("billing", {})
+
+
+def test_the_queue_type_is_classic_or_quorum():
+    assert Settings.from_env("enrolment", {"AMQP_QUEUE_TYPE": "quorum"}).queue_type == "quorum"
+    with pytest.raises(ConfigError, match="AMQP_QUEUE_TYPE"):
+        Settings.from_env("enrolment", {"AMQP_QUEUE_TYPE": "stream"})

@@ -34,6 +34,11 @@ SEEDED_EVENTS = 16
 SEEDED_OFFERINGS = 8
 
 
+def count_rows(db, model) -> int:
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
 class System:
     """Catalogue and enrolment databases on PostgreSQL and a vhost on RabbitMQ."""
 
@@ -65,8 +70,7 @@ class System:
         return halt
 
     def count(self, db, model) -> int:
-        with db.transaction() as session:
-            return session.scalar(select(func.count()).select_from(model))
+        return count_rows(db, model)
 
     def pending(self) -> int:
         with self.catalogue.transaction() as session:
@@ -251,3 +255,31 @@ def test_an_idle_relay_keeps_its_broker_connection_alive_with_heartbeats(system)
     stop.set()
     worker.join(timeout=15)
     assert reconnects_while_idle == 0
+
+
+def test_quorum_queues_carry_events_the_same_way(tmp_path, postgres_database_factory, amqp_url):
+    catalogue_url, enrolment_url = postgres_database_factory("catalogue"), postgres_database_factory("enrolment")
+    for service, url in (("catalogue", catalogue_url), ("enrolment", enrolment_url)):
+        upgrade(service, url)
+    catalogue, enrolment = Database(catalogue_url), Database(enrolment_url)
+    catalogue_settings = make_settings("catalogue", tmp_path, catalogue_url, amqp_url)
+    enrolment_settings = make_settings("enrolment", tmp_path, enrolment_url, amqp_url)
+    seeded_events(catalogue)
+
+    Relay(catalogue, connect(catalogue_settings), service="catalogue", queue_type="quorum").publish_pending()
+    stop = threading.Event()
+    consumer = EventConsumer("enrolment", enrolment, connect(enrolment_settings), HANDLERS, stop,
+                             queue_type="quorum")
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: count_rows(enrolment, Offering) == SEEDED_OFFERINGS)
+    finally:
+        stop.set()
+        thread.join(timeout=15)
+    vhost = amqp_url.rsplit("/", 1)[1]
+    listing = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "type"], capture_output=True,
+                     text=True, check=True).stdout
+    assert "enrolment.events\tquorum" in listing
+    catalogue.dispose()
+    enrolment.dispose()

@@ -1,6 +1,7 @@
 """docker-compose.yml: valid, and every process it starts is one this code base provides."""
 
 import os
+import sys
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,12 +17,16 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_ENV = {"JWT_SECRET": "s" * 40, "POSTGRES_PASSWORD": "pg-secret", "RABBITMQ_PASSWORD": "mq-secret"}
 
 
-@pytest.fixture(scope="module")
-def compose() -> dict:
+def require_docker_compose() -> None:
     if shutil.which("docker-compose") is None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("CI=true but docker-compose is not installed (.ci/run installs it)")
         pytest.skip("docker-compose is not installed: apt-get install docker-compose")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    require_docker_compose()
     result = subprocess.run(["docker-compose", "config"], cwd=ROOT, capture_output=True, text=True,
                             env={**os.environ, **COMPOSE_ENV}, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -29,8 +34,7 @@ def compose() -> dict:
 
 
 def test_the_compose_file_refuses_to_start_without_its_secrets():
-    if shutil.which("docker-compose") is None:
-        pytest.skip("docker-compose is not installed")
+    require_docker_compose()
     env = {k: v for k, v in os.environ.items() if k not in COMPOSE_ENV}
     result = subprocess.run(["docker-compose", "config", "-q"], cwd=ROOT, capture_output=True, text=True,
                             env=env, timeout=60)
@@ -74,7 +78,6 @@ def test_the_image_runs_as_a_non_root_user_without_secrets():
 
 def test_the_installed_package_carries_migrations_and_seed_data(tmp_path):
     """The image installs a wheel, not the source tree: what the services read at run time must be in it."""
-    import sys
     import zipfile
 
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
@@ -86,3 +89,17 @@ def test_the_installed_package_carries_migrations_and_seed_data(tmp_path):
         assert any(n.startswith(f"{service}/migrations/versions/") and n.endswith(".py") for n in names)
     assert "catalogue/seed_courses.json" in names
     assert "services/gunicorn.conf.py" in names
+
+
+def test_the_dockerfile_passes_hadolint():
+    hadolint = Path(sys.executable).with_name("hadolint")
+    result = subprocess.run([str(hadolint), "--failure-threshold", "info", str(ROOT / "Dockerfile")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_scaled_out_workers_need_no_fixed_names_or_ports(compose):
+    """`docker compose up --scale enrolment-consumer=3` works: workers compete, nothing collides."""
+    for name, service in compose["services"].items():
+        if name.endswith(("-relay", "-consumer", "-mailer")):
+            assert "ports" not in service and "container_name" not in service

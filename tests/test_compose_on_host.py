@@ -1,0 +1,134 @@
+"""docker-compose.yml's own commands and environment, run on this host against the local RabbitMQ,
+PostgreSQL and an SMTP server: one enrolment travels from HTTP to a delivered email.
+
+No Docker engine runs here, so the containers' processes run as plain processes: compose's
+hostnames are mapped to 127.0.0.1, its databases and vhost to throwaway ones, and each web
+container's port 8000 to a free local port, its /tmp to a folder of its own. Everything else is exactly what compose would run.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+import yaml
+
+from services.tokens import demo_token
+from tests.conftest import course_payload, offering_payload
+from tests.servers import free_port
+from tests.test_deployment import ROOT, require_docker_compose
+
+pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.e2e]
+
+JWT_SECRET = "a-deployment-test-secret-that-is-long-enough"
+APP_SERVICES = ("catalogue-web", "catalogue-relay", "catalogue-consumer", "enrolment-web", "enrolment-relay",
+                "enrolment-consumer", "notifications-web", "notifications-relay", "notifications-consumer",
+                "notifications-mailer")
+
+
+def resolved_compose(smtp_port: int) -> dict:
+    require_docker_compose()
+    env = {**os.environ, "JWT_SECRET": JWT_SECRET, "POSTGRES_USER": "postgres", "POSTGRES_PASSWORD": "trusted",
+           "RABBITMQ_USER": "guest", "RABBITMQ_PASSWORD": "guest", "SMTP_PORT": str(smtp_port)}
+    result = subprocess.run(["docker-compose", "config"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60, check=True)
+    return yaml.safe_load(result.stdout)["services"]
+
+
+def on_this_host(environment: dict, databases: dict[str, str], vhost: str) -> dict[str, str]:
+    """Point compose's hostnames at this machine, and its databases and vhost at throwaway ones."""
+    mapped = {}
+    for name, value in environment.items():
+        value = str(value)
+        value = re.sub(r"@postgres:5432/(\w+)", lambda m: f"@127.0.0.1:5432/{databases[m.group(1)]}", value)
+        value = value.replace("@rabbitmq:5672/", f"@127.0.0.1:5672/{vhost}")
+        mapped[name] = "127.0.0.1" if value == "mailpit" else value
+    return mapped
+
+
+def host_command(command: list[str], port: int | None) -> list[str]:
+    """The container's command as a process here: our Python, and the web port mapped."""
+    if command[0] == "gunicorn":
+        command = ["-m", "gunicorn", *command[1:]]
+    elif command[0] == "python":
+        command = command[1:]
+    command = [sys.executable, *command]
+    if port is not None:
+        command[command.index("--bind") + 1] = f"127.0.0.1:{port}"
+    return command
+
+
+def test_compose_processes_take_an_enrolment_to_a_delivered_email(tmp_path, postgres_database_factory, amqp_url,
+                                                                 smtp_server):
+    services = resolved_compose(smtp_server.port)
+    databases = {name: postgres_database_factory(name).rsplit("/", 1)[1]
+                 for name in ("catalogue", "enrolment", "notifications")}
+    vhost = amqp_url.rsplit("/", 1)[1]
+
+    def start(name: str, port: int | None = None) -> subprocess.Popen:
+        service = services[name]
+        env = {**os.environ, "DATA_DIR": str(tmp_path),
+               **on_this_host(service["environment"], databases, vhost)}
+        if "PROMETHEUS_MULTIPROC_DIR" in env:  # a container's own /tmp; here each needs its own folder
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / name / "prometheus")
+        log = open(tmp_path / f"{name}.log", "w")
+        return subprocess.Popen(host_command(service["command"], port), cwd=ROOT, env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+
+    migrate = start("migrate")
+    assert migrate.wait(timeout=120) == 0, (tmp_path / "migrate.log").read_text()[-2000:]
+
+    ports = {name: free_port() for name in APP_SERVICES if name.endswith("-web")}
+    processes = {name: start(name, ports.get(name)) for name in APP_SERVICES}
+    try:
+        urls = {name.removesuffix("-web"): f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        for url in urls.values():
+            wait_for(lambda url=url: ready(url), 90)
+        drive_one_enrolment(urls)
+        wait_for(lambda: smtp_server.messages, 60)
+        (mail,) = smtp_server.messages
+        assert mail["To"] == "Анна Смирнова <anna@ssmu.ru>"
+        assert "Место на курсе" in mail["Subject"]
+        assert all(process.poll() is None for process in processes.values())
+        metrics = httpx.get(f"{urls['enrolment']}/metrics").text  # summed over gunicorn's workers
+        assert 'http_requests_total{endpoint="/api/v1/enrolments",method="POST",service="enrolment",status="201"} 1.0' \
+            in metrics
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            process.wait(timeout=30)
+
+
+def ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health/ready", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def wait_for(check, timeout: float):
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError("not reached in time")
+        time.sleep(0.3)
+    return result
+
+
+def drive_one_enrolment(urls: dict[str, str]) -> None:
+    coordinator = {"Authorization": "Bearer " + demo_token(JWT_SECRET, role="coordinator", institution="LUMC")}
+    anna = {"Authorization": "Bearer " + demo_token(JWT_SECRET, role="student", institution="SSMU", sub="anna",
+                                                    name="Анна Смирнова", email="anna@ssmu.ru")}
+    catalogue = httpx.Client(base_url=urls["catalogue"], timeout=10)
+    course = catalogue.post("/api/v1/courses", json=course_payload(), headers=coordinator).json()
+    catalogue.post(f"/api/v1/courses/{course['id']}/publish", headers=coordinator)
+    offering = catalogue.post(f"/api/v1/courses/{course['id']}/offerings", json=offering_payload(),
+                              headers=coordinator).json()
+    enrolment = httpx.Client(base_url=urls["enrolment"], timeout=10)
+    wait_for(lambda: enrolment.get(f"/api/v1/offerings/{offering['id']}/seats").status_code == 200, 30)
+    answer = enrolment.post("/api/v1/enrolments", json={"offering_id": offering["id"]}, headers=anna)
+    assert answer.status_code == 201 and answer.json()["status"] == "confirmed"
