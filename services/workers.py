@@ -18,6 +18,7 @@ from shared.db import Database
 from shared.logs import configure_logging
 from shared.messaging import connect
 from shared.relay import Relay
+from shared.topology import Topology
 
 log = logging.getLogger(__name__)
 
@@ -61,14 +62,14 @@ def worker(service: str, kind: str) -> Iterator[tuple[Settings, Database]]:
 def run_relay(service: str) -> None:
     """Publish the service's outbox until stopped."""
     with worker(service, "relay") as (settings, db):
-        Relay(db, connect(settings), service=service, queue_type=settings.queue_type).run(stop_on_signals())
+        Relay(db, connect(settings), service=service, topology=Topology.of(settings)).run(stop_on_signals())
 
 
 def run_consumer(service: str) -> None:
     """Consume the service's queue until stopped."""
     with worker(service, "consumer") as (settings, db), connect(settings) as connection:
         EventConsumer(service, db, connection, handlers_of(service), stop_on_signals(),
-                      queue_type=settings.queue_type).run()
+                      topology=Topology.of(settings), max_attempts=settings.max_attempts).run()
 
 
 def run_mailer() -> None:

@@ -43,6 +43,8 @@ class Settings:
     smtp_port: int = 25
     mail_from: str = "LUMC-SSMU course exchange <exchange@lumc-ssmu.invalid>"
     queue_type: str = "classic"
+    retry_delay_seconds: float = 5.0
+    max_attempts: int = 5
     log_level: str = "INFO"
     max_body_bytes: int = 256 * 1024
 
@@ -69,6 +71,8 @@ class Settings:
             smtp_port=_integer(env, "SMTP_PORT", 25),
             mail_from=env.get("MAIL_FROM", cls.mail_from),
             queue_type=env.get("AMQP_QUEUE_TYPE", "classic"),
+            retry_delay_seconds=_number(env, "RETRY_DELAY_SECONDS", 5.0),
+            max_attempts=_integer(env, "MAX_ATTEMPTS", 5),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             max_body_bytes=_integer(env, "MAX_BODY_BYTES", 256 * 1024),
         )
@@ -83,16 +87,12 @@ class Settings:
     def uses_embedded_broker(self) -> bool:
         return self.amqp_url.startswith("filesystem://")
 
-    def with_changes(self, **changes) -> "Settings":
-        """Return a copy with some settings replaced (tests and the launcher use this)."""
-        changes.setdefault("database_url", self.database_url)
-        changes["database_url"] = normalise_database_url(changes["database_url"])
-        return replace(self, **changes)
-
     def check(self) -> None:
         """Refuse configurations that must never reach production, or that make no sense."""
         if self.queue_type not in QUEUE_TYPES:
             raise ConfigError(f"AMQP_QUEUE_TYPE must be one of {', '.join(QUEUE_TYPES)}, not {self.queue_type!r}")
+        if self.max_attempts < 1 or self.retry_delay_seconds <= 0:
+            raise ConfigError("MAX_ATTEMPTS must be at least 1 and RETRY_DELAY_SECONDS more than 0")
         if not self.is_production:
             return
         if self.jwt_secret == DEVELOPMENT_JWT_SECRET or len(self.jwt_secret) < 32:
@@ -111,3 +111,13 @@ def _integer(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None

@@ -16,7 +16,8 @@ from shared.events import Event
 from shared.inbox import claim_event
 from shared.logs import correlation
 from shared.metrics import EVENTS_CONSUMED
-from shared.topology import declare_topology, service_queue
+from shared.redelivery import Redelivery, attempts_of
+from shared.topology import Topology
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +56,14 @@ class EventConsumer(ConsumerMixin):
 
     def __init__(self, service: str, db: Database, connection: Connection,
                  handlers: Mapping[str, Handler], stop: threading.Event | None = None,
-                 queue_type: str = "classic"):
+                 topology: Topology = Topology(), max_attempts: int = 5):
         self.service = service
         self.db = db
         self.connection = connection
         self.handlers = handlers
         self.stop = stop or threading.Event()
-        self.queue_type = queue_type
+        self.topology = topology
+        self.redelivery = Redelivery(service, connection, topology, max_attempts, self.stop)
 
     @property
     def should_stop(self) -> bool:  # ConsumerMixin polls this between events
@@ -73,8 +75,8 @@ class EventConsumer(ConsumerMixin):
             self.stop.set()
 
     def get_consumers(self, consumer_class, channel):
-        declare_topology(channel, self.queue_type)
-        return [consumer_class(queues=[service_queue(self.service, self.queue_type)], on_message=self.on_message,
+        self.topology.declare(channel)
+        return [consumer_class(queues=[self.topology.work_queue(self.service)], on_message=self.on_message,
                                prefetch_count=PREFETCH)]
 
     def run(self, *args, **kwargs) -> None:
@@ -82,22 +84,31 @@ class EventConsumer(ConsumerMixin):
             super().run(*args, **kwargs)
         except _Stopped:
             pass
+        finally:
+            self.redelivery.close()
 
     def on_message(self, message: Message) -> None:
-        """Handle one delivery: ack after commit, reject what can never succeed, requeue the rest."""
+        """Handle one delivery: ack after commit; a failure is retried later, a malformed message set aside."""
+        try:
+            self._handle(message)
+        except Exception:  # noqa: BLE001 - forwarding failed too (broker trouble): let it come back
+            log.exception("could not retry or set aside message %s; requeued", message.properties.get("message_id"))
+            self.stop.wait(REQUEUE_DELAY_SECONDS)
+            if not message.acknowledged:
+                message.requeue()
+
+    def _handle(self, message: Message) -> None:
         try:
             event = Event.from_json(message.body)
         except Exception as exc:  # noqa: BLE001 - whatever is wrong with it, retrying will not help
-            log.error("rejecting malformed message %s: %r", message.properties.get("message_id"), exc)
-            message.reject(requeue=False)
+            self.redelivery.set_aside(message, f"malformed message: {exc!r}")
             return
         try:
             outcome = handle_event(self.db, self.handlers, event)
-        except Exception:  # noqa: BLE001 - nothing was committed; the broker redelivers it
+        except Exception as exc:  # noqa: BLE001 - nothing was committed; try again later
             with correlation(event.correlation_id):
-                log.exception("handling %s %s failed; requeued", event.type, event.id)
-            self.stop.wait(REQUEUE_DELAY_SECONDS)
-            message.requeue()
+                log.exception("handling %s %s failed (attempt %d)", event.type, event.id, attempts_of(message) + 1)
+            self.redelivery.retry_later(message, f"{type(exc).__name__}: {exc}")
             return
         message.ack()
         EVENTS_CONSUMED.labels(self.service, event.type, outcome.value).inc()

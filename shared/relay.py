@@ -11,7 +11,7 @@ from kombu import Connection, Producer
 from shared.db import Database, utcnow
 from shared.metrics import EVENTS_PUBLISHED
 from shared.outbox import OutboxMessage, claim_pending
-from shared.topology import declare_topology, events_exchange
+from shared.topology import Topology, events_exchange
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +25,10 @@ class Relay:
     """Moves events from one service's outbox to the broker, oldest first."""
 
     def __init__(self, db: Database, connection: Connection, *, service: str, batch_size: int = 200,
-                 queue_type: str = "classic"):
+                 topology: Topology = Topology()):
         self.db = db
         self.service = service
-        self.queue_type = queue_type
+        self.topology = topology
         self.connection = connection
         self.batch_size = batch_size
         self._producer: Producer | None = None
@@ -83,7 +83,7 @@ class Relay:
         if self._producer is None:
             self.connection.ensure_connection(max_retries=1)
             channel = self.connection.channel()
-            declare_topology(channel, self.queue_type)
+            self.topology.declare(channel)
             self._producer = Producer(channel, exchange=events_exchange)
         return self._producer
 

@@ -1,6 +1,6 @@
 """Run a relay that is SIGKILLed right after the broker confirms its Nth publish, before it marks.
 
-Usage: python tests/kill_relay_after_publish.py DATABASE_URL AMQP_URL N
+Usage: python tests/kill_relay_after_publish.py DATABASE_URL AMQP_URL N RETRY_DELAY_MS
 """
 
 import os
@@ -12,6 +12,7 @@ from shared.config import Settings
 from shared.db import Database
 from shared.messaging import connect
 from shared.relay import Relay
+from shared.topology import Topology
 
 
 class RelayKilledAfterPublishing(Relay):
@@ -28,8 +29,9 @@ class RelayKilledAfterPublishing(Relay):
 
 
 if __name__ == "__main__":
-    database_url, amqp_url, kill_after = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    database_url, amqp_url, kill_after, retry_delay_ms = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     settings = Settings(service="catalogue", data_dir=Path("."), database_url=database_url, amqp_url=amqp_url)
     RelayKilledAfterPublishing(Database(settings.database_url), connect(settings), service="catalogue",
+                               topology=Topology(retry_delay_ms=retry_delay_ms),
                                kill_after=kill_after).publish_pending()
     sys.exit("the relay should have been killed")

@@ -8,7 +8,7 @@ import pytest
 from shared.db import Database
 from shared.messaging import connect
 from shared.relay import Relay
-from shared.topology import declare_topology, queue_name
+from shared.topology import Topology, queue_name
 from tests.conftest import bearer, course_payload, make_settings, offering_payload
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
@@ -42,7 +42,7 @@ def test_course_and_offering_changes_reach_the_subscribed_queues_with_what_consu
 
     settings = make_settings("catalogue", tmp_path, postgres_url, amqp_url)
     with connect(settings) as connection:
-        declare_topology(connection.channel())
+        Topology().declare(connection.channel())
     db = Database(settings.database_url)
     assert Relay(db, connect(settings), service="catalogue").publish_pending() == 4
     db.dispose()

@@ -15,7 +15,7 @@ from shared.consumer import EventConsumer, Outcome, handle_event
 from shared.inbox import InboxMessage
 from shared.messaging import connect
 from shared.relay import Relay
-from shared.topology import declare_topology, events_exchange
+from shared.topology import Topology, events_exchange
 from tests.conftest import make_settings, seeded_events
 from tests.test_outbox_relay import drain
 
@@ -92,7 +92,7 @@ def test_a_malformed_message_is_rejected_not_retried_and_the_consumer_lives_on(e
     settings = make_settings("enrolment", tmp_path)
     with connect(settings) as connection:
         channel = connection.channel()
-        declare_topology(channel)
+        Topology().declare(channel)
         Producer(channel, exchange=events_exchange).publish(
             body, routing_key=events.OFFERING_SCHEDULED, content_type="application/json",
             content_encoding="utf-8")
@@ -127,3 +127,35 @@ def test_a_consumer_asked_to_stop_while_the_broker_is_away_stops(enrolment_db, t
     stop.set()
     thread.join(timeout=20)
     assert not thread.is_alive()
+
+
+def test_on_the_embedded_broker_a_failing_message_is_retried_then_set_aside(enrolment_db, catalogue_db, tmp_path):
+    from shared.redelivery import ATTEMPTS_HEADER, REASON_HEADER
+
+    seeded_events(catalogue_db)
+    topology = Topology(retry_delay_ms=50)
+    Relay(catalogue_db, connect(make_settings("catalogue", tmp_path)), service="catalogue",
+          topology=topology).publish_pending()
+    calls = []
+
+    def always_fail(session, event):
+        calls.append(event.id)
+        raise RuntimeError("bug")
+
+    stop = threading.Event()
+    consumer = EventConsumer("enrolment", enrolment_db, connect(make_settings("enrolment", tmp_path)),
+                             {events.OFFERING_SCHEDULED: always_fail}, stop, topology=topology, max_attempts=2)
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: len(calls) == 16)  # 8 offerings, two attempts each
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert count(enrolment_db, InboxMessage) == 8  # the course events, handled
+    with connect(make_settings("enrolment", tmp_path)) as connection:
+        with connection.SimpleQueue(topology.dead_letter_queue("enrolment")) as queue:
+            dead = [queue.get(timeout=1) for _ in range(8)]
+    assert {m.headers[ATTEMPTS_HEADER] for m in dead} == {2}
+    assert {m.headers[REASON_HEADER] for m in dead} == {"RuntimeError: bug"}

@@ -24,7 +24,7 @@ from shared.messaging import connect
 from shared.migrations import upgrade
 from shared.outbox import OutboxMessage, count_pending, record_event
 from shared.relay import Relay
-from shared.topology import declare_topology, queue_name
+from shared.topology import Topology, dead_letter_queue_name, queue_name, retry_queue_name
 from tests.conftest import make_settings, seeded_events
 from tests.test_consumer import wait_for
 
@@ -50,15 +50,18 @@ class System:
         upgrade("enrolment", self.enrolment_settings.database_url)
         self.catalogue = Database(self.catalogue_settings.database_url)
         self.enrolment = Database(self.enrolment_settings.database_url)
+        self.topology = Topology(retry_delay_ms=200)  # short, so retries happen within a test
         with connect(self.catalogue_settings) as connection:
-            declare_topology(connection.channel())
+            self.topology.declare(connection.channel())
 
     def relay(self, **kwargs) -> Relay:
-        return Relay(self.catalogue, connect(self.catalogue_settings), service="catalogue", **kwargs)
+        return Relay(self.catalogue, connect(self.catalogue_settings), service="catalogue", topology=self.topology,
+                     **kwargs)
 
-    def run_consumer(self, handlers=HANDLERS):
+    def run_consumer(self, handlers=HANDLERS, max_attempts=5):
         stop = threading.Event()
-        consumer = EventConsumer("enrolment", self.enrolment, connect(self.enrolment_settings), handlers, stop)
+        consumer = EventConsumer("enrolment", self.enrolment, connect(self.enrolment_settings), handlers, stop,
+                                 topology=self.topology, max_attempts=max_attempts)
         thread = threading.Thread(target=consumer.run, daemon=True)
         thread.start()
 
@@ -76,10 +79,18 @@ class System:
         with self.catalogue.transaction() as session:
             return count_pending(session)
 
-    def queue_depth(self, service="enrolment") -> int:
+    def queue_depth(self, service="enrolment", queue=None) -> int:
         with pika.BlockingConnection(pika.URLParameters(self.amqp_url)) as connection:
             channel = connection.channel()
-            return channel.queue_declare(queue_name(service), passive=True).method.message_count
+            return channel.queue_declare(queue or queue_name(service), passive=True).method.message_count
+
+    def dead_letters(self, service="enrolment") -> list[tuple[pika.BasicProperties, bytes]]:
+        with pika.BlockingConnection(pika.URLParameters(self.amqp_url)) as connection:
+            channel = connection.channel()
+            found = []
+            while (delivery := channel.basic_get(dead_letter_queue_name(service), auto_ack=True))[0] is not None:
+                found.append((delivery[1], delivery[2]))
+            return found
 
     def close(self):
         self.catalogue.dispose()
@@ -113,7 +124,7 @@ def test_a_relay_killed_between_publish_and_mark_causes_duplicates_the_inbox_abs
     seeded_events(system.catalogue)
     killed = subprocess.run(
         [sys.executable, str(Path(__file__).with_name("kill_relay_after_publish.py")),
-         system.catalogue_settings.database_url, system.amqp_url, "5"],
+         system.catalogue_settings.database_url, system.amqp_url, "5", str(system.topology.retry_delay_ms)],
         capture_output=True, timeout=60)
     assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
 
@@ -159,32 +170,55 @@ def test_the_same_message_delivered_twice_changes_things_once(system):
     assert system.count(system.enrolment, Offering) == 1
 
 
-def test_a_failing_consumer_leaves_the_message_unacked_and_the_database_unchanged(system):
+def test_a_failing_handler_leaves_the_database_unchanged_and_the_message_is_retried_until_it_succeeds(system):
     scheduled = next(e for e in seeded_events(system.catalogue) if e.type == events.OFFERING_SCHEDULED)
     publish_as_foreign_client(system.amqp_url, scheduled, times=1)
     attempts = []
+    broken = threading.Event()
+    broken.set()
 
-    def fail_after_working(session, event):
+    def fail_while_broken(session, event):
         apply_offering_snapshot(session, event.data)
         attempts.append(event.id)
-        raise RuntimeError("the database refused the write")
+        if broken.is_set():
+            raise RuntimeError("the database refused the write")
 
-    halt = system.run_consumer({events.OFFERING_SCHEDULED: fail_after_working})
+    halt = system.run_consumer({events.OFFERING_SCHEDULED: fail_while_broken}, max_attempts=50)
     try:
-        wait_for(lambda: len(attempts) >= 2)  # redelivered, not dropped
-    finally:
-        halt()
-    assert system.count(system.enrolment, Offering) == 0
-    assert system.count(system.enrolment, InboxMessage) == 0
-    assert system.queue_depth() == 1
-
-    halt = system.run_consumer()
-    try:
+        wait_for(lambda: len(attempts) >= 3)  # came back from the retry queue, twice
+        assert system.count(system.enrolment, Offering) == 0
+        assert system.count(system.enrolment, InboxMessage) == 0
+        broken.clear()
         wait_for(lambda: system.count(system.enrolment, InboxMessage) == 1)
     finally:
         halt()
     assert system.count(system.enrolment, Offering) == 1
-    assert system.queue_depth() == 0
+    assert system.queue_depth() == 0 and system.queue_depth(queue=retry_queue_name("enrolment")) == 0
+    assert system.dead_letters() == []
+
+
+def test_a_message_that_keeps_failing_is_set_aside_with_its_reason_without_blocking_the_queue(system):
+    events_seeded = seeded_events(system.catalogue)
+    poison = next(e for e in events_seeded if e.type == events.OFFERING_SCHEDULED)
+    with pika.BlockingConnection(pika.URLParameters(system.amqp_url)) as connection:
+        connection.channel().basic_publish("events", events.OFFERING_SCHEDULED, b"{not an envelope")
+    system.relay().publish_pending()  # the seeded events, the poison among them
+
+    def refuse_the_poison(session, event):
+        if event.id == poison.id:
+            raise ValueError("handler bug")
+        HANDLERS[event.type](session, event)
+
+    halt = system.run_consumer({event_type: refuse_the_poison for event_type in HANDLERS}, max_attempts=3)
+    try:
+        wait_for(lambda: system.count(system.enrolment, InboxMessage) == SEEDED_EVENTS - 1)
+        wait_for(lambda: system.queue_depth(queue=dead_letter_queue_name("enrolment")) == 2)
+    finally:
+        halt()
+    dead = {properties.message_id: properties.headers for properties, _ in system.dead_letters()}
+    assert dead[poison.id]["x-attempts"] == 3 and "ValueError: handler bug" in dead[poison.id]["x-last-error"]
+    (malformed,) = [headers for message_id, headers in dead.items() if message_id != poison.id]
+    assert "malformed message" in malformed["x-last-error"]
 
 
 def test_two_relays_sweeping_together_publish_each_event_once(system):
@@ -243,7 +277,7 @@ def test_an_idle_relay_keeps_its_broker_connection_alive_with_heartbeats(system)
             super()._forget_connection()
 
     connection = Connection(system.amqp_url, heartbeat=1, transport_options={"confirm_publish": True})
-    relay = CountingRelay(system.catalogue, connection, service="catalogue")
+    relay = CountingRelay(system.catalogue, connection, service="catalogue", topology=system.topology)
     stop = threading.Event()
     worker = threading.Thread(target=relay.run, args=(stop,))
     worker.start()
@@ -266,10 +300,10 @@ def test_quorum_queues_carry_events_the_same_way(tmp_path, postgres_database_fac
     enrolment_settings = make_settings("enrolment", tmp_path, enrolment_url, amqp_url)
     seeded_events(catalogue)
 
-    Relay(catalogue, connect(catalogue_settings), service="catalogue", queue_type="quorum").publish_pending()
+    Relay(catalogue, connect(catalogue_settings), service="catalogue", topology=Topology(queue_type="quorum")).publish_pending()
     stop = threading.Event()
     consumer = EventConsumer("enrolment", enrolment, connect(enrolment_settings), HANDLERS, stop,
-                             queue_type="quorum")
+                             topology=Topology(queue_type="quorum"))
     thread = threading.Thread(target=consumer.run, daemon=True)
     thread.start()
     try:

@@ -11,7 +11,7 @@ from catalogue.seed import COURSES, seed_catalogue
 from shared.messaging import connect
 from shared.outbox import OutboxMessage, count_pending
 from shared.relay import Relay
-from shared.topology import service_queue
+from shared.topology import Topology
 from tests.conftest import make_settings, seeded_events
 
 EVENTS_PER_SEED = 2 * len(COURSES)  # each demo course is published and scheduled once
@@ -20,7 +20,7 @@ EVENTS_PER_SEED = 2 * len(COURSES)  # each demo course is published and schedule
 def drain(connection, service, limit=100):
     """Take every message waiting in a service's queue (acking them) and return them."""
     messages = []
-    with connection.SimpleQueue(service_queue(service)) as queue:
+    with connection.SimpleQueue(Topology().work_queue(service)) as queue:
         while len(messages) < limit:
             try:
                 message = queue.get(timeout=0.5)
