@@ -17,6 +17,19 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(worker, help=f"run one service's {worker}")
         sub.add_argument("service", choices=SERVICES)
     commands.add_parser("mailer", help="send the notification service's queued email")
+    broker = commands.add_parser("broker", help="inspect RabbitMQ: topology, queues, dead letters (AMQP_URL)")
+    broker_commands = broker.add_subparsers(dest="broker_command", required=True)
+    broker_commands.add_parser("check", help="does the topology exist as declared?")
+    broker_commands.add_parser("queues", help="depth and consumers of every queue")
+    dlq = broker_commands.add_parser("dlq", help="the dead-letter queues").add_subparsers(dest="dlq_command",
+                                                                                          required=True)
+    dlq.add_parser("list", help="what was set aside, and why")
+    dlq.add_parser("show", help="one dead letter in full").add_argument("id", help="message id")
+    replay = dlq.add_parser("replay", help="send dead letters back to their work queue")
+    which = replay.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", nargs="?", help="message id")
+    which.add_argument("--all", action="store_true", help="every dead letter")
+    dlq.add_parser("purge", help="drop every dead letter").add_argument("--yes", action="store_true", required=True)
     migrate = commands.add_parser("migrate", help="bring databases to the newest schema")
     migrate.add_argument("services", nargs="*", metavar="SERVICE",
                          help=f"services to migrate: {', '.join(SERVICES)} (default: all)")
@@ -57,6 +70,10 @@ def dispatch(args: argparse.Namespace) -> int:
         from services.workers import run_consumer
 
         run_consumer(args.service)
+    elif args.command == "broker":
+        from services.broker_cli import run_broker_command
+
+        return run_broker_command(args)
     elif args.command == "mailer":
         from services.workers import run_mailer
 
