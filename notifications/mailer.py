@@ -95,19 +95,25 @@ class Mailer:
         self.max_attempts, self.backoff_seconds, self.batch_size = max_attempts, backoff_seconds, batch_size
 
     def send_due(self) -> int:
-        """Try every delivery that is due once; return how many were sent."""
+        """Try each due delivery once, each in its own short transaction; return how many were sent.
+
+        Committing every "sent" right after the SMTP server accepted the message keeps the window in
+        which a crash or a lost database connection could send one email twice as small as it gets.
+        """
         sent = 0
-        with self.db.transaction() as session:
-            due = session.scalars(
-                select(EmailDelivery).where(EmailDelivery.status == "pending",
-                                            EmailDelivery.next_attempt_at <= utcnow())
-                .order_by(EmailDelivery.next_attempt_at, EmailDelivery.id).limit(self.batch_size)
-                .with_for_update(skip_locked=True, of=EmailDelivery))
-            try:
-                for delivery in due:
+        try:
+            for _ in range(self.batch_size):
+                with self.db.transaction() as session:
+                    delivery = session.scalars(
+                        select(EmailDelivery).where(EmailDelivery.status == "pending",
+                                                    EmailDelivery.next_attempt_at <= utcnow())
+                        .order_by(EmailDelivery.next_attempt_at, EmailDelivery.id).limit(1)
+                        .with_for_update(skip_locked=True, of=EmailDelivery)).first()
+                    if delivery is None:
+                        break
                     sent += self._attempt(delivery)
-            finally:
-                self.transport.close()
+        finally:
+            self.transport.close()
         return sent
 
     def run(self, stop: threading.Event, idle_seconds: float = 1.0) -> None:

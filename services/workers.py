@@ -51,7 +51,7 @@ def worker(service: str, kind: str) -> Iterator[tuple[Settings, Database]]:
     configure_logging(service, settings.log_level)
     log.info("%s of %s starting", kind, service)
     serve_metrics()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, application_name=f"{service}-{kind}")
     try:
         yield settings, db
     finally:

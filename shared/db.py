@@ -50,12 +50,16 @@ class MessagingBase(DeclarativeBase):
 READ_ONLY = "course_exchange_read_only"
 
 
-def create_db_engine(url: str, *, foreign_keys: bool = True) -> Engine:
-    """Create an engine with the settings our transactions rely on."""
+def create_db_engine(url: str, *, foreign_keys: bool = True, application_name: str | None = None) -> Engine:
+    """Create an engine with the settings our transactions rely on.
+
+    On PostgreSQL, `application_name` names the process in pg_stat_activity (e.g. enrolment-relay).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _create_sqlite_engine(url, parsed.database, foreign_keys)
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    connect_args = {"application_name": application_name} if application_name else {}
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args=connect_args)
 
 
 def _create_sqlite_engine(url: str, path: str | None, foreign_keys: bool) -> Engine:
@@ -89,9 +93,9 @@ def _create_sqlite_engine(url: str, path: str | None, foreign_keys: bool) -> Eng
 class Database:
     """One service's database: an engine and transactions on it."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, application_name: str | None = None):
         self.url = url
-        self.engine = create_db_engine(url)
+        self.engine = create_db_engine(url, application_name=application_name)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)

@@ -78,7 +78,7 @@ def create_service_app(settings: Settings, *, title: str, description: str,
     )
     app.json.ensure_ascii = False  # Russian titles stay readable
     app.json.sort_keys = False  # fields in the order the schemas declare them
-    app.extensions["database"] = Database(settings.database_url)
+    app.extensions["database"] = Database(settings.database_url, application_name=f"{settings.service}-web")
     api = ServiceApi(app)
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
     api.register_blueprint(health_blueprint)

@@ -1,0 +1,210 @@
+"""The fault suite (DESIGN section 6, invariants 4 and 5): several hundred enrolments flow from the
+enrolment API through the outbox, the relay, RabbitMQ, the notification consumer and the mailer to a
+real SMTP server while a fault is injected; afterwards, counted from the databases and the SMTP
+server: nothing lost, nothing done twice, nobody seated beyond capacity.
+
+Each case runs the real processes (`python -m services relay|consumer|mailer`, gunicorn) in its own
+vhost and databases. Poison messages, duplicates and replays are covered in
+test_delivery_rabbitmq_postgres.py and test_broker_tool.py.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy import func, select
+
+from enrolment.models import Enrolment
+from enrolment.models import Offering as EnrolmentOffering
+from enrolment.replica import apply_offering_snapshot
+from notifications.models import EmailDelivery, Notification
+from services.tokens import demo_token
+from shared.config import DEVELOPMENT_JWT_SECRET
+from shared.db import Database
+from shared.migrations import upgrade
+from shared.outbox import count_pending
+from tests.conftest import offering_snapshot, rabbitmqctl
+from tests.servers import gunicorn
+
+pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.faults]
+
+STUDENTS = 100
+OFFERINGS = 3  # every student enrols in each: 300 enrolments
+CAPACITY = 40
+
+
+class Pipeline:
+    """Enrolment and notification processes on real PostgreSQL and RabbitMQ, one of them under fault."""
+
+    def __init__(self, tmp_path, databases: dict[str, str], amqp_url: str, smtp_port: int):
+        self.tmp_path, self.amqp_url = tmp_path, amqp_url
+        self.vhost = amqp_url.rsplit("/", 1)[1]
+        self.env = {**os.environ, "AMQP_URL": amqp_url, "DATA_DIR": str(tmp_path), "RETRY_DELAY_SECONDS": "0.5",
+                    "MAX_ATTEMPTS": "50", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
+                    "ENROLMENT_DATABASE_URL": databases["enrolment"],
+                    "NOTIFICATIONS_DATABASE_URL": databases["notifications"], "LOG_LEVEL": "WARNING"}
+        self.enrolment = Database(databases["enrolment"])
+        self.notifications = Database(databases["notifications"])
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str) -> None:
+        command = {"relay": ["relay", "enrolment"], "consumer": ["consumer", "notifications"],
+                   "mailer": ["mailer"]}[name]
+        log = open(self.tmp_path / f"{name}.log", "a")
+        self.processes[name] = subprocess.Popen([sys.executable, "-m", "services", *command], env=self.env,
+                                                stdout=log, stderr=subprocess.STDOUT)
+
+    def kill(self, name: str) -> None:
+        self.processes[name].send_signal(signal.SIGKILL)
+        self.processes[name].wait()
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
+            process.wait(timeout=30)
+        self.enrolment.dispose()
+        self.notifications.dispose()
+
+    def rows(self, db, model, *where) -> int:
+        with db.transaction() as session:
+            return session.scalar(select(func.count()).select_from(model).where(*where))
+
+    def quiet(self) -> bool:
+        """Everything committed has travelled: outbox empty, every enrolment told, every email sent."""
+        with self.enrolment.transaction() as session:
+            if count_pending(session):
+                return False
+        enrolments = self.rows(self.enrolment, Enrolment)
+        return (self.rows(self.notifications, Notification) >= enrolments
+                and self.rows(self.notifications, EmailDelivery, EmailDelivery.status != "sent") == 0)
+
+
+@pytest.fixture
+def pipeline(tmp_path, postgres_database_factory, amqp_url, smtp_server):
+    databases = {name: postgres_database_factory(name) for name in ("enrolment", "notifications")}
+    for name, url in databases.items():
+        upgrade(name, url)
+    built = Pipeline(tmp_path, databases, amqp_url, smtp_server.port)
+    offering_ids = []
+    with built.enrolment.transaction() as session:
+        for _ in range(OFFERINGS):
+            snapshot = offering_snapshot(capacity=CAPACITY)
+            apply_offering_snapshot(session, snapshot)
+            offering_ids.append(snapshot["offering_id"])
+    for name in ("relay", "consumer", "mailer"):
+        built.start(name)
+    with gunicorn("enrolment", built.env, tmp_path, workers=2) as url:
+        built.url, built.offering_ids, built.smtp = url, offering_ids, smtp_server
+        yield built
+    built.stop_all()
+
+
+def enrol_everyone(pipeline: Pipeline) -> list[int]:
+    """300 enrolments from 12 threads; returns their HTTP statuses."""
+    def enrol(job):
+        number, offering_id = job
+        token = demo_token(DEVELOPMENT_JWT_SECRET, role="student", institution="SSMU", sub=f"fault-{number}",
+                           name=f"Студент {number}", email=f"student{number}@ssmu.ru")
+        return client.post("/api/v1/enrolments", json={"offering_id": offering_id},
+                           headers={"Authorization": f"Bearer {token}"}).status_code
+
+    jobs = [(n, o) for n in range(STUDENTS) for o in pipeline.offering_ids]
+    with httpx.Client(base_url=pipeline.url, timeout=30) as client, ThreadPoolExecutor(max_workers=12) as pool:
+        return list(pool.map(enrol, jobs))
+
+
+def with_fault(pipeline: Pipeline, fault, every: float) -> list[int]:
+    """Enrol everyone while `fault` is injected every `every` seconds; then let the system recover."""
+    stop = threading.Event()
+
+    def keep_failing():
+        while not stop.wait(every):
+            fault()
+
+    injector = threading.Thread(target=keep_failing)
+    injector.start()
+    try:
+        statuses = enrol_everyone(pipeline)
+        time.sleep(2 * every)  # faults go on a little after the last enrolment
+    finally:
+        stop.set()
+        injector.join()
+    return statuses
+
+
+def assert_nothing_lost_nothing_twice_nobody_oversold(pipeline: Pipeline, statuses: list[int]) -> None:
+    assert Counter(statuses) == {201: STUDENTS * OFFERINGS}
+    deadline = time.monotonic() + 120
+    while not pipeline.quiet():
+        assert time.monotonic() < deadline, "the pipeline did not catch up within two minutes"
+        time.sleep(0.5)
+    time.sleep(1)  # a straggling duplicate would show up now
+    with pipeline.enrolment.transaction() as session:
+        enrolments = {(e.id, e.status) for e in session.scalars(select(Enrolment))}
+        for offering in session.scalars(select(EnrolmentOffering)):
+            confirmed = session.scalar(select(func.count()).select_from(Enrolment).where(
+                Enrolment.offering_id == offering.id, Enrolment.status == "confirmed"))
+            assert confirmed == min(CAPACITY, STUDENTS) and offering.confirmed_count == confirmed
+    with pipeline.notifications.transaction() as session:
+        told = Counter((n.enrolment_id, n.kind) for n in session.scalars(select(Notification)))
+    assert set(told) == enrolments, "every enrolment told, in the right words"
+    assert set(told.values()) == {1}, "nobody told twice"
+    mail = Counter(message["Message-ID"].strip() for message in pipeline.smtp.messages)
+    assert len(mail) == len(enrolments) and set(mail.values()) == {1}, "one email per enrolment"
+
+
+def test_connections_closed_again_and_again_while_enrolments_flow(pipeline):
+    statuses = with_fault(pipeline, lambda: rabbitmqctl("close_all_connections", "--vhost", pipeline.vhost,
+                                                        "fault suite"), every=0.7)
+    assert_nothing_lost_nothing_twice_nobody_oversold(pipeline, statuses)
+
+
+def test_the_vhost_unavailable_for_seconds_then_back(pipeline):
+    def outage():
+        rabbitmqctl("clear_permissions", "-p", pipeline.vhost, "guest")
+        rabbitmqctl("close_all_connections", "--vhost", pipeline.vhost, "outage")
+        time.sleep(3)
+        rabbitmqctl("set_permissions", "-p", pipeline.vhost, "guest", ".*", ".*", ".*")
+
+    statuses = with_fault(pipeline, outage, every=2)
+    assert_nothing_lost_nothing_twice_nobody_oversold(pipeline, statuses)
+
+
+def test_the_relay_killed_again_and_again(pipeline):
+    def kill_relay():
+        pipeline.kill("relay")
+        pipeline.start("relay")
+
+    statuses = with_fault(pipeline, kill_relay, every=0.8)
+    assert_nothing_lost_nothing_twice_nobody_oversold(pipeline, statuses)
+
+
+def test_the_consumer_killed_mid_work_again_and_again(pipeline):
+    def kill_consumer():
+        pipeline.kill("consumer")
+        pipeline.start("consumer")
+
+    statuses = with_fault(pipeline, kill_consumer, every=0.8)
+    assert_nothing_lost_nothing_twice_nobody_oversold(pipeline, statuses)
+
+
+def test_the_consumers_database_connections_terminated_again_and_again(pipeline):
+    def terminate_backends():
+        with psycopg.connect(pipeline.notifications.url, autocommit=True) as connection:
+            connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE application_name = 'notifications-consumer'")
+
+    statuses = with_fault(pipeline, terminate_backends, every=0.5)
+    assert_nothing_lost_nothing_twice_nobody_oversold(pipeline, statuses)
