@@ -125,22 +125,27 @@ def enrol_everyone(pipeline: Pipeline) -> list[int]:
         return list(pool.map(enrol, jobs))
 
 
-def with_fault(pipeline: Pipeline, fault, every: float) -> list[int]:
-    """Enrol everyone while `fault` is injected every `every` seconds; then let the system recover."""
+def with_fault(pipeline: Pipeline, fault, every: float, at_least: int = 5) -> list[int]:
+    """Enrol everyone while `fault` is injected every `every` seconds (at least `at_least` times);
+    then let the system recover."""
     stop = threading.Event()
+    injected = []
 
     def keep_failing():
         while not stop.wait(every):
             fault()
+            injected.append(time.monotonic())
 
     injector = threading.Thread(target=keep_failing)
     injector.start()
     try:
         statuses = enrol_everyone(pipeline)
-        time.sleep(2 * every)  # faults go on a little after the last enrolment
+        while len(injected) < at_least:  # faults go on until enough of them happened
+            time.sleep(every / 2)
     finally:
         stop.set()
         injector.join()
+    print(f"{len(injected)} faults injected")
     return statuses
 
 
@@ -178,7 +183,7 @@ def test_the_vhost_unavailable_for_seconds_then_back(pipeline):
         time.sleep(3)
         rabbitmqctl("set_permissions", "-p", pipeline.vhost, "guest", ".*", ".*", ".*")
 
-    statuses = with_fault(pipeline, outage, every=2)
+    statuses = with_fault(pipeline, outage, every=2, at_least=2)
     assert_nothing_lost_nothing_twice_nobody_oversold(pipeline, statuses)
 
 
