@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from kombu import Connection
+from kombu import Connection, Producer
 from kombu.transport import filesystem, virtual
 
 from shared.config import Settings
+from shared.topology import Topology
 
 HEARTBEAT_SECONDS = 20
 
@@ -45,3 +46,11 @@ def connect(settings: Settings) -> Connection:
         connect_timeout=5,
         transport_options={"confirm_publish": True},
     )
+
+
+def topology_producer(connection: Connection, topology: Topology, **producer_options) -> Producer:
+    """Connect (a few tries, no more), declare the whole topology and return a producer on a new channel."""
+    connection.ensure_connection(max_retries=3)
+    channel = connection.channel()
+    topology.declare(channel)
+    return Producer(channel, **producer_options)

@@ -8,6 +8,7 @@ import threading
 
 from kombu import Connection, Message, Producer
 
+from shared.messaging import topology_producer
 from shared.relay import PUBLISH_RETRY_POLICY
 from shared.topology import DEFAULT_EXCHANGE, Topology, dead_letter_queue_name, queue_name, retry_queue_name
 
@@ -77,8 +78,5 @@ class Redelivery:
 
     def _publisher(self) -> Producer:
         if self._producer is None:
-            self._connection.ensure_connection(max_retries=3)
-            channel = self._connection.channel()
-            self.topology.declare(channel)
-            self._producer = Producer(channel)
+            self._producer = topology_producer(self._connection, self.topology)
         return self._producer

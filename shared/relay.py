@@ -9,6 +9,7 @@ import threading
 from kombu import Connection, Producer
 
 from shared.db import Database, utcnow
+from shared.messaging import topology_producer
 from shared.metrics import EVENTS_PUBLISHED
 from shared.outbox import OutboxMessage, claim_pending
 from shared.topology import Topology, events_exchange
@@ -81,10 +82,7 @@ class Relay:
 
     def _connected_producer(self) -> Producer:
         if self._producer is None:
-            self.connection.ensure_connection(max_retries=1)
-            channel = self.connection.channel()
-            self.topology.declare(channel)
-            self._producer = Producer(channel, exchange=events_exchange)
+            self._producer = topology_producer(self.connection, self.topology, exchange=events_exchange)
         return self._producer
 
     def _publish(self, producer: Producer, row: OutboxMessage) -> None:

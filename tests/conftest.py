@@ -253,3 +253,15 @@ def smtp_server() -> Iterator[SmtpInbox]:
     server = SmtpInbox().start()
     yield server
     server.stop()
+
+
+def wait_for(check, timeout: float = 30.0):
+    """Poll `check` until it returns something truthy, and return that; fail after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.1)
+    return result

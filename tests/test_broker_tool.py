@@ -19,7 +19,7 @@ from shared.messaging import connect
 from shared.migrations import upgrade
 from shared.topology import Topology, dead_letter_queue_name, retry_queue_name
 from tests.conftest import make_settings, seeded_events
-from tests.test_consumer import wait_for
+from tests.conftest import wait_for
 from tests.test_delivery_rabbitmq_postgres import count_rows, publish_as_foreign_client
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres]

@@ -10,14 +10,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 import yaml
 
 from services.tokens import demo_token
-from tests.conftest import course_payload, offering_payload
+from tests.conftest import course_payload, offering_payload, wait_for
 from tests.servers import free_port
 from tests.test_deployment import ROOT, require_docker_compose
 
@@ -108,15 +107,6 @@ def ready(url: str) -> bool:
         return httpx.get(f"{url}/health/ready", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
-
-
-def wait_for(check, timeout: float):
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError("not reached in time")
-        time.sleep(0.3)
-    return result
 
 
 def drive_one_enrolment(urls: dict[str, str]) -> None:

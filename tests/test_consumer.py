@@ -16,7 +16,7 @@ from shared.inbox import InboxMessage
 from shared.messaging import connect
 from shared.relay import Relay
 from shared.topology import Topology, events_exchange
-from tests.conftest import make_settings, seeded_events
+from tests.conftest import make_settings, seeded_events, wait_for
 from tests.test_outbox_relay import drain
 
 
@@ -62,14 +62,6 @@ def run_consumer(service, db, settings, handlers):
     thread = threading.Thread(target=consumer.run, daemon=True)
     thread.start()
     return stop, thread
-
-
-def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.05)
 
 
 def test_the_consumer_worker_carries_catalogue_events_into_enrolment(catalogue_db, enrolment_db, tmp_path):

@@ -26,7 +26,7 @@ from shared.outbox import OutboxMessage, count_pending, record_event
 from shared.relay import Relay
 from shared.topology import Topology, dead_letter_queue_name, queue_name, retry_queue_name
 from tests.conftest import make_settings, seeded_events
-from tests.test_consumer import wait_for
+from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
 

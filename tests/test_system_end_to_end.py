@@ -5,14 +5,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
 from services.tokens import demo_token
 from shared.config import DEVELOPMENT_JWT_SECRET
-from tests.conftest import course_payload, offering_payload
+from tests.conftest import course_payload, offering_payload, wait_for
 from tests.servers import free_port
 
 pytestmark = pytest.mark.e2e
@@ -21,15 +20,6 @@ pytestmark = pytest.mark.e2e
 def as_person(role: str, institution: str, sub: str | None = None) -> dict:
     return {"Authorization": "Bearer " + demo_token(DEVELOPMENT_JWT_SECRET, role=role, institution=institution,
                                                     sub=sub)}
-
-
-def wait_for(check, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError("not reached in time")
-        time.sleep(0.2)
-    return result
 
 
 def real_parts(request) -> dict[str, str]:
