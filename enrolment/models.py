@@ -17,6 +17,20 @@ class Base(DeclarativeBase):
     """Declarative base of enrolment's own tables."""
 
 
+class Course(Base):
+    """The newest state of a course enrolment has seen, so that a course event handled before its
+    offering's first event is not lost."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))
+    title: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    coordinators: Mapped[list] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer)
+
+
 class Offering(Base):
     """What enrolment knows of an offering, kept from catalogue events so it can decide alone."""
 

@@ -33,7 +33,7 @@ def build_email(delivery: EmailDelivery, sender: str) -> EmailMessage:
     message = EmailMessage(policy=email.policy.SMTP)
     message["Subject"] = notification.subject
     message["From"] = sender
-    message["To"] = formataddr((delivery.to_name, delivery.to_address))
+    message["To"] = formataddr((" ".join(delivery.to_name.split()), delivery.to_address))
     message["Date"] = format_datetime(notification.created_at)
     # Stable per notification, so a resend after a crash can be recognised as the same message.
     message["Message-ID"] = f"<notification.{notification.id}@course-exchange>"
@@ -73,7 +73,7 @@ class FolderTransport:
 
     def send(self, message: EmailMessage) -> None:
         name = message["Message-ID"].strip("<>").replace("@", "_")
-        (self.folder / f"{name}.eml").write_bytes(message.as_bytes())
+        (self.folder / f"{name}.eml").write_bytes(message.as_bytes(policy=email.policy.SMTPUTF8))
 
     def close(self) -> None:
         pass
@@ -129,8 +129,14 @@ class Mailer:
     def _attempt(self, delivery: EmailDelivery) -> int:
         delivery.attempts += 1
         try:
-            self.transport.send(build_email(delivery, self.sender))
-        except (OSError, smtplib.SMTPException) as exc:
+            message = build_email(delivery, self.sender)
+        except Exception as exc:  # noqa: BLE001 - an email that cannot be written never will be
+            delivery.status, delivery.last_error = "failed", f"cannot build the email: {exc!r}"[:2000]
+            log.error("email %s cannot be built: %r", delivery.id, exc)
+            return 0
+        try:
+            self.transport.send(message)
+        except Exception as exc:  # noqa: BLE001 - SMTP trouble, or a refusal of this one message
             self.transport.close()
             delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if delivery.attempts >= self.max_attempts:

@@ -38,7 +38,7 @@ def test_an_older_offering_version_arriving_late_changes_nothing(enrolment_db, s
 
 
 def test_a_newer_course_state_wins_over_the_course_state_inside_an_older_offering_event(enrolment_db, snapshot):
-    archived = {"course_id": snapshot["course_id"], "version": snapshot["course_version"] + 1,
+    archived = {"course_id": snapshot["course_id"], "code": snapshot["course_code"], "version": snapshot["course_version"] + 1,
                 "status": "archived", "title": snapshot["course_title"], "coordinators": []}
     with enrolment_db.transaction() as session:
         apply_offering_snapshot(session, snapshot)
@@ -53,3 +53,14 @@ def test_an_unknown_offering_is_a_404_problem(enrolment_db):
     with pytest.raises(Problem) as problem:
         replica(enrolment_db, "missing")
     assert problem.value.status == 404 and problem.value.code == "offering_not_found"
+
+
+def test_a_course_event_handled_before_its_offerings_first_event_is_not_lost(enrolment_db, snapshot):
+    published = {"course_id": snapshot["course_id"], "code": "HEL-511", "version": snapshot["course_version"] + 1,
+                 "status": "published", "title": {"en": "Renamed", "ru": None}, "coordinators": ["x"]}
+    with enrolment_db.transaction() as session:
+        assert apply_course_snapshot(session, published) == 0  # no offering yet
+        apply_offering_snapshot(session, {**snapshot, "course_status": "draft"})
+    offering = replica(enrolment_db, snapshot["offering_id"])
+    assert (offering.course_status, offering.course_code, offering.course_title["en"]) == (
+        "published", "HEL-511", "Renamed")

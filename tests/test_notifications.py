@@ -183,3 +183,18 @@ def test_the_inbox_is_newest_first_with_an_unread_count_and_private(db, service_
     assert_problem(client.get("/api/v1/notifications/me"), 401, "unauthorized")
     assert_problem(client.post(f"/api/v1/notifications/{uuid.uuid4()}/read", headers=anna),
                    404, "notification_not_found")
+
+
+def test_an_email_that_cannot_be_built_fails_alone_and_the_rest_go_out(db, smtp_server):
+    broken = {**ANNA, "id": "broken", "email": "not an address\r\nBcc: everyone@example.org"}
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_WAITLISTED, broken))
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, SANNE, "confirmed", None))
+    send = mailer(db, smtp_server.port)
+    send.send_due()
+    send.send_due()
+    with db.transaction() as session:
+        statuses = {d.to_address.split("@")[0]: (d.status, d.attempts) for d in session.scalars(select(EmailDelivery))}
+    assert statuses["sanne"] == ("sent", 1)
+    assert [m["To"].addresses[0].addr_spec for m in smtp_server.messages] == ["sanne@lumc.nl"]
+    broken_status = next(value for key, value in statuses.items() if key != "sanne")
+    assert broken_status[0] == "failed" and broken_status[1] == 1

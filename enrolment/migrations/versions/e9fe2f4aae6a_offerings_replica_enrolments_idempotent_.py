@@ -23,6 +23,15 @@ depends_on: Union[str, Sequence[str], None] = None
 def upgrade() -> None:
     """Upgrade schema."""
     create_messaging_tables_v1()
+    op.create_table('courses',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('title', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('coordinators', sa.JSON(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('idempotent_requests',
     sa.Column('student_id', sa.String(length=64), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=False),
@@ -99,4 +108,5 @@ def downgrade() -> None:
 
     op.drop_table('offerings')
     op.drop_table('idempotent_requests')
+    op.drop_table('courses')
     drop_messaging_tables_v1()
