@@ -14,6 +14,8 @@ from shared.auth import Principal
 from shared.db import insert_unless_present, utcnow
 from shared.errors import Problem
 
+# An offering unknown to enrolment may just not have arrived from the catalogue yet.
+TRANSIENT_REFUSALS = {"offering_not_found"}
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,200}$")  # visible ASCII, as HTTP header values allow
 
 
@@ -45,6 +47,8 @@ def answer_once(session: Session, person: Principal, key: str, request_body: Any
         status, body = handle()
     except Problem as problem:
         savepoint.rollback()  # nothing of the refused attempt stays, but its answer does
+        if problem.code in TRANSIENT_REFUSALS:
+            raise  # the key is released with the transaction: a later repeat is decided afresh
         status, body = problem.status, problem.to_dict()
     else:
         savepoint.commit()

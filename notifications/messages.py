@@ -68,7 +68,7 @@ def course_context(offering: Mapping[str, Any], locale: str) -> dict[str, str]:
     title = offering["course_title"]
     return {
         "title": (title.get(locale) or title["en"]), "code": offering["course_code"],
-        "term": show_term(offering["term"], locale), "location": offering["location"],
+        "term": show_term(offering["term"], locale), "location": offering.get("location") or "—",
         "starts_on": show_date(offering["starts_on"], locale), "ends_on": show_date(offering["ends_on"], locale),
     }
 

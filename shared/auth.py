@@ -18,6 +18,8 @@ INSTITUTIONS = ("LUMC", "SSMU")
 LOCALES = ("en", "ru")
 ALGORITHM = "HS256"
 LEEWAY_SECONDS = 30
+# What the services store of a person: longer claims are refused rather than cut.
+CLAIM_LENGTHS = {"sub": 64, "email": 254, "name": 200}
 
 BEARER_SECURITY = [{"bearerAuth": []}]
 BEARER_SCHEME = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
@@ -77,9 +79,11 @@ def _check_claims(claims: dict) -> None:
         raise ValueError(f"institution must be one of {', '.join(INSTITUTIONS)}")
     if claims.get("locale", "en") not in LOCALES:
         raise ValueError(f"locale must be one of {', '.join(LOCALES)}")
-    for name in ("sub", "email", "name"):
+    for name, longest in CLAIM_LENGTHS.items():
         if not isinstance(claims.get(name), str) or not claims[name]:
             raise ValueError(f"{name} is required")
+        if len(claims[name]) > longest:
+            raise ValueError(f"{name} is longer than {longest} characters")
 
 
 def _unauthorized(detail: str) -> Problem:

@@ -9,6 +9,7 @@ from typing import Callable, Mapping
 
 from kombu import Connection, Message
 from kombu.mixins import ConsumerMixin
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from shared.db import Database
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, Event], None]
 PREFETCH = 20
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)  # lost connections, outages, deadlocks
 REQUEUE_DELAY_SECONDS = 1.0
 
 
@@ -105,6 +107,13 @@ class EventConsumer(ConsumerMixin):
             return
         try:
             outcome = handle_event(self.db, self.handlers, event)
+        except DATABASE_UNAVAILABLE as exc:
+            # Not the message's fault: wait and take it again, without spending one of its attempts,
+            # so a database outage does not fill the dead-letter queue.
+            log.warning("database unavailable (%s); %s %s waits", type(exc).__name__, event.type, event.id)
+            self.stop.wait(self.topology.retry_delay_ms / 1000)
+            message.requeue()
+            return
         except Exception as exc:  # noqa: BLE001 - nothing was committed; try again later
             with correlation(event.correlation_id):
                 log.exception("handling %s %s failed (attempt %d)", event.type, event.id, attempts_of(message) + 1)

@@ -151,3 +151,34 @@ def test_on_the_embedded_broker_a_failing_message_is_retried_then_set_aside(enro
             dead = [queue.get(timeout=1) for _ in range(8)]
     assert {m.headers[ATTEMPTS_HEADER] for m in dead} == {2}
     assert {m.headers[REASON_HEADER] for m in dead} == {"RuntimeError: bug"}
+
+
+def test_a_database_outage_does_not_spend_a_messages_attempts(enrolment_db, catalogue_db, tmp_path):
+    from sqlalchemy.exc import OperationalError
+
+    scheduled = [e for e in seeded_events(catalogue_db) if e.type == events.OFFERING_SCHEDULED]
+    Relay(catalogue_db, connect(make_settings("catalogue", tmp_path)), service="catalogue",
+          topology=Topology(retry_delay_ms=50)).publish_pending()
+    outage_left = [4]
+
+    def database_away_for_a_while(session, event):
+        if outage_left[0] > 0:
+            outage_left[0] -= 1
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+        HANDLERS[event.type](session, event)
+
+    stop = threading.Event()
+    consumer = EventConsumer("enrolment", enrolment_db, connect(make_settings("enrolment", tmp_path)),
+                             {events.OFFERING_SCHEDULED: database_away_for_a_while}, stop,
+                             topology=Topology(retry_delay_ms=50), max_attempts=2)
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: count(enrolment_db, Offering) == len(scheduled))
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    with connect(make_settings("enrolment", tmp_path)) as connection:
+        with connection.SimpleQueue(Topology().dead_letter_queue("enrolment")) as queue:
+            with pytest.raises(queue.Empty):
+                queue.get(timeout=0.5)

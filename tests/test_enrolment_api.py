@@ -170,3 +170,15 @@ def test_the_roster_as_json_and_as_csv_with_cyrillic_names_intact(client, offeri
     assert_problem(client.get(f"/api/v1/offerings/{offering_id}/roster", headers=bearer("coordinator", "SSMU")),
                    403, "forbidden")
     assert_problem(client.get("/api/v1/offerings/missing/roster", headers=coordinator), 404, "offering_not_found")
+
+
+def test_an_unknown_offering_is_not_remembered_for_the_key_since_it_may_still_arrive(app, client):
+    snapshot = offering_snapshot()
+    refused = client.post("/api/v1/enrolments", json={"offering_id": snapshot["offering_id"]},
+                          headers=student_headers(1, **{"Idempotency-Key": "early"}))
+    assert_problem(refused, 404, "offering_not_found")
+    with app.extensions["database"].transaction() as session:
+        apply_offering_snapshot(session, snapshot)  # the catalogue's event arrives
+    retried = client.post("/api/v1/enrolments", json={"offering_id": snapshot["offering_id"]},
+                          headers=student_headers(1, **{"Idempotency-Key": "early"}))
+    assert retried.status_code == 201

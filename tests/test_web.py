@@ -183,3 +183,9 @@ def test_a_405_says_which_methods_are_allowed(client):
 def test_an_absurd_page_number_is_a_validation_problem(service_app):
     client = service_app("catalogue").test_client()
     assert_problem(client.get("/api/v1/courses?page=99999999999999999999"), 422, "validation_error")
+
+
+def test_claims_longer_than_what_is_stored_are_refused_not_a_crash(client):
+    token = jwt.encode({"sub": "s" * 65, "role": "student", "institution": "SSMU", "email": "a@b.ru",
+                        "name": "A", "exp": 4102444800}, DEVELOPMENT_JWT_SECRET, algorithm="HS256")
+    assert_problem(client.get(PREFERENCES, headers={"Authorization": f"Bearer {token}"}), 401, "unauthorized")
