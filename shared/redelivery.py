@@ -9,7 +9,7 @@ import threading
 from kombu import Connection, Message, Producer
 
 from shared.messaging import topology_producer
-from shared.relay import PUBLISH_RETRY_POLICY
+from shared.relay import CONFIRM_TIMEOUT_SECONDS, PUBLISH_RETRY_POLICY
 from shared.topology import DEFAULT_EXCHANGE, Topology, dead_letter_queue_name, queue_name, retry_queue_name
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class Redelivery:
             message.body, exchange=DEFAULT_EXCHANGE, routing_key=queue, headers=headers,
             content_type=message.content_type or "application/json",
             content_encoding=message.content_encoding or "utf-8", delivery_mode=2, mandatory=True,
-            retry=True, retry_policy=PUBLISH_RETRY_POLICY, **properties)
+            retry=True, retry_policy=PUBLISH_RETRY_POLICY, confirm_timeout=CONFIRM_TIMEOUT_SECONDS, **properties)
         message.ack()
 
     def _publisher(self) -> Producer:
