@@ -63,10 +63,6 @@ class Offering(Base):
     last_waitlist_ticket: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    @property
-    def title(self) -> dict:
-        return self.course_title
-
     def is_coordinated_by(self, actor) -> bool:
         """Tell whether the actor is one of the course's coordinators (or an admin)."""
         return actor.is_admin or (actor.role == "coordinator" and (

@@ -6,7 +6,7 @@ import re
 from typing import Iterable
 
 import flask_smorest
-from flask import Flask, current_app, g, request, send_from_directory
+from flask import Flask, g, request, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 from webargs.flaskparser import FlaskParser, is_json_request
 
@@ -53,10 +53,6 @@ class ServiceApi(flask_smorest.Api):
         register_error_handlers(self._app)
 
 
-def current_settings() -> Settings:
-    return current_app.config["SETTINGS"]
-
-
 def create_service_app(settings: Settings, *, title: str, description: str,
                        blueprints: Iterable[flask_smorest.Blueprint]) -> Flask:
     """Build a service's Flask app around its API blueprints."""
@@ -64,7 +60,6 @@ def create_service_app(settings: Settings, *, title: str, description: str,
     configure_logging(settings.service, settings.log_level)
     app = Flask(settings.service)
     app.config.update(
-        SETTINGS=settings,
         JWT_SECRET=settings.jwt_secret,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         API_TITLE=title,
