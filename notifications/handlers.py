@@ -20,13 +20,13 @@ ENROLMENT_KINDS = {
 def on_enrolment_changed(session: Session, event: Event) -> None:
     """Tell the student what happened to their enrolment, and remember who takes the offering."""
     enrolment, offering, student = event.data["enrolment"], event.data["offering"], event.data["student"]
-    before = follow_enrolment(session, offering["id"], student, enrolment["status"], event.occurred_at)
+    was_waiting = follow_enrolment(session, offering["id"], student, enrolment["status"], event.occurred_at)
     notify(session, event, student, ENROLMENT_KINDS[event.type], lambda locale: {
         "course": course_context(offering, locale),
         "position": enrolment.get("waitlist_position"),
         "cancelled_by": enrolment.get("cancelled_by"),
         "reason": offering.get("cancel_reason"),
-        "was_waiting": bool(before and before.waiting),
+        "was_waiting": was_waiting,
     }, offering_id=offering["id"], enrolment_id=enrolment["id"])
 
 

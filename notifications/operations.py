@@ -54,20 +54,18 @@ def notify(session: Session, event: Event, recipient: Mapping[str, str], kind: s
 
 
 def follow_enrolment(session: Session, offering_id: str, student: Mapping[str, str], status: str,
-                     as_of: datetime) -> AudienceMember | None:
-    """Remember whether a student holds or waits for a seat; return what was known before, if anything."""
+                     as_of: datetime) -> bool:
+    """Remember whether a student holds or waits for a seat; return whether they were waiting before."""
     member = session.get(AudienceMember, (offering_id, student["id"]), with_for_update=True)
-    previous = None
+    was_waiting = bool(member and member.waiting)
     if member is None:
         member = AudienceMember(offering_id=offering_id, student_id=student["id"])
         session.add(member)
     elif member.as_of > as_of:
-        return member  # a newer enrolment event was applied already
-    else:
-        previous = AudienceMember(active=member.active, waiting=member.waiting)
+        return was_waiting  # a newer enrolment event was applied already
     member.email, member.name, member.locale = student["email"], student["name"], student["locale"]
     member.active, member.waiting, member.as_of = status != "cancelled", status == "waitlisted", as_of
-    return previous
+    return was_waiting
 
 
 def audience(session: Session, offering_id: str) -> list[AudienceMember]:

@@ -56,9 +56,10 @@ class Redelivery:
 
     def set_aside(self, message: Message, reason: str, attempts: int | None = None) -> None:
         """Move a message to the dead-letter queue for an operator to inspect and replay."""
+        attempts = attempts or attempts_of(message)
         log.error("dead-lettering message %s after %s attempt(s): %s", message.properties.get("message_id"),
-                  attempts or attempts_of(message), reason)
-        self._forward(message, dead_letter_queue_name(self.service), attempts or attempts_of(message), reason)
+                  attempts, reason)
+        self._forward(message, dead_letter_queue_name(self.service), attempts, reason)
 
     def close(self) -> None:
         self._producer = None
