@@ -1,0 +1,47 @@
+"""Offerings to enrol in, made the way production makes them: scheduled in a catalogue database by
+the catalogue's domain functions, and their events handed to enrolment's consumer handler
+(`shared.consumer.handle_event`, what the enrolment consumer runs for each message) as the relay
+and the broker would deliver them."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timezone
+
+from catalogue import offerings, operations
+from catalogue.schemas import CourseSchema
+from catalogue.seed import COURSES, SEED_ADMIN, offering_fields
+from enrolment.handlers import HANDLERS
+from shared.consumer import handle_event
+from shared.db import Database, utcnow
+from shared.events import Event
+from shared.outbox import claim_pending
+
+COURSE_TEMPLATE = next(course for course in COURSES if course["code"] == "HEL-510")
+
+
+class OfferingDesk:
+    """Opens offerings (published course, open window) in the catalogue and in enrolment's replica."""
+
+    def __init__(self, catalogue: Database, enrolment: Database):
+        self.catalogue = catalogue
+        self.enrolment = enrolment
+        self._numbers = itertools.count(1)
+
+    def open_offering(self, capacity: int) -> str:
+        """Schedule an offering of `capacity` seats with a waiting list; return its id once enrolment has it."""
+        today = datetime.now(timezone.utc).date()
+        with self.catalogue.transaction() as session:
+            fields = CourseSchema().load({**COURSE_TEMPLATE, "code": f"BEN-{next(self._numbers)}"})
+            course = operations.create_course(session, SEED_ADMIN, fields)
+            operations.set_course_status(session, SEED_ADMIN, course.id, "published")
+            offering = offerings.schedule_offering(session, SEED_ADMIN, course.id,
+                                                   offering_fields(course.institution, today, capacity))
+        self._deliver_catalogue_events()
+        return offering.id
+
+    def _deliver_catalogue_events(self) -> None:
+        with self.catalogue.transaction() as session:
+            for row in claim_pending(session, limit=100):
+                handle_event(self.enrolment, HANDLERS, Event.from_json(row.body))
+                row.published_at = utcnow()

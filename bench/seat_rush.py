@@ -1,0 +1,137 @@
+"""Scenario 1, the seat rush: students race for few seats through the enrolment API under gunicorn;
+the baseline is a bare Flask endpoint doing one INSERT on the same database, same gunicorn settings."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import httpx
+from sqlalchemy import select
+
+from bench.baselines import CREATE_INSERT_TABLE
+from bench.environment import Workspace, gunicorn, service_environment
+from bench.measure import Figure, Outcome, Sample, generate_load, ratio, require
+from bench.offerings import OfferingDesk
+from bench.scale import Scale
+from services.registry import app_factory_path
+from services.tokens import demo_token
+from shared import events
+from shared.config import DEVELOPMENT_JWT_SECRET
+from shared.db import Database
+from shared.events import Event
+from shared.migrations import upgrade
+from shared.outbox import OutboxMessage
+
+TARGET_RATIO = 0.6
+
+
+def run_seat_rush(workspace: Workspace, scale: Scale) -> Outcome:
+    """Alternate baseline runs and rushes on fresh offerings; check every rush's outcome."""
+    catalogue_url, enrolment_url = workspace.database("rush_catalogue"), workspace.database("rush_enrolment")
+    upgrade("catalogue", catalogue_url)
+    upgrade("enrolment", enrolment_url)
+    catalogue, enrolment = Database(catalogue_url), Database(enrolment_url)
+    with enrolment.transaction() as session:
+        session.execute(CREATE_INSERT_TABLE)
+    desk = OfferingDesk(catalogue, enrolment)
+    environment = service_environment(workspace, ENROLMENT_DATABASE_URL=enrolment_url,
+                                      BENCH_DATABASE_URL=enrolment_url)
+    ours, baseline, checks = [], [], []
+    with gunicorn(workspace, "rush-enrolment", app_factory_path("enrolment"), environment) as enrolment_api, \
+            gunicorn(workspace, "rush-baseline", "bench.baselines:create_insert_app()", environment) as insert_api:
+        for round_number in range(scale.rush_rounds):
+            students = [f"rush-{round_number}-{n}" for n in range(scale.rush_students)]
+            baseline += generate_load(workspace, f"rush-baseline-{round_number}", insert_plan(insert_api, students,
+                                                                                             scale))
+            offering_id = desk.open_offering(scale.rush_seats)
+            results = generate_load(workspace, f"rush-{round_number}", rush_plan(enrolment_api, offering_id,
+                                                                               students, scale))
+            checks.append(check_rush(enrolment, enrolment_api, offering_id, results, scale))
+            ours += results
+    catalogue.dispose()
+    enrolment.dispose()
+    return summarise(Sample.of_results("enrolment API", ours), Sample.of_results("bare INSERT", baseline), checks)
+
+
+def insert_plan(base_url: str, students: list[str], scale: Scale) -> dict:
+    return {"base_url": base_url, "concurrency": scale.rush_concurrency,
+            "requests": [{"method": "POST", "path": "/insert", "json": {"student_id": student}}
+                         for student in students]}
+
+
+def rush_plan(base_url: str, offering_id: str, students: list[str], scale: Scale) -> dict:
+    return {"base_url": base_url, "concurrency": scale.rush_concurrency, "keep_bodies": True,
+            "requests": [{"method": "POST", "path": "/api/v1/enrolments", "json": {"offering_id": offering_id},
+                          "headers": {"Authorization": f"Bearer {student_token(student)}"}}
+                         for student in students]}
+
+
+def student_token(student_id: str) -> str:
+    return demo_token(DEVELOPMENT_JWT_SECRET, role="student", institution="SSMU", sub=student_id,
+                      name=f"Студент {student_id}")
+
+
+def check_rush(db: Database, base_url: str, offering_id: str, results: list[dict], scale: Scale) -> str:
+    """Exactly `seats` confirmed, everyone else waitlisted at the position of their committed request."""
+    waiting = scale.rush_students - scale.rush_seats
+    require(Counter(r["status"] for r in results) == {201: scale.rush_students},
+            f"not every enrolment was answered 201: {Counter(r['status'] for r in results)}")
+    require(Counter(r["body"]["status"] for r in results) == {"confirmed": scale.rush_seats, "waitlisted": waiting},
+            "wrong split of confirmed and waitlisted")
+    answered = {r["body"]["id"]: r for r in results if r["body"]["status"] == "waitlisted"}
+    committed = waitlisted_in_commit_order(db, offering_id)
+    require([answered[enrolment_id]["body"]["waitlist_position"] for enrolment_id in committed]
+            == list(range(1, waiting + 1)), "waiting-list positions differ from the order of the commits")
+    require_real_time_order(list(answered.values()))
+    require(roster_positions(base_url, offering_id) == {r["body"]["student_id"]: r["body"]["waitlist_position"]
+                                                        for r in answered.values()},
+            "the roster's waiting list differs from what the students were told")
+    return (f"{scale.rush_students} students, {scale.rush_seats} seats: {scale.rush_seats} confirmed, "
+            f"{waiting} waitlisted at positions 1..{waiting} in commit order")
+
+
+def waitlisted_in_commit_order(db: Database, offering_id: str) -> list[str]:
+    """Return the offering's waitlisted enrolment ids in the order they were committed.
+
+    Each enrolment.waitlisted outbox row is numbered by a sequence while its transaction holds the
+    offering's row lock, which it keeps until it commits: outbox order is commit order.
+    """
+    with db.reading() as session:
+        bodies = session.scalars(select(OutboxMessage.body).where(
+            OutboxMessage.event_type == events.ENROLMENT_WAITLISTED).order_by(OutboxMessage.id))
+        data = [Event.from_json(body).data for body in bodies]
+    return [d["enrolment"]["id"] for d in data if d["offering"]["id"] == offering_id]
+
+
+def require_real_time_order(answers: list[dict]) -> None:
+    """Whoever had their answer before another student even asked must stand ahead in line."""
+    by_start = sorted(answers, key=lambda r: r["start"])
+    by_end = sorted(answers, key=lambda r: r["end"])
+    finished, best_ahead = 0, 0
+    for answer in by_start:
+        while finished < len(by_end) and by_end[finished]["end"] < answer["start"]:
+            best_ahead = max(best_ahead, by_end[finished]["body"]["waitlist_position"])
+            finished += 1
+        require(best_ahead < answer["body"]["waitlist_position"],
+                "a student answered earlier stands behind one who asked later")
+
+
+def roster_positions(base_url: str, offering_id: str) -> dict[str, int]:
+    """Return each waiting student's position as the coordinator's roster shows it."""
+    coordinator = demo_token(DEVELOPMENT_JWT_SECRET, role="coordinator", institution="LUMC")
+    answer = httpx.get(f"{base_url}/api/v1/offerings/{offering_id}/roster", timeout=30,
+                       headers={"Authorization": f"Bearer {coordinator}"})
+    answer.raise_for_status()
+    return {entry["student_id"]: entry["waitlist_position"] for entry in answer.json()
+            if entry["status"] == "waitlisted"}
+
+
+def summarise(ours: Sample, baseline: Sample, checks: list[str]) -> Outcome:
+    throughput = ratio(ours.per_second, baseline.per_second)
+    figures = [
+        Figure("throughput (requests/s)", ours.per_second, baseline.per_second,
+               f">= {TARGET_RATIO:.0%} of the baseline", throughput >= TARGET_RATIO),
+        Figure("latency p50 (ms)", ours.latency_ms(50), baseline.latency_ms(50)),
+        Figure("latency p99 (ms)", ours.latency_ms(99), baseline.latency_ms(99)),
+    ]
+    return Outcome("seat rush", figures, checks, [ours, baseline])
