@@ -96,4 +96,5 @@ class Outcome:
     scenario: str
     figures: list[Figure]
     checks: list[str]
-    samples: list[Sample]
+    latency: list[Sample]  # ours first, then the baseline
+    throughput: list[Sample]

@@ -134,4 +134,4 @@ def summarise(ours: Sample, baseline: Sample, checks: list[str]) -> Outcome:
         Figure("latency p50 (ms)", ours.latency_ms(50), baseline.latency_ms(50)),
         Figure("latency p99 (ms)", ours.latency_ms(99), baseline.latency_ms(99)),
     ]
-    return Outcome("seat rush", figures, checks, [ours, baseline])
+    return Outcome("seat rush", figures, checks, latency=[ours, baseline], throughput=[ours, baseline])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 import logging
+import socket
 import threading
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from kombu import Connection, Message
 from kombu.mixins import ConsumerMixin
@@ -23,7 +24,11 @@ from shared.topology import Topology
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, Event], None]
-PREFETCH = 20
+PREFETCH = 100
+# Messages handled in one transaction (one commit, then their acks); a batch is handled when full or
+# when no further message arrives within the wait.
+BATCH_SIZE = 50
+BATCH_WAIT_SECONDS = 0.005
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)  # lost connections, outages, deadlocks
 REQUEUE_DELAY_SECONDS = 1.0
 
@@ -43,7 +48,33 @@ def handle_event(db: Database, handlers: Mapping[str, Handler], event: Event) ->
 
     A redelivered or duplicated event finds its id in the inbox and changes nothing.
     """
-    with correlation(event.correlation_id), db.transaction() as session:
+    with db.transaction() as session:
+        return _handle_in(session, handlers, event)
+
+
+def handle_events(db: Database, handlers: Mapping[str, Handler], events: Sequence[Event]
+                  ) -> list[Outcome | Exception]:
+    """Handle events in order in one transaction, each in a savepoint with its inbox record.
+
+    An event whose handler fails is rolled back alone and answered with its exception; a lost
+    database connection fails them all (raised).
+    """
+    with db.transaction() as session:
+        return [_handle_in_savepoint(session, handlers, event) for event in events]
+
+
+def _handle_in_savepoint(session: Session, handlers: Mapping[str, Handler], event: Event) -> Outcome | Exception:
+    try:
+        with session.begin_nested():
+            return _handle_in(session, handlers, event)
+    except DATABASE_UNAVAILABLE:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the caller decides what a failed event means
+        return exc
+
+
+def _handle_in(session: Session, handlers: Mapping[str, Handler], event: Event) -> Outcome:
+    with correlation(event.correlation_id):
         if not claim_event(session, event):
             return Outcome.DUPLICATE
         handler = handlers.get(event.type)
@@ -54,7 +85,7 @@ def handle_event(db: Database, handlers: Mapping[str, Handler], event: Event) ->
 
 
 class EventConsumer(ConsumerMixin):
-    """Consumes one service's queue; acks a message only after its transaction committed."""
+    """Consumes one service's queue in batches; acks a message only after its transaction committed."""
 
     def __init__(self, service: str, db: Database, connection: Connection,
                  handlers: Mapping[str, Handler], stop: threading.Event | None = None,
@@ -66,6 +97,7 @@ class EventConsumer(ConsumerMixin):
         self.stop = stop or threading.Event()
         self.topology = topology
         self.redelivery = Redelivery(service, connection, topology, max_attempts, self.stop)
+        self._batch: list[tuple[Message, Event]] = []
 
     @property
     def should_stop(self) -> bool:  # ConsumerMixin polls this between events
@@ -89,36 +121,83 @@ class EventConsumer(ConsumerMixin):
         finally:
             self.redelivery.close()
 
+    def consume(self, safety_interval: float = 1, **kwargs):
+        """kombu's consuming loop, handling the messages drained so far as one batch when it is full
+        or when the queue pauses."""
+        self._batch = []  # deliveries of a lost channel cannot be acked; the broker sends them again
+        with self.consumer_context(**kwargs) as (connection, _channel, _consumers):
+            while not self.should_stop:
+                try:
+                    connection.drain_events(timeout=BATCH_WAIT_SECONDS if self._batch else safety_interval)
+                except socket.timeout:
+                    connection.heartbeat_check()
+                    self.handle_batch()
+                    continue
+                except OSError:
+                    if not self.should_stop:
+                        raise
+                    return
+                if len(self._batch) >= BATCH_SIZE:
+                    self.handle_batch()
+                yield
+            self.handle_batch()
+
     def on_message(self, message: Message) -> None:
-        """Handle one delivery: ack after commit; a failure is retried later, a malformed message set aside."""
+        """Take a delivery into the batch; a message that is not an event is set aside at once."""
         try:
-            self._handle(message)
-        except Exception:  # noqa: BLE001 - forwarding failed too (broker trouble): let it come back
+            event = Event.from_json(message.body)
+        except Exception as exc:  # noqa: BLE001 - whatever is wrong with it, retrying will not help
+            self._settle(message, lambda: self.redelivery.set_aside(message, f"malformed message: {exc!r}"))
+            return
+        self._batch.append((message, event))
+
+    def handle_batch(self) -> None:
+        """Handle the drained messages, acking each after the commit; a failed one is retried later."""
+        batch, self._batch = self._batch, []
+        if batch:
+            self._handle(batch)
+
+    def _handle(self, batch: list[tuple[Message, Event]]) -> None:
+        try:
+            results = handle_events(self.db, self.handlers, [event for _, event in batch])
+        except DATABASE_UNAVAILABLE as exc:
+            # Not the messages' fault: wait and take them again, without spending their attempts,
+            # so a database outage does not fill the dead-letter queue.
+            log.warning("database unavailable (%s); %d message(s) wait", type(exc).__name__, len(batch))
+            self.stop.wait(self.topology.retry_delay_ms / 1000)
+            for message, _ in batch:
+                message.requeue()
+            return
+        except Exception as exc:  # noqa: BLE001 - the commit failed: find the culprit alone
+            if len(batch) > 1:
+                for item in batch:
+                    self._handle([item])
+                return
+            results = [exc]
+        for (message, event), result in zip(batch, results):
+            if isinstance(result, Outcome):
+                self._acknowledge(message, event, result)
+            else:
+                self._settle(message, lambda: self._retry_later(message, event, result))
+
+    def _settle(self, message: Message, work: Callable[[], None]) -> None:
+        """Run work that acks or forwards the message; if forwarding fails (broker trouble), requeue it."""
+        try:
+            work()
+        except Exception:  # noqa: BLE001 - forwarding failed too: let it come back
             log.exception("could not retry or set aside message %s; requeued", message.properties.get("message_id"))
             self.stop.wait(REQUEUE_DELAY_SECONDS)
             if not message.acknowledged:
                 message.requeue()
 
-    def _handle(self, message: Message) -> None:
-        try:
-            event = Event.from_json(message.body)
-        except Exception as exc:  # noqa: BLE001 - whatever is wrong with it, retrying will not help
-            self.redelivery.set_aside(message, f"malformed message: {exc!r}")
-            return
-        try:
-            outcome = handle_event(self.db, self.handlers, event)
-        except DATABASE_UNAVAILABLE as exc:
-            # Not the message's fault: wait and take it again, without spending one of its attempts,
-            # so a database outage does not fill the dead-letter queue.
-            log.warning("database unavailable (%s); %s %s waits", type(exc).__name__, event.type, event.id)
-            self.stop.wait(self.topology.retry_delay_ms / 1000)
-            message.requeue()
-            return
-        except Exception as exc:  # noqa: BLE001 - nothing was committed; try again later
-            with correlation(event.correlation_id):
-                log.exception("handling %s %s failed (attempt %d)", event.type, event.id, attempts_of(message) + 1)
-            self.redelivery.retry_later(message, f"{type(exc).__name__}: {exc}")
-            return
+    def _retry_later(self, message: Message, event: Event, failure: Exception) -> None:
+        """Nothing of the event was committed: send it round again (or set it aside after its last attempt)."""
+        with correlation(event.correlation_id):
+            log.error("handling %s %s failed (attempt %d)", event.type, event.id, attempts_of(message) + 1,
+                      exc_info=failure)
+        self.redelivery.retry_later(message, f"{type(failure).__name__}: {failure}")
+
+    def _acknowledge(self, message: Message, event: Event, outcome: Outcome) -> None:
         message.ack()
         EVENTS_CONSUMED.labels(self.service, event.type, outcome.value).inc()
         with correlation(event.correlation_id):

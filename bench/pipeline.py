@@ -1,0 +1,200 @@
+"""Scenario 2, the event pipeline: enrolments committed in the enrolment database to notifications
+committed in the notifications database, through the enrolment relay, RabbitMQ and the notifications
+consumer, each a real process. The baseline is raw pika publishing (with confirms) and consuming the
+same messages."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pika
+from sqlalchemy import func, select
+
+from bench import pika_baseline
+from bench.environment import Workspace, gunicorn, service_environment, worker
+from bench.measure import Figure, Outcome, Sample, generate_load, require
+from bench.offerings import OfferingDesk
+from bench.scale import Scale
+from bench.seat_rush import student_token
+from enrolment.operations import enrol_student
+from notifications.models import Notification
+from services.registry import app_factory_path
+from shared.auth import Principal
+from shared.config import SERVICES
+from shared.db import Database
+from shared.inbox import InboxMessage
+from shared.migrations import upgrade
+from shared.outbox import OutboxMessage
+from shared.topology import queue_name
+
+TARGET_EVENTS_PER_SECOND = 1000
+TARGET_P99_MS = 1000
+SEATS_PER_OFFERING = 100
+WATCH_INTERVAL_SECONDS = 0.01
+DRAIN_TIMEOUT_SECONDS = 300
+
+
+def run_pipeline(workspace: Workspace, scale: Scale) -> Outcome:
+    """Drain pre-loaded enrolments' events, then enrol at a steady rate; then the same with pika."""
+    urls = {service: workspace.database(f"pipeline_{service}") for service in SERVICES}
+    for service, url in urls.items():
+        upgrade(service, url)
+    amqp_url = workspace.vhost()
+    dbs = {service: Database(url) for service, url in urls.items()}
+    desk = OfferingDesk(dbs["catalogue"], dbs["enrolment"])
+    environment = service_environment(workspace, AMQP_URL=amqp_url,
+                                      **{f"{service.upper()}_DATABASE_URL": url for service, url in urls.items()})
+    preload_enrolments(desk, dbs["enrolment"], scale.pipeline_enrolments)
+    messages = outbox_messages(dbs["enrolment"])
+    with worker(workspace, "consumer", "notifications", environment):
+        wait_for_consumer(amqp_url)
+        with worker(workspace, "relay", "enrolment", environment):
+            drained = drain_sample(dbs["enrolment"], dbs["notifications"], len(messages))
+            with gunicorn(workspace, "pipeline-enrolment", app_factory_path("enrolment"), environment) as api:
+                steady = steady_sample(workspace, desk, api, dbs["notifications"], scale)
+    checks = [check_once_each(dbs["notifications"], scale.pipeline_enrolments + steady.count)]
+    for db in dbs.values():
+        db.dispose()
+    pika_drained = pika_sample(amqp_url, messages)
+    pika_steady = pika_sample(amqp_url, messages[:steady.count], rate=scale.steady_rate)
+    return summarise(drained, pika_drained, steady, pika_steady, scale, checks)
+
+
+def preload_enrolments(desk: OfferingDesk, db: Database, count: int) -> None:
+    """Commit `count` enrolments (and their events) through enrolment's domain function, one transaction each."""
+    offering_id = None
+    for number in range(count):
+        if number % SEATS_PER_OFFERING == 0:
+            offering_id = desk.open_offering(SEATS_PER_OFFERING // 2)
+        with db.transaction() as session:
+            enrol_student(session, student(f"pipeline-{number}", number), offering_id)
+
+
+def student(student_id: str, number: int) -> Principal:
+    institution, locale = ("SSMU", "ru") if number % 2 else ("LUMC", "en")
+    return Principal(student_id, "student", institution, f"{student_id}@example.org", f"Student {number}", locale)
+
+
+def outbox_messages(db: Database) -> list[tuple[str, bytes]]:
+    """Return the (id, body) of every event in the outbox, oldest first."""
+    with db.reading() as session:
+        rows = session.execute(select(OutboxMessage.event_id, OutboxMessage.body).order_by(OutboxMessage.id))
+        return [(event_id, body.encode("utf-8")) for event_id, body in rows]
+
+
+def wait_for_consumer(amqp_url: str, timeout: float = 60) -> None:
+    """Wait until the notifications consumer listens on its queue."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+            queue = connection.channel().queue_declare(queue_name("notifications"), passive=True)
+            connection.close()
+            if queue.method.consumer_count:
+                return
+        except pika.exceptions.AMQPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the notifications consumer did not start (see its log)")
+
+
+def drain_sample(enrolment: Database, notifications: Database, count: int) -> Sample:
+    """Wait until the consumer handled `count` events; each from its publishing to its handling."""
+    deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
+    while count_handled(notifications) < count:
+        require(time.monotonic() < deadline, f"only {count_handled(notifications)} of {count} events arrived")
+        time.sleep(0.1)
+    with enrolment.reading() as session:
+        published = dict(session.execute(select(OutboxMessage.event_id, OutboxMessage.published_at)).all())
+    with notifications.reading() as session:
+        handled = dict(session.execute(select(InboxMessage.event_id, InboxMessage.handled_at)).all())
+    ids = list(handled)
+    return Sample("relay + RabbitMQ + consumer", [published[i].timestamp() for i in ids],
+                  [handled[i].timestamp() for i in ids])
+
+
+def count_handled(db: Database) -> int:
+    with db.reading() as session:
+        return session.scalar(select(func.count()).select_from(InboxMessage))
+
+
+class NotificationWatcher:
+    """Notes when each enrolment's notification is first seen committed (polling every 10 ms)."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.seen: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        with db.reading() as session:
+            self._known = set(session.scalars(select(Notification.enrolment_id)))
+
+    def __enter__(self) -> "NotificationWatcher":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def wait_for(self, enrolment_ids: list[str], timeout: float = DRAIN_TIMEOUT_SECONDS) -> None:
+        deadline = time.monotonic() + timeout
+        while not all(enrolment_id in self.seen for enrolment_id in enrolment_ids):
+            require(time.monotonic() < deadline, "notifications of the steady enrolments did not all arrive")
+            time.sleep(0.1)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(WATCH_INTERVAL_SECONDS):
+            with self.db.reading() as session:
+                ids = session.scalars(select(Notification.enrolment_id))
+                now = time.time()
+                for enrolment_id in ids:
+                    if enrolment_id not in self._known:
+                        self._known.add(enrolment_id)
+                        self.seen[enrolment_id] = now
+
+
+def steady_sample(workspace: Workspace, desk: OfferingDesk, api_url: str, notifications: Database,
+                  scale: Scale) -> Sample:
+    """Enrol at a steady rate through the API; each from its request to its notification being seen."""
+    count = int(scale.steady_rate * scale.steady_seconds)
+    offering_id = desk.open_offering(count // 2)
+    plan = {"base_url": api_url, "concurrency": 50, "rate": scale.steady_rate, "keep_bodies": True,
+            "requests": [{"method": "POST", "path": "/api/v1/enrolments", "json": {"offering_id": offering_id},
+                          "headers": {"Authorization": f"Bearer {student_token(f'steady-{n}')}"}}
+                         for n in range(count)]}
+    with NotificationWatcher(notifications) as watcher:
+        results = generate_load(workspace, "pipeline-steady", plan)
+        require({r["status"] for r in results} == {201}, "a steady enrolment was refused")
+        watcher.wait_for([r["body"]["id"] for r in results])
+    return Sample("enrolment API to notification", [r["start"] for r in results],
+                  [watcher.seen[r["body"]["id"]] for r in results])
+
+
+def check_once_each(db: Database, enrolments: int) -> str:
+    """Every enrolment told its student exactly once."""
+    with db.reading() as session:
+        told = session.scalar(select(func.count()).select_from(Notification))
+        distinct = session.scalar(select(func.count(func.distinct(Notification.enrolment_id))))
+    require(told == distinct == enrolments, f"{enrolments} enrolments, {told} notifications ({distinct} distinct)")
+    return f"{enrolments} enrolments: {enrolments} notifications, one each, none lost or twice"
+
+
+def pika_sample(amqp_url: str, messages: list[tuple[str, bytes]], rate: float | None = None) -> Sample:
+    sent, received = pika_baseline.run_baseline(amqp_url, messages, rate)
+    return Sample("raw pika", [sent[i] for i in received], list(received.values()))
+
+
+def summarise(drained: Sample, pika_drained: Sample, steady: Sample, pika_steady: Sample, scale: Scale,
+              checks: list[str]) -> Outcome:
+    figures = [
+        Figure("events/s end to end (pre-loaded outbox drained)", drained.per_second, pika_drained.per_second,
+               f">= {TARGET_EVENTS_PER_SECOND:,}/s", drained.per_second >= TARGET_EVENTS_PER_SECOND),
+        Figure(f"latency p50 at {scale.steady_rate} enrolments/s (ms)", steady.latency_ms(50),
+               pika_steady.latency_ms(50)),
+        Figure(f"latency p99 at {scale.steady_rate} enrolments/s (ms)", steady.latency_ms(99),
+               pika_steady.latency_ms(99), f"< {TARGET_P99_MS:,} ms", steady.latency_ms(99) < TARGET_P99_MS),
+    ]
+    return Outcome("event pipeline", figures, checks, latency=[steady, pika_steady],
+                   throughput=[drained, pika_drained])
