@@ -6,12 +6,13 @@ import logging
 import socket
 import threading
 
-from kombu import Connection, Producer
+from kombu import Connection
 
 from shared.db import Database, utcnow
 from shared.messaging import topology_producer
 from shared.metrics import EVENTS_PUBLISHED
 from shared.outbox import OutboxMessage, claim_pending
+from shared.publishing import Confirmations, ConfirmingPublisher, OneByOnePublisher
 from shared.topology import Topology, events_exchange
 
 log = logging.getLogger(__name__)
@@ -32,33 +33,30 @@ class Relay:
         self.topology = topology
         self.connection = connection
         self.batch_size = batch_size
-        self._producer: Producer | None = None
+        self._publisher: OneByOnePublisher | ConfirmingPublisher | None = None
 
     def publish_pending(self) -> int:
         """Publish one batch of pending events and return how many the broker confirmed.
 
-        Rows confirmed before a failure are still marked; the failing row keeps its error
+        Rows confirmed are marked even when others failed; the first failing row keeps its error
         and the failure is raised so the caller backs off.
         """
-        producer = self._connected_producer()
-        failure: Exception | None = None
+        publisher = self._connected_publisher()
         with self.db.transaction() as session:
             rows = claim_pending(session, self.batch_size)
+            answer = self._publish(publisher, rows)
+            published_at = utcnow()
             for row in rows:
-                try:
-                    self._publish(producer, row)
-                except Exception as exc:  # noqa: BLE001 - whatever the broker said, the row stays pending
-                    row.attempts += 1
-                    row.last_error = repr(exc)[:2000]
-                    failure = exc
-                    break
-                row.published_at = utcnow()
-        if failure is not None:
+                if row.event_id in answer.confirmed:
+                    row.published_at = published_at
+            if answer.failed is not None:
+                answer.failed.attempts += 1
+                answer.failed.last_error = repr(answer.error)[:2000]
+        if answer.error is not None:
             self._forget_connection()
-            raise failure
-        published = sum(1 for row in rows if row.published_at is not None)
-        EVENTS_PUBLISHED.labels(self.service).inc(published)
-        return published
+            raise answer.error
+        EVENTS_PUBLISHED.labels(self.service).inc(len(answer.confirmed))
+        return len(answer.confirmed)
 
     def run(self, stop: threading.Event, idle_seconds: float = 0.1) -> None:
         """Sweep the outbox until `stop` is set, backing off while the broker is unavailable."""
@@ -80,30 +78,23 @@ class Relay:
     def close(self) -> None:
         self._forget_connection()
 
-    def _connected_producer(self) -> Producer:
-        if self._producer is None:
-            self._producer = topology_producer(self.connection, self.topology, exchange=events_exchange)
-        return self._producer
+    def _publish(self, publisher: OneByOnePublisher | ConfirmingPublisher, rows: list[OutboxMessage]
+                 ) -> Confirmations:
+        """Publish the rows and return the broker's answer (tests hook in here to crash a relay)."""
+        return publisher.publish(rows)
 
-    def _publish(self, producer: Producer, row: OutboxMessage) -> None:
-        producer.publish(
-            row.body.encode("utf-8"),
-            routing_key=row.event_type,
-            content_type="application/json",
-            content_encoding="utf-8",
-            delivery_mode=2,
-            mandatory=True,
-            message_id=row.event_id,
-            type=row.event_type,
-            correlation_id=row.correlation_id,
-            retry=True,
-            retry_policy=PUBLISH_RETRY_POLICY,
-            confirm_timeout=CONFIRM_TIMEOUT_SECONDS,
-        )
+    def _connected_publisher(self) -> OneByOnePublisher | ConfirmingPublisher:
+        if self._publisher is None:
+            producer = topology_producer(self.connection, self.topology, exchange=events_exchange)
+            if self.connection.transport.driver_type == "amqp":
+                self._publisher = ConfirmingPublisher(producer, CONFIRM_TIMEOUT_SECONDS)
+            else:
+                self._publisher = OneByOnePublisher(producer, PUBLISH_RETRY_POLICY, CONFIRM_TIMEOUT_SECONDS)
+        return self._publisher
 
     def _keep_alive(self) -> None:
         """Read the broker's heartbeats and send ours, so an idle relay keeps its connection."""
-        if self._producer is None:
+        if self._publisher is None:
             return
         try:
             try:
@@ -116,7 +107,7 @@ class Relay:
             self._forget_connection()
 
     def _forget_connection(self) -> None:
-        self._producer = None
+        self._publisher = None
         try:
             self.connection.close()
         except Exception:  # noqa: BLE001 - closing a broken connection may fail; we drop it anyway

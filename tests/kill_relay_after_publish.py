@@ -1,4 +1,4 @@
-"""Run a relay that is SIGKILLed right after the broker confirms its Nth publish, before it marks.
+"""Run a relay that is SIGKILLed right after the broker confirms its first N publishes, before it marks.
 
 Usage: python tests/kill_relay_after_publish.py DATABASE_URL AMQP_URL N RETRY_DELAY_MS
 """
@@ -16,16 +16,13 @@ from shared.topology import Topology
 
 
 class RelayKilledAfterPublishing(Relay):
-    def __init__(self, *args, kill_after: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.kill_after = kill_after
-        self.published = 0
+    """Publishes one batch of N, confirmed by the broker, and dies before marking it."""
 
-    def _publish(self, producer, row):
-        super()._publish(producer, row)
-        self.published += 1
-        if self.published == self.kill_after:
+    def _publish(self, publisher, rows):
+        answer = super()._publish(publisher, rows)
+        if len(answer.confirmed) == self.batch_size:
             os.kill(os.getpid(), signal.SIGKILL)
+        return answer
 
 
 if __name__ == "__main__":
@@ -33,5 +30,5 @@ if __name__ == "__main__":
     settings = Settings(service="catalogue", data_dir=Path("."), database_url=database_url, amqp_url=amqp_url)
     RelayKilledAfterPublishing(Database(settings.database_url), connect(settings), service="catalogue",
                                topology=Topology(retry_delay_ms=retry_delay_ms),
-                               kill_after=kill_after).publish_pending()
+                               batch_size=kill_after).publish_pending()
     sys.exit("the relay should have been killed")
