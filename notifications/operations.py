@@ -41,7 +41,8 @@ def notify(session: Session, event: Event, recipient: Mapping[str, str], kind: s
     The language is the recipient's stored preference, else the locale the event carries;
     `context_in(locale)` gives what the message says, in that language.
     """
-    preference = session.get(Preference, recipient["id"])
+    with session.no_autoflush:  # see follow_enrolment
+        preference = session.get(Preference, recipient["id"])
     locale = preference.locale if preference else recipient.get("locale") or "en"
     message = render(kind, locale, {"name": recipient["name"], **context_in(locale)})
     notification = Notification(user_id=recipient["id"], event_id=event.id, kind=kind, locale=locale,
@@ -56,7 +57,11 @@ def notify(session: Session, event: Event, recipient: Mapping[str, str], kind: s
 def follow_enrolment(session: Session, offering_id: str, student: Mapping[str, str], status: str,
                      as_of: datetime) -> bool:
     """Remember whether a student holds or waits for a seat; return whether they were waiting before."""
-    member = session.get(AudienceMember, (offering_id, student["id"]), with_for_update=True)
+    # Reads without flushing what earlier events of the consumer's batch added: those inserts go out
+    # together at commit, instead of a round trip each. A member added earlier is found among them.
+    with session.no_autoflush:
+        member = _added_member(session, offering_id, student["id"]) or session.get(
+            AudienceMember, (offering_id, student["id"]), with_for_update=True)
     was_waiting = bool(member and member.waiting)
     if member is None:
         member = AudienceMember(offering_id=offering_id, student_id=student["id"])
@@ -66,6 +71,12 @@ def follow_enrolment(session: Session, offering_id: str, student: Mapping[str, s
     member.email, member.name, member.locale = student["email"], student["name"], student["locale"]
     member.active, member.waiting, member.as_of = status != "cancelled", status == "waitlisted", as_of
     return was_waiting
+
+
+def _added_member(session: Session, offering_id: str, student_id: str) -> AudienceMember | None:
+    """Return the member this transaction added and has not flushed yet, if any."""
+    return next((added for added in session.new if isinstance(added, AudienceMember)
+                 and (added.offering_id, added.student_id) == (offering_id, student_id)), None)
 
 
 def audience(session: Session, offering_id: str) -> list[AudienceMember]:

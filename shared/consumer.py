@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from shared.db import Database
 from shared.events import Event
-from shared.inbox import claim_event
+from shared.inbox import claim_event, claim_events
 from shared.logs import correlation
 from shared.metrics import EVENTS_CONSUMED
 from shared.redelivery import Redelivery, attempts_of
@@ -48,40 +48,49 @@ def handle_event(db: Database, handlers: Mapping[str, Handler], event: Event) ->
 
     A redelivered or duplicated event finds its id in the inbox and changes nothing.
     """
-    with db.transaction() as session:
-        return _handle_in(session, handlers, event)
-
-
-def handle_events(db: Database, handlers: Mapping[str, Handler], events: Sequence[Event]
-                  ) -> list[Outcome | Exception]:
-    """Handle events in order in one transaction, each in a savepoint with its inbox record.
-
-    An event whose handler fails is rolled back alone and answered with its exception; a lost
-    database connection fails them all (raised).
-    """
-    with db.transaction() as session:
-        return [_handle_in_savepoint(session, handlers, event) for event in events]
-
-
-def _handle_in_savepoint(session: Session, handlers: Mapping[str, Handler], event: Event) -> Outcome | Exception:
-    try:
-        with session.begin_nested():
-            return _handle_in(session, handlers, event)
-    except DATABASE_UNAVAILABLE:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the caller decides what a failed event means
-        return exc
-
-
-def _handle_in(session: Session, handlers: Mapping[str, Handler], event: Event) -> Outcome:
-    with correlation(event.correlation_id):
+    with correlation(event.correlation_id), db.transaction() as session:
         if not claim_event(session, event):
             return Outcome.DUPLICATE
-        handler = handlers.get(event.type)
-        if handler is None:
-            return Outcome.IGNORED
-        handler(session, event)
-        return Outcome.HANDLED
+        return _run_handler(session, handlers, event)
+
+
+class HandlerFailed(Exception):
+    """The handler of the event at `position` of a batch raised `error`; nothing was committed."""
+
+    def __init__(self, position: int, error: Exception):
+        super().__init__(f"event {position} of the batch failed: {error!r}")
+        self.position, self.error = position, error
+
+
+def handle_events(db: Database, handlers: Mapping[str, Handler], events: Sequence[Event]) -> list[Outcome]:
+    """Handle events in order in one transaction with their inbox records: all of them, or none.
+
+    A failing handler is raised as HandlerFailed; a lost database connection as it is.
+    """
+    with db.transaction() as session:
+        unhandled = claim_events(session, events)
+        outcomes = []
+        for position, event in enumerate(events):
+            if event.id not in unhandled:  # handled before, or earlier in this batch
+                outcomes.append(Outcome.DUPLICATE)
+                continue
+            unhandled.discard(event.id)
+            try:
+                with correlation(event.correlation_id):
+                    outcomes.append(_run_handler(session, handlers, event))
+            except DATABASE_UNAVAILABLE:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the caller retries this one alone
+                raise HandlerFailed(position, exc) from exc
+        return outcomes
+
+
+def _run_handler(session: Session, handlers: Mapping[str, Handler], event: Event) -> Outcome:
+    handler = handlers.get(event.type)
+    if handler is None:
+        return Outcome.IGNORED
+    handler(session, event)
+    return Outcome.HANDLED
 
 
 class EventConsumer(ConsumerMixin):
@@ -158,8 +167,10 @@ class EventConsumer(ConsumerMixin):
             self._handle(batch)
 
     def _handle(self, batch: list[tuple[Message, Event]]) -> None:
+        if not batch:
+            return
         try:
-            results = handle_events(self.db, self.handlers, [event for _, event in batch])
+            outcomes = handle_events(self.db, self.handlers, [event for _, event in batch])
         except DATABASE_UNAVAILABLE as exc:
             # Not the messages' fault: wait and take them again, without spending their attempts,
             # so a database outage does not fill the dead-letter queue.
@@ -168,17 +179,23 @@ class EventConsumer(ConsumerMixin):
             for message, _ in batch:
                 message.requeue()
             return
-        except Exception as exc:  # noqa: BLE001 - the commit failed: find the culprit alone
+        except HandlerFailed as failure:
+            # Nothing was committed: those before the culprit again, the culprit later, then the rest.
+            self._handle(batch[:failure.position])
+            message, event = batch[failure.position]
+            self._settle(message, lambda: self._retry_later(message, event, failure.error))
+            self._handle(batch[failure.position + 1:])
+            return
+        except Exception as exc:  # noqa: BLE001 - the commit itself failed: find the culprit alone
             if len(batch) > 1:
                 for item in batch:
                     self._handle([item])
-                return
-            results = [exc]
-        for (message, event), result in zip(batch, results):
-            if isinstance(result, Outcome):
-                self._acknowledge(message, event, result)
             else:
-                self._settle(message, lambda: self._retry_later(message, event, result))
+                message, event = batch[0]
+                self._settle(message, lambda: self._retry_later(message, event, exc))
+            return
+        for (message, event), outcome in zip(batch, outcomes):
+            self._acknowledge(message, event, outcome)
 
     def _settle(self, message: Message, work: Callable[[], None]) -> None:
         """Run work that acks or forwards the message; if forwarding fails (broker trouble), requeue it."""

@@ -136,8 +136,17 @@ def insert_unless_present(session: Session, table: Table, values: dict[str, Any]
 
     Concurrent callers with the same key serialise on the unique index: exactly one inserts.
     """
+    return bool(insert_missing(session, table, [values]))
+
+
+def insert_missing(session: Session, table: Table, rows: list[dict[str, Any]]) -> set[Any]:
+    """Insert, in one statement, the rows whose key is not there yet; return the keys inserted.
+
+    A key given twice is inserted once; concurrent callers with the same key serialise on the
+    unique index, and exactly one inserts it.
+    """
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     key = list(table.primary_key.columns)[0]
     # RETURNING, not rowcount: psycopg reports no rowcount for this statement.
-    statement = dialect.insert(table).values(**values).on_conflict_do_nothing().returning(key)
-    return session.execute(statement).first() is not None
+    statement = dialect.insert(table).values(rows).on_conflict_do_nothing().returning(key)
+    return set(session.scalars(statement))

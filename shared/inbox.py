@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Sequence
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shared.db import MessagingBase, UTCDateTime, insert_unless_present, utcnow
+from shared.db import MessagingBase, UTCDateTime, insert_missing, utcnow
 from shared.events import Event
 
 
@@ -24,7 +25,11 @@ class InboxMessage(MessagingBase):
 
 def claim_event(session: Session, event: Event) -> bool:
     """Record the event as handled in this transaction; False if it already was."""
-    return insert_unless_present(session, InboxMessage.__table__, {
-        "event_id": event.id, "event_type": event.type, "producer": event.producer,
-        "handled_at": utcnow(),
-    })
+    return event.id in claim_events(session, [event])
+
+
+def claim_events(session: Session, events: Sequence[Event]) -> set[str]:
+    """Record the events as handled in this transaction; return the ids that were not already."""
+    return insert_missing(session, InboxMessage.__table__, [
+        {"event_id": event.id, "event_type": event.type, "producer": event.producer, "handled_at": utcnow()}
+        for event in events])
