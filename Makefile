@@ -1,9 +1,9 @@
-# The two set-up commands of the README: `make run` and `make test`.
+# The set-up commands of the README: `make run`, `make test`, `make bench`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test clean
+.PHONY: run test bench bench-smoke install install-test install-bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,14 +17,25 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-bench: $(VENV)/.installed-bench
 
 run: install  ## start the whole system on the embedded default (or what the environment names)
 	$(BIN)/python -m services run
 
 test: install-test  ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-bench  ## measure DESIGN section 7's figures against baselines; writes docs/benchmarks.md
+	$(BIN)/python -m bench
+
+bench-smoke: install-bench  ## the benchmark scenarios at tiny sizes, checking outcomes only (CI)
+	$(BIN)/python -m bench --smoke
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

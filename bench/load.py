@@ -7,7 +7,7 @@ PLAN is a JSON file: `base_url`, `requests` (each `method`, `path`, optional `he
     rate: every request exactly once, the i-th started at i / `rate` seconds (an open, steady load)
     duration: `concurrency` clients cycling through the requests for `duration` seconds (saturation)
 
-RESULTS gets one JSON line per answer: `start` and `end` (Unix time, seconds), `status`, and the
+RESULTS gets one JSON line per answer: `start` and `end` (Unix time, seconds), `status`, `path`, and the
 answer's JSON body when the plan says `keep_bodies`.
 """
 
@@ -33,7 +33,7 @@ class LoadRun:
         async with self.session.request(spec["method"], spec["path"], headers=spec.get("headers"),
                                         json=spec.get("json")) as answer:
             body = await answer.read()
-        result = {"start": start, "end": time.time(), "status": answer.status}
+        result = {"start": start, "end": time.time(), "status": answer.status, "path": spec["path"]}
         if self.plan.get("keep_bodies"):
             result["body"] = json.loads(body) if body else None
         self.results.append(result)

@@ -6,7 +6,7 @@ import json
 import math
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bench.environment import Workspace
 
@@ -98,3 +98,4 @@ class Outcome:
     checks: list[str]
     latency: list[Sample]  # ours first, then the baseline
     throughput: list[Sample]
+    breakdown: list[Sample] = field(default_factory=list)  # ours, by kind of request

@@ -1,0 +1,75 @@
+"""`python -m bench`: the figures of DESIGN section 7, each against a baseline measured in the same run,
+written to docs/benchmarks.md with plots in docs/bench/.
+
+`python -m bench --smoke`: the same scenarios at tiny sizes, checking their outcomes (counts and
+order) and never their timings; it fails when PostgreSQL or RabbitMQ is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.environment import ServersMissing, Workspace, check_servers
+from bench.machine import describe_machine, load_average
+from bench.measure import CheckFailed, Outcome
+from bench.pipeline import run_pipeline
+from bench.report import number, write_report
+from bench.scale import FULL, SMOKE
+from bench.search import run_search
+from bench.seat_rush import run_seat_rush
+
+SCENARIOS = (run_seat_rush, run_pipeline, run_search)
+
+
+def print_outcome(outcome: Outcome) -> None:
+    for check in outcome.checks:
+        print(f"  ok: {check}")
+    for figure in outcome.figures:
+        baseline = "" if figure.baseline is None else f"  baseline {number(figure.baseline)}  ratio {figure.ratio:.2f}"
+        target = "" if figure.met is None else f"  target {figure.target}: {'met' if figure.met else 'MISSED'}"
+        print(f"  {figure.what}: {number(figure.ours)}{baseline}{target}")
+
+
+def run(smoke: bool, report: Path) -> int:
+    scale = SMOKE if smoke else FULL
+    workspace = Workspace(Path(tempfile.mkdtemp(prefix="bench-")))
+    machine = describe_machine()
+    outcomes = []
+    try:
+        for scenario in SCENARIOS:
+            print(f"== {scenario.__name__.removeprefix('run_').replace('_', ' ')}", flush=True)
+            outcomes.append(scenario(workspace, scale))
+            print_outcome(outcomes[-1])
+    except CheckFailed as exc:
+        print(f"FAILED: {exc} (process logs in {workspace.folder})", file=sys.stderr)
+        return 1
+    finally:
+        workspace.close()
+    shutil.rmtree(workspace.folder)
+    if not smoke:
+        machine["load average at end (1/5/15 min)"] = load_average()
+        write_report(outcomes, machine, scale, report, report.parent / "bench")
+        print(f"report: {report}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, outcomes only, no report")
+    parser.add_argument("--report", type=Path, default=Path("docs/benchmarks.md"))
+    args = parser.parse_args(argv)
+    try:
+        check_servers()
+    except ServersMissing as exc:
+        print(f"cannot benchmark: {exc}", file=sys.stderr)
+        return 2
+    return run(args.smoke, args.report)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

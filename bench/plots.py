@@ -1,0 +1,47 @@
+"""The report's plots (matplotlib, no display): latency distribution and throughput over time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 - the backend is chosen first
+
+from bench.measure import Outcome, Sample  # noqa: E402
+
+BIN_SECONDS = 0.5
+
+
+def plot_outcome(outcome: Outcome, path: Path) -> None:
+    """Draw the latency CDF and the throughput over time of ours against the baseline; save a PNG."""
+    figure, (latency, throughput) = plt.subplots(1, 2, figsize=(11, 4))
+    for sample in outcome.latency:
+        ordered = sample.latencies_ms
+        latency.plot(ordered, [(n + 1) / len(ordered) * 100 for n in range(len(ordered))], label=sample.label)
+    latency.set(xscale="log", xlabel="latency (ms, log scale)", ylabel="% of operations done within",
+                title="latency distribution")
+    for sample in outcome.throughput:
+        times, rates = completions_over_time(sample)
+        throughput.step(times, rates, where="post", label=sample.label)
+    throughput.set(xlabel="seconds since the first operation started", ylabel="operations done per second",
+                   title="throughput over time")
+    for axes in (latency, throughput):
+        axes.grid(alpha=0.3)
+        axes.legend()
+    figure.suptitle(outcome.scenario)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+
+
+def completions_over_time(sample: Sample) -> tuple[list[float], list[float]]:
+    """Return bin starts (seconds from the sample's first start) and completions per second in each bin."""
+    begin = min(sample.starts)
+    bins = int((max(sample.ends) - begin) / BIN_SECONDS) + 1
+    counts = [0] * bins
+    for end in sample.ends:
+        counts[int((end - begin) / BIN_SECONDS)] += 1
+    return [n * BIN_SECONDS for n in range(bins)], [count / BIN_SECONDS for count in counts]

@@ -1,0 +1,142 @@
+"""Scenario 3, catalogue search: typical queries (text in English and Russian, filters) over a seeded
+catalogue, through the catalogue API under gunicorn; the baseline is a bare Flask endpoint answering
+the same page of courses as JSON, same gunicorn settings."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
+import httpx
+
+from bench.environment import Workspace, gunicorn, service_environment
+from bench.measure import Figure, Outcome, Sample, generate_load, ratio, require
+from bench.scale import Scale
+from catalogue import offerings, operations
+from catalogue.schemas import CourseSchema
+from catalogue.search import fold
+from catalogue.seed import COURSES, SEED_ADMIN, next_term_start, offering_fields
+from services.registry import app_factory_path
+from shared.db import Database
+from shared.migrations import upgrade
+
+TARGET_P99_MS = 50
+TARGET_RATIO = 0.5
+SCHEDULED_EVERY = 10  # one course in ten has an offering in the next term
+COHORTS = [("Foundations", "Основы"), ("Advanced seminar", "Углублённый семинар"),
+           ("Summer school", "Летняя школа"), ("Research practicum", "Исследовательский практикум"),
+           ("Journal club", "Журнальный клуб")]
+LEVELS = ("bachelor", "master", "phd", "staff")
+
+
+def typical_queries(term: str) -> dict[str, dict]:
+    """The queries a student types, by a readable name."""
+    return {
+        "text, English": {"q": "immunology"},
+        "text, Russian": {"q": "гельминтозы"},
+        "two words, Russian": {"q": "масс-спектрометрия белков"},
+        "text + level": {"q": "glycomics", "level": "master"},
+        "institution + level": {"institution": "SSMU", "level": "phd"},
+        "topic": {"topic": "helminths"},
+        "term": {"term": term},
+        "language + institution": {"language": "ru", "institution": "SSMU"},
+    }
+
+
+def generated_courses(count: int) -> list[dict]:
+    """Return `count` courses made from the demo courses: numbered codes, cohort titles, all levels."""
+    courses = []
+    for number in range(count):
+        template = COURSES[number % len(COURSES)]
+        cohort_en, cohort_ru = COHORTS[number % len(COHORTS)]
+        courses.append({**template, "code": f"{template['code']}-{number:05d}",
+                        "level": LEVELS[number // len(COURSES) % len(LEVELS)],
+                        "title": {"en": f"{template['title']['en']}: {cohort_en}",
+                                  "ru": f"{template['title']['ru']}: {cohort_ru}"}})
+    return courses
+
+
+def seed_courses(db: Database, courses: list[dict], chunk: int = 500) -> None:
+    """Create, publish and (one in ten) schedule the courses through the catalogue's domain functions."""
+    today = datetime.now(timezone.utc).date()
+    for first in range(0, len(courses), chunk):
+        with db.transaction() as session:
+            for number, raw in enumerate(courses[first:first + chunk], start=first):
+                course = operations.create_course(session, SEED_ADMIN, CourseSchema().load(raw))
+                operations.set_course_status(session, SEED_ADMIN, course.id, "published")
+                if number % SCHEDULED_EVERY == 0:
+                    offerings.schedule_offering(session, SEED_ADMIN, course.id,
+                                                offering_fields(course.institution, today, 20))
+
+
+def expected_total(courses: list[dict], query: dict, term: str) -> int:
+    """Count the generated courses a query should find, from the data itself."""
+    def matches(number: int, course: dict) -> bool:
+        text = fold(" ".join([course["code"], *course["title"].values(), *course["description"].values()]))
+        return (all(word in text for word in fold(query.get("q", "")).split())
+                and query.get("level", course["level"]) == course["level"]
+                and query.get("institution", course["institution"]) == course["institution"]
+                and query.get("language", course["language"]) == course["language"]
+                and query.get("topic", course["topics"][0]) in course["topics"]
+                and (query.get("term") is None or (query["term"] == term and number % SCHEDULED_EVERY == 0)))
+    return sum(matches(number, course) for number, course in enumerate(courses))
+
+
+def run_search(workspace: Workspace, scale: Scale) -> Outcome:
+    """Seed the catalogue, check what each query finds, then load our API and the bare endpoint alike."""
+    url = workspace.database("search_catalogue")
+    upgrade("catalogue", url)
+    db = Database(url)
+    courses = generated_courses(scale.courses)
+    seed_courses(db, courses)
+    db.dispose()
+    term = next_term_start(datetime.now(timezone.utc).date())[0]
+    queries = typical_queries(term)
+    page_file = workspace.folder / "search-page.json"
+    environment = service_environment(workspace, CATALOGUE_DATABASE_URL=url, BENCH_SEARCH_PAGE=str(page_file))
+    with gunicorn(workspace, "search-catalogue", app_factory_path("catalogue"), environment) as api:
+        checks = [check_queries(api, courses, queries, term)]
+        page_file.write_text(httpx.get(f"{api}/api/v1/courses", params=queries["text, English"]).text,
+                             encoding="utf-8")
+        ours = generate_load(workspace, "search", saturating_plan(api, [f"/api/v1/courses?{urlencode(q)}"
+                                                                        for q in queries.values()], scale))
+    with gunicorn(workspace, "search-baseline", "bench.baselines:create_search_app()", environment) as bare:
+        baseline = generate_load(workspace, "search-baseline", saturating_plan(bare, ["/search"], scale))
+    require({r["status"] for r in ours + baseline} == {200}, "a search was not answered 200")
+    return summarise(Sample.of_results("catalogue search API", ours), Sample.of_results("bare JSON", baseline),
+                     per_query(ours, queries), checks)
+
+
+def check_queries(api: str, courses: list[dict], queries: dict[str, dict], term: str) -> str:
+    """Every query finds exactly the courses the data says it should, all of them published."""
+    everything = json.loads(httpx.get(f"{api}/api/v1/courses").headers["X-Pagination"])["total"]
+    require(everything == len(courses), f"{everything} courses listed, {len(courses)} seeded")
+    for name, query in queries.items():
+        answer = httpx.get(f"{api}/api/v1/courses", params=query)
+        found = json.loads(answer.headers["X-Pagination"])["total"]
+        require(found == expected_total(courses, query, term), f"query {name!r} found {found} courses")
+    return f"{len(courses):,} courses seeded; each of the {len(queries)} queries finds exactly its courses"
+
+
+def saturating_plan(base_url: str, paths: list[str], scale: Scale) -> dict:
+    return {"base_url": base_url, "concurrency": scale.search_clients, "duration": scale.search_seconds,
+            "requests": [{"method": "GET", "path": path} for path in paths]}
+
+
+def per_query(results: list[dict], queries: dict[str, dict]) -> list[Sample]:
+    return [Sample.of_results(name, [r for r in results if r["path"] == f"/api/v1/courses?{urlencode(query)}"])
+            for name, query in queries.items()]
+
+
+def summarise(ours: Sample, baseline: Sample, queries: list[Sample], checks: list[str]) -> Outcome:
+    throughput = ratio(ours.per_second, baseline.per_second)
+    figures = [
+        Figure("throughput (requests/s)", ours.per_second, baseline.per_second,
+               f">= {TARGET_RATIO:.0%} of the baseline", throughput >= TARGET_RATIO),
+        Figure("latency p50 (ms)", ours.latency_ms(50), baseline.latency_ms(50)),
+        Figure("latency p99 (ms)", ours.latency_ms(99), baseline.latency_ms(99), f"< {TARGET_P99_MS} ms",
+               ours.latency_ms(99) < TARGET_P99_MS),
+    ]
+    return Outcome("catalogue search", figures, checks, latency=[ours, baseline], throughput=[ours, baseline],
+                   breakdown=queries)
