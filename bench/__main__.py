@@ -25,10 +25,10 @@ from bench.seat_rush import run_seat_rush
 SCENARIOS = (run_seat_rush, run_pipeline, run_search)
 
 
-def print_outcome(outcome: Outcome) -> None:
+def print_outcome(outcome: Outcome, with_figures: bool) -> None:
     for check in outcome.checks:
         print(f"  ok: {check}")
-    for figure in outcome.figures:
+    for figure in outcome.figures if with_figures else ():
         baseline = "" if figure.baseline is None else f"  baseline {number(figure.baseline)}  ratio {figure.ratio:.2f}"
         target = "" if figure.met is None else f"  target {figure.target}: {'met' if figure.met else 'MISSED'}"
         print(f"  {figure.what}: {number(figure.ours)}{baseline}{target}")
@@ -43,7 +43,7 @@ def run(smoke: bool, report: Path) -> int:
         for scenario in SCENARIOS:
             print(f"== {scenario.__name__.removeprefix('run_').replace('_', ' ')}", flush=True)
             outcomes.append(scenario(workspace, scale))
-            print_outcome(outcomes[-1])
+            print_outcome(outcomes[-1], with_figures=not smoke)
     except CheckFailed as exc:
         print(f"FAILED: {exc} (process logs in {workspace.folder})", file=sys.stderr)
         return 1

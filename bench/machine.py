@@ -6,8 +6,8 @@ import os
 import platform
 from importlib.metadata import version
 
-import pika
 import psycopg
+from kombu import Connection
 
 from bench.environment import AMQP_BASE_URL, POSTGRES_ADMIN_URL, WEB_WORKERS
 
@@ -29,11 +29,9 @@ def postgresql_version() -> str:
 
 
 def rabbitmq_version() -> str:
-    connection = pika.BlockingConnection(pika.URLParameters(f"{AMQP_BASE_URL}/"))
-    try:
-        return connection._impl.server_properties["version"].decode()
-    finally:
-        connection.close()
+    with Connection(f"{AMQP_BASE_URL}/") as connection:
+        connection.ensure_connection(max_retries=1)
+        return str(connection.connection.server_properties["version"])
 
 
 def load_average() -> str:

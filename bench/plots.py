@@ -38,10 +38,12 @@ def plot_outcome(outcome: Outcome, path: Path) -> None:
 
 
 def completions_over_time(sample: Sample) -> tuple[list[float], list[float]]:
-    """Return bin starts (seconds from the sample's first start) and completions per second in each bin."""
+    """Return bin edges (seconds from the sample's first start) and the completions per second of each
+    bin, the last rate repeated at the closing edge so a step plot draws every bin."""
     begin = min(sample.starts)
     bins = int((max(sample.ends) - begin) / BIN_SECONDS) + 1
     counts = [0] * bins
     for end in sample.ends:
         counts[int((end - begin) / BIN_SECONDS)] += 1
-    return [n * BIN_SECONDS for n in range(bins)], [count / BIN_SECONDS for count in counts]
+    rates = [count / BIN_SECONDS for count in counts]
+    return [n * BIN_SECONDS for n in range(bins + 1)], rates + rates[-1:]

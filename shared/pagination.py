@@ -30,16 +30,8 @@ class PageArgsSchema(ma.Schema):
 
 
 def paginate(session: Session, statement: Select, page: int, per_page: int) -> tuple[list[Any], dict]:
-    """Return one page of the statement's rows and the X-Pagination header for it.
-
-    The total comes with the page (a window count) in one query; only a page past the end needs a
-    count of its own.
-    """
-    counted = statement.add_columns(func.count().over().label("total"))
-    rows = session.execute(counted.limit(per_page).offset((page - 1) * per_page)).all()
-    if rows:
-        items, total = [row[0] for row in rows], rows[0].total
-    else:
-        items, total = [], session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    """Return one page of the statement's rows and the X-Pagination header for it."""
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    items = list(session.scalars(statement.limit(per_page).offset((page - 1) * per_page)))
     metadata = Blueprint._make_pagination_metadata(page, per_page, total)
     return items, {"X-Pagination": json.dumps(metadata)}
