@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -47,4 +48,36 @@ def gunicorn(service: str, env: dict[str, str], log_dir: Path, workers: int = 4)
     finally:
         process.terminate()
         process.wait(timeout=30)
+        log.close()
+
+
+SERVICE_URL_VARIABLES = ("AMQP_URL", "CATALOGUE_DATABASE_URL", "ENROLMENT_DATABASE_URL", "NOTIFICATIONS_DATABASE_URL")
+
+
+@contextmanager
+def running_system(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[dict]:
+    """Run `python -m services run` (the embedded default unless `env` names the real parts) on free
+    ports; yield each service's base URL, the banner, the process and its environment."""
+    ports = {service: free_port() for service in ("catalogue", "enrolment", "notifications")}
+    full_env = {name: value for name, value in os.environ.items() if name not in SERVICE_URL_VARIABLES}
+    full_env.update({"DATA_DIR": str(data_dir), "WEB_CONCURRENCY": "1", "GUNICORN_ACCESS_LOG": "0",
+                     **{f"{service.upper()}_PORT": str(port) for service, port in ports.items()}, **(env or {})})
+    log_path = data_dir / "system.log"
+    log = open(log_path, "w")
+    process = subprocess.Popen([sys.executable, "-m", "services", "run"], env=full_env, stdout=subprocess.PIPE,
+                               stderr=log, text=True)
+    banner = []
+    try:
+        for line in process.stdout:
+            banner.append(line)
+            if "Press Ctrl-C to stop." in line:
+                break
+        if process.poll() is not None:
+            raise RuntimeError(log_path.read_text()[-3000:])
+        yield {**{service: f"http://127.0.0.1:{port}" for service, port in ports.items()},
+               "banner": "".join(banner), "process": process, "env": full_env}
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
         log.close()
