@@ -9,8 +9,10 @@ from typing import Any, Callable, Mapping
 import marshmallow as ma
 from flask import Flask, Response, json
 from flask_smorest import Blueprint
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
+
+from shared.db import is_database_outage
 
 log = logging.getLogger(__name__)
 
@@ -164,10 +166,11 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http_exception(error: HTTPException):
         return problem_response(problem_from_http_exception(error))
 
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    def handle_database_outage(error: Exception):
-        log.warning("database unavailable: %s", type(error).__name__)
+    @app.errorhandler(DBAPIError)
+    def handle_database_error(error: DBAPIError):
+        if not is_database_outage(error):
+            raise error  # a wrong statement is our bug: a logged 500, not a reason to retry
+        log.warning("database unavailable: %s", type(error.orig).__name__)
         return problem_response(Problem(503, "unavailable", "The service's database cannot be reached; try again.",
                                         headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}))
 
