@@ -261,6 +261,7 @@ def test_a_student_hammering_enrol_is_told_to_wait(service_app):
     assert enrol(client, bearer(sub="patient-student")) == 201
 
 
+@pytest.mark.redis
 def test_rate_limits_are_shared_through_redis_across_processes(service_app, redis_url):
     limits = {"enrolment_rate_limit": "2/minute", "rate_limit_storage_url": redis_url}
     first = enrolment_app_with_offering(service_app, **limits).test_client()
