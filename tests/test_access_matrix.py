@@ -43,7 +43,7 @@ def read_matrix() -> list[tuple[str, str, dict[str, int]]]:
             assert header == list(PEOPLE), f"the matrix's columns changed: {header}"
         elif header and line.startswith("| `"):
             method, path = cells[0].strip("`").split(" ", 1)
-            rows.append((method, path, {person: int(cell) for person, cell in zip(header, cells[1:])}))
+            rows.append((method, path, {person: int(cell) for person, cell in zip(header, cells[1:], strict=True)}))
     assert len(rows) >= 20, "the matrix in docs/security.md was not found"
     return rows
 
@@ -94,7 +94,7 @@ def things(system) -> dict[str, str]:
     offerings = {name: catalogue.post(f"/api/v1/courses/{course['id']}/offerings", json=offering_payload()).json()["id"]
                  for name in ("offering", "open_offering", "cancellable_offering", "other_offering")}
     for offering in offerings.values():
-        wait_for(lambda: enrolment.get(f"/api/v1/offerings/{offering}/seats").status_code == 200)
+        wait_for(lambda offering=offering: enrolment.get(f"/api/v1/offerings/{offering}/seats").status_code == 200)
     enrolled = enrolment.post("/api/v1/enrolments", json={"offering_id": offerings["offering"]}).json()
     cancellable = enrolment.post("/api/v1/enrolments", json={"offering_id": offerings["other_offering"]}).json()
     wait_for(lambda: notifications.get("/api/v1/notifications/me").json())
