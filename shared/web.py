@@ -79,14 +79,14 @@ def create_service_app(settings: Settings, *, title: str, description: str,
     api.register_blueprint(health_blueprint)
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix="/api/v1")
-    _install_correlation_ids(app)
+    install_correlation_ids(app)
     install_metrics(app, settings.service)
     app.add_url_rule(f"{SWAGGER_ASSETS_URL}<path:filename>", "swagger_assets",
                      lambda filename: send_from_directory(swagger_ui_path, filename))
     return app
 
 
-def _install_correlation_ids(app: Flask) -> None:
+def install_correlation_ids(app: Flask) -> None:
     """Carry X-Correlation-ID from the request into logs, the outbox and the response."""
 
     @app.before_request
