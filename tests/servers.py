@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -48,3 +49,34 @@ def gunicorn(service: str, env: dict[str, str], log_dir: Path, workers: int = 4)
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+@contextmanager
+def launched_system(env: dict[str, str], log_path: Path) -> Iterator[tuple[subprocess.Popen, str]]:
+    """Run `python -m services run` with `env` until its banner is out; yield the process and the banner."""
+    log = open(log_path, "w")
+    process = subprocess.Popen([sys.executable, "-m", "services", "run"], env=env, stdout=subprocess.PIPE,
+                               stderr=log, text=True)
+    banner = []
+    try:
+        for line in process.stdout:
+            banner.append(line)
+            if "Press Ctrl-C to stop." in line:
+                break
+        assert process.poll() is None, log_path.read_text()[-3000:]
+        yield process, "".join(banner)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
+        log.close()
+
+
+def system_environment(data_dir: Path, ports: dict[str, int]) -> dict[str, str]:
+    """The launcher's environment for a test: the embedded default under data_dir, on the given ports."""
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("AMQP_URL", "CATALOGUE_DATABASE_URL", "ENROLMENT_DATABASE_URL", "NOTIFICATIONS_DATABASE_URL",
+                           "CATALOGUE_URL", "ENROLMENT_URL", "NOTIFICATIONS_URL")}
+    env.update({"DATA_DIR": str(data_dir), "WEB_CONCURRENCY": "1", "GUNICORN_ACCESS_LOG": "0",
+                **{f"{name.upper()}_PORT": str(port) for name, port in ports.items()}})
+    return env
