@@ -154,8 +154,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                                  "ru": "Запись на этот набор закрыта."},
     "problem_already_enrolled": {"en": "You are already enrolled in this offering.",
                                  "ru": "Вы уже записаны на этот набор."},
-    "problem_offering_not_found": {"en": "This offering is not open for enrolment yet; try again in a moment.",
-                                   "ru": "Запись на этот набор ещё не открыта; попробуйте чуть позже."},
+    "problem_offering_not_found": {"en": "This offering does not exist, or is not open for enrolment yet; "
+                                         "try again in a moment.",
+                                   "ru": "Такого набора нет, или запись на него ещё не открыта; попробуйте чуть позже."},
     "problem_version_conflict": {"en": "Someone else changed this meanwhile.", "ru": "Это тем временем кто-то изменил."},
     "problem_validation_error": {"en": "Please correct the marked fields.", "ru": "Исправьте отмеченные поля."},
     "problem_duplicate_course_code": {"en": "A course with this code already exists at this institution.",
