@@ -95,12 +95,17 @@ class Settings:
             raise ConfigError("MAX_ATTEMPTS must be at least 1 and RETRY_DELAY_SECONDS more than 0")
         if not self.is_production:
             return
-        if self.jwt_secret == DEVELOPMENT_JWT_SECRET or len(self.jwt_secret) < 32:
-            raise ConfigError("APP_ENV=production needs JWT_SECRET set to a secret of 32 characters or more")
+        check_production_secret("JWT_SECRET", self.jwt_secret, DEVELOPMENT_JWT_SECRET)
         if self.database_url.startswith("sqlite"):
             raise ConfigError(f"APP_ENV=production needs {self.service.upper()}_DATABASE_URL on PostgreSQL")
         if self.uses_embedded_broker:
             raise ConfigError("APP_ENV=production needs AMQP_URL pointing at RabbitMQ")
+
+
+def check_production_secret(variable: str, value: str, development_value: str) -> None:
+    """Refuse, in production, a secret that is the development default or too short to resist guessing."""
+    if value == development_value or len(value) < 32:
+        raise ConfigError(f"APP_ENV=production needs {variable} set to a secret of 32 characters or more")
 
 
 def _integer(env: Mapping[str, str], name: str, default: int) -> int:

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Mapping
 
-from shared.config import DEVELOPMENT_JWT_SECRET, ConfigError, _integer
+from shared.config import DEVELOPMENT_JWT_SECRET, _integer, check_production_secret
 
 # Signs the session cookie; refused when APP_ENV=production, like the development JWT secret.
 DEVELOPMENT_WEB_SECRET_KEY = "development-only-web-secret-do-not-use-in-production"
@@ -60,7 +60,5 @@ class WebSettings:
         """Refuse the development secrets in production."""
         if not self.is_production:
             return
-        if self.secret_key == DEVELOPMENT_WEB_SECRET_KEY or len(self.secret_key) < 32:
-            raise ConfigError("APP_ENV=production needs WEB_SECRET_KEY set to a secret of 32 characters or more")
-        if self.jwt_secret == DEVELOPMENT_JWT_SECRET or len(self.jwt_secret) < 32:
-            raise ConfigError("APP_ENV=production needs JWT_SECRET set to a secret of 32 characters or more")
+        check_production_secret("WEB_SECRET_KEY", self.secret_key, DEVELOPMENT_WEB_SECRET_KEY)
+        check_production_secret("JWT_SECRET", self.jwt_secret, DEVELOPMENT_JWT_SECRET)
