@@ -96,11 +96,6 @@ def as_utc_instant(value: str) -> str:
     return value + (":00Z" if value.count(":") == 1 else "Z")
 
 
-def as_local_input(instant: str | None) -> str:
-    """The UTC instant `2027-01-25T23:59:00+00:00` as a datetime-local input's value `2027-01-25T23:59`."""
-    return (instant or "")[:16]
-
-
 def split_list(text: str) -> list[str]:
     """`"a, b,,c"` -> `["a", "b", "c"]`."""
     return [item.strip() for item in text.split(",") if item.strip()]

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from web import courses
 from web.client import ServiceError
 from web.enrolments import live_seats
-from web.forms import FIELD_LABELS, as_local_input, course_form_values, offering_payload
+from web.forms import FIELD_LABELS, course_form_values, offering_payload
 from web.messages import translate
 from web.problems import problem_message
 from web.views.catalogue import LEVELS
@@ -102,7 +102,7 @@ def offering(offering_id: str):
     confirmed, waiting = courses.roster_of(g.services, offering_id)
     seats = live_seats(g.services, answer.body)
     return render_template("manage/offering.html", offering=answer.body, version=answer.version, course=course,
-                           confirmed=confirmed, waiting=waiting, seats=seats, as_local_input=as_local_input)
+                           confirmed=confirmed, waiting=waiting, seats=seats)
 
 
 @blp.post("/offerings/<offering_id>/seats")
