@@ -142,7 +142,7 @@ def create_service_app(settings: Settings, *, title: str, description: str,
     api.register_blueprint(health_blueprint)
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix="/api/v1")
-    _install_correlation_ids(app)
+    install_correlation_ids(app)
     _install_security_headers(app, settings.is_production)
     install_metrics(app, settings.service)
     install_rate_limits(app, settings.rate_limit_storage_url, {"enrolment_attempts": settings.enrolment_rate_limit})
@@ -167,7 +167,7 @@ def _install_security_headers(app: Flask, production: bool) -> None:
         return response
 
 
-def _install_correlation_ids(app: Flask) -> None:
+def install_correlation_ids(app: Flask) -> None:
     """Carry X-Correlation-ID from the request into logs, the outbox and the response."""
 
     @app.before_request

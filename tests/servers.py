@@ -51,17 +51,21 @@ def gunicorn(service: str, env: dict[str, str], log_dir: Path, workers: int = 4)
         log.close()
 
 
-SERVICE_URL_VARIABLES = ("AMQP_URL", "CATALOGUE_DATABASE_URL", "ENROLMENT_DATABASE_URL", "NOTIFICATIONS_DATABASE_URL")
+# Where the outer environment may point the system elsewhere; a test's system starts from its own.
+OUTER_VARIABLES = ("AMQP_URL", "CATALOGUE_DATABASE_URL", "ENROLMENT_DATABASE_URL", "NOTIFICATIONS_DATABASE_URL",
+                   "CATALOGUE_URL", "ENROLMENT_URL", "NOTIFICATIONS_URL")
+PARTS = ("catalogue", "enrolment", "notifications", "web")
 
 
 @contextmanager
 def running_system(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[dict]:
     """Run `python -m services run` (the embedded default unless `env` names the real parts) on free
-    ports; yield each service's base URL, the banner, the process and its environment."""
-    ports = {service: free_port() for service in ("catalogue", "enrolment", "notifications")}
-    full_env = {name: value for name, value in os.environ.items() if name not in SERVICE_URL_VARIABLES}
+    ports; yield each part's base URL (the three services and the web front end), the banner, the
+    process and its environment."""
+    ports = {part: free_port() for part in PARTS}
+    full_env = {name: value for name, value in os.environ.items() if name not in OUTER_VARIABLES}
     full_env.update({"DATA_DIR": str(data_dir), "WEB_CONCURRENCY": "1", "GUNICORN_ACCESS_LOG": "0",
-                     **{f"{service.upper()}_PORT": str(port) for service, port in ports.items()}, **(env or {})})
+                     **{f"{part.upper()}_PORT": str(port) for part, port in ports.items()}, **(env or {})})
     log_path = data_dir / "system.log"
     log = open(log_path, "w")
     process = subprocess.Popen([sys.executable, "-m", "services", "run"], env=full_env, stdout=subprocess.PIPE,
@@ -74,7 +78,7 @@ def running_system(data_dir: Path, env: dict[str, str] | None = None) -> Iterato
                 break
         if process.poll() is not None:
             raise RuntimeError(log_path.read_text()[-3000:])
-        yield {**{service: f"http://127.0.0.1:{port}" for service, port in ports.items()},
+        yield {**{part: f"http://127.0.0.1:{port}" for part, port in ports.items()},
                "banner": "".join(banner), "process": process, "env": full_env}
     finally:
         if process.poll() is None:

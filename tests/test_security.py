@@ -210,8 +210,8 @@ def test_hs256_mode_checks_issuer_and_audience_when_configured(service_app):
 
 @pytest.mark.parametrize("environment, complaint", [
     ({"JWKS_URL": "https://idp.invalid/certs"}, "JWT_ISSUER and JWT_AUDIENCE"),
-    ({}, "JWKS_URL, or JWT_SECRET"),
-    ({"JWT_SECRET": "short"}, "JWKS_URL, or JWT_SECRET"),
+    ({}, "JWT_SECRET"),
+    ({"JWT_SECRET": "short"}, "JWT_SECRET"),
 ])
 def test_production_refuses_unsafe_token_settings(environment, complaint):
     production = {"APP_ENV": "production", "CATALOGUE_DATABASE_URL": "postgresql://db/catalogue",
@@ -367,3 +367,20 @@ def test_an_unexpected_error_shows_no_trace_and_no_sql():
     body = answer.get_data(as_text=True)
     for leak in ("Traceback", "SELECT", "no_such_table", "sqlite", "File \""):
         assert leak not in body
+
+
+def test_the_web_front_end_signs_people_in_with_the_identity_providers_token(service_app, key_server):
+    from tests.test_web_front_end import front_end
+    from web.identity import mint_demo_token
+
+    provider = {"jwks_url": key_server.url, "jwt_issuer": ISSUER, "jwt_audience": AUDIENCE}
+    catalogue = service_app("catalogue", **provider)
+    app = front_end({"catalogue": catalogue}, **provider)
+    client = app.test_client()
+    assert client.post("/signin", data={"person": "lumc-coordinator"}).status_code in (400, 404)
+    coordinator = key_server.token("key-2026-11", sub="lumc-coordinator-1", role="coordinator",
+                                   institution="LUMC", name="Dr. Marieke Bos", email="m.bos@lumc.nl", locale="en")
+    page = client.get("/manage/", headers={"X-Forwarded-Access-Token": coordinator})
+    assert page.status_code == 200 and "Dr. Marieke Bos" in page.text
+    development = mint_demo_token(app.extensions["web_settings"], "lumc-coordinator")
+    assert client.get("/manage/", headers={"X-Forwarded-Access-Token": development}).status_code == 302

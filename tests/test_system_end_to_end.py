@@ -40,11 +40,11 @@ def running_system(request, tmp_path):
 
 def test_a_course_is_scheduled_students_enrol_and_a_raised_capacity_promotes(running_system):
     system = running_system
-    assert "services token" in system["banner"]
+    assert "services token" in system["banner"] and system["web"] in system["banner"]
     catalogue = httpx.Client(base_url=system["catalogue"], timeout=10)
     enrolment = httpx.Client(base_url=system["enrolment"], timeout=10)
     coordinator = as_person("coordinator", "LUMC")
-    for url in (system["catalogue"], system["enrolment"], system["notifications"]):
+    for url in (system["catalogue"], system["enrolment"], system["notifications"], system["web"]):
         assert httpx.get(f"{url}/health/ready").status_code == 200
     assert len(catalogue.get("/api/v1/courses", params={"per_page": 100}).json()) == 8  # the seed
 
@@ -109,7 +109,7 @@ def test_ctrl_c_stops_every_process_cleanly(running_system):
 def test_a_killed_launcher_takes_its_processes_with_it(running_system):
     launcher = running_system["process"]
     children = [int(pid) for pid in open(f"/proc/{launcher.pid}/task/{launcher.pid}/children").read().split()]
-    assert len(children) == 10  # three web apps, relays and consumers, and the mailer
+    assert len(children) == 11  # three web apps, relays and consumers, the mailer, and the web front end
 
     launcher.kill()
     launcher.wait(timeout=10)
