@@ -14,6 +14,7 @@ COPY shared ./shared
 COPY catalogue ./catalogue
 COPY enrolment ./enrolment
 COPY notifications ./notifications
+COPY web ./web
 RUN pip install . \
     && useradd --system --uid 10001 --home-dir /app exchange \
     && mkdir -p "$DATA_DIR" && chown exchange "$DATA_DIR"

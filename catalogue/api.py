@@ -11,12 +11,18 @@ from catalogue.schemas import (CancelSchema, CoursePatchSchema, CourseQuerySchem
 from catalogue.search import search_courses
 from shared.auth import current_principal, require_principal, requires
 from shared.db import current_database
-from shared.errors import ProblemSchema
-from shared.etag import IF_MATCH_HEADER_DOC, required_version, version_headers
+from shared.etag import if_match_required, required_version, version_headers
 from shared.pagination import PAGINATION_HEADER, PageArgsSchema, paginate
 from shared.web import ServiceBlueprint
 
-blp = ServiceBlueprint("catalogue", __name__, description="Courses and offerings of LUMC and SSMU")
+PROBLEMS = {
+    "course_not_found": (404, "no course with this id that you may see (drafts are private to their editors)"),
+    "offering_not_found": (404, "no offering with this id that you may see"),
+    "duplicate_course_code": (409, "the institution already has a course with this code"),
+    "course_archived": (409, "an archived course cannot be scheduled"),
+    "offering_cancelled": (409, "a cancelled offering cannot be changed"),
+}
+blp = ServiceBlueprint("catalogue", __name__, description="Courses and offerings of LUMC and SSMU", problems=PROBLEMS)
 
 ETAG_HEADER = {"ETag": {"description": "The version to send back in If-Match", "schema": {"type": "string"}}}
 EDITORS = ("coordinator", "admin")
@@ -27,16 +33,10 @@ def with_version(resource):
     return resource, version_headers(resource.version)
 
 
-def edit_documented(func):
-    """Document the If-Match precondition of an edit and its two refusals."""
-    func = blp.alt_response(428, schema=ProblemSchema, description="If-Match is missing")(func)
-    func = blp.alt_response(412, schema=ProblemSchema, description="The edit is based on a stale version")(func)
-    return blp.doc(parameters=[IF_MATCH_HEADER_DOC])(func)
-
-
 @blp.route("/courses")
 class Courses(MethodView):
     @blp.arguments(CourseQuerySchema, location="query")
+    @blp.problems("unauthorized")
     @blp.response(200, CourseSchema(many=True), headers=PAGINATION_HEADER)
     def get(self, query):
         """Search the courses you may see"""
@@ -46,6 +46,7 @@ class Courses(MethodView):
 
     @requires(*EDITORS)
     @blp.arguments(CourseSchema)
+    @blp.problems("duplicate_course_code")
     @blp.response(201, CourseSchema, headers=ETAG_HEADER)
     def post(self, fields):
         """Create a draft course of your institution"""
@@ -57,6 +58,7 @@ class Courses(MethodView):
 
 @blp.route("/courses/<course_id>")
 class CourseById(MethodView):
+    @blp.problems("unauthorized", "course_not_found")
     @blp.response(200, CourseSchema, headers=ETAG_HEADER)
     def get(self, course_id):
         """Show one course"""
@@ -64,8 +66,9 @@ class CourseById(MethodView):
             return with_version(operations.get_course(session, current_principal(), course_id))
 
     @requires(*EDITORS)
-    @edit_documented
+    @if_match_required
     @blp.arguments(CoursePatchSchema(partial=True))
+    @blp.problems("course_not_found", "duplicate_course_code")
     @blp.response(200, CourseSchema, headers=ETAG_HEADER)
     def patch(self, fields, course_id):
         """Change some fields of a course (If-Match required)"""
@@ -77,6 +80,7 @@ class CourseById(MethodView):
 
 def _status_view(status: str, summary: str):
     @requires(*EDITORS)
+    @blp.problems("course_not_found", "duplicate_course_code")
     @blp.response(200, CourseSchema, headers=ETAG_HEADER)
     def post(self, course_id):
         with current_database().transaction() as session:
@@ -100,6 +104,7 @@ class ArchiveCourse(MethodView):
 class CourseHistory(MethodView):
     @requires(*EDITORS)
     @blp.arguments(PageArgsSchema, location="query")
+    @blp.problems("course_not_found")
     @blp.response(200, RevisionSchema(many=True), headers=PAGINATION_HEADER)
     def get(self, query, course_id):
         """Show who changed what in a course and its offerings, newest first"""
@@ -110,6 +115,7 @@ class CourseHistory(MethodView):
 
 @blp.route("/courses/<course_id>/offerings")
 class CourseOfferings(MethodView):
+    @blp.problems("unauthorized", "course_not_found")
     @blp.response(200, OfferingSchema(many=True))
     def get(self, course_id):
         """List a course's offerings with their live seats"""
@@ -118,6 +124,7 @@ class CourseOfferings(MethodView):
 
     @requires(*EDITORS)
     @blp.arguments(OfferingSchema)
+    @blp.problems("course_not_found", "course_archived")
     @blp.response(201, OfferingSchema, headers=ETAG_HEADER)
     def post(self, fields, course_id):
         """Schedule an offering of a course"""
@@ -129,6 +136,7 @@ class CourseOfferings(MethodView):
 
 @blp.route("/offerings/<offering_id>")
 class OfferingById(MethodView):
+    @blp.problems("unauthorized", "offering_not_found")
     @blp.response(200, OfferingSchema, headers=ETAG_HEADER)
     def get(self, offering_id):
         """Show one offering with its live seats"""
@@ -136,8 +144,9 @@ class OfferingById(MethodView):
             return with_version(offerings.get_offering(session, current_principal(), offering_id))
 
     @requires(*EDITORS)
-    @edit_documented
+    @if_match_required
     @blp.arguments(OfferingPatchSchema(partial=True))
+    @blp.problems("offering_not_found", "offering_cancelled")
     @blp.response(200, OfferingSchema, headers=ETAG_HEADER)
     def patch(self, fields, offering_id):
         """Change an offering: dates, window, seats, place (If-Match required)"""
@@ -150,7 +159,8 @@ class OfferingById(MethodView):
 @blp.route("/offerings/<offering_id>/cancel")
 class CancelOffering(MethodView):
     @requires(*EDITORS)
-    @blp.arguments(CancelSchema)
+    @blp.arguments(CancelSchema, required=False)
+    @blp.problems("offering_not_found")
     @blp.response(200, OfferingSchema, headers=ETAG_HEADER)
     def post(self, body, offering_id):
         """Cancel an offering; its students are told"""

@@ -34,8 +34,3 @@ def _valid_codes() -> frozenset[str]:
 
 
 ISCED_F_CODES = _valid_codes()
-
-
-def is_isced_f_code(code: str) -> bool:
-    """Tell whether `code` is a field of ISCED-F 2013."""
-    return code in ISCED_F_CODES

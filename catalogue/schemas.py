@@ -7,8 +7,9 @@ from typing import Any, Mapping
 import marshmallow as ma
 from marshmallow import validate
 
-from catalogue.isced import is_isced_f_code
+from catalogue.isced import ISCED_F_CODES
 from shared.auth import INSTITUTIONS
+from shared.fields import StrictBoolean, StrictFloat
 from shared.pagination import PageArgsSchema
 
 LEVELS = ("bachelor", "master", "phd", "staff")
@@ -30,11 +31,6 @@ def _half_steps(value: float) -> None:
         raise ma.ValidationError("ECTS credits come in steps of 0.5.")
 
 
-def _isced(value: str) -> None:
-    if not is_isced_f_code(value):
-        raise ma.ValidationError("Not an ISCED-F 2013 field code (e.g. 0912 Medicine, 0512 Biochemistry).")
-
-
 class CourseSchema(ma.Schema):
     """A course as the catalogue shows it, and the fields a coordinator writes."""
 
@@ -44,12 +40,13 @@ class CourseSchema(ma.Schema):
     institution = ma.fields.String(required=True, validate=validate.OneOf(INSTITUTIONS))
     title = ma.fields.Nested(LocalisedTextSchema, required=True)
     description = ma.fields.Nested(LocalisedTextSchema, required=True)
-    ects = ma.fields.Float(required=True, validate=[validate.Range(min=0.5, max=60), _half_steps],
-                           allow_nan=False)
+    ects = StrictFloat(required=True, validate=[validate.Range(min=0.5, max=60), _half_steps],
+                           allow_nan=False, metadata={"multipleOf": 0.5})
     level = ma.fields.String(required=True, validate=validate.OneOf(LEVELS))
     language = ma.fields.String(required=True, validate=[validate.Regexp(BCP47), validate.Length(max=35)],
                                 metadata={"description": "BCP 47 tag of the teaching language, e.g. en, ru"})
-    isced = ma.fields.String(required=True, validate=_isced,
+    isced = ma.fields.String(required=True, validate=validate.OneOf(
+        sorted(ISCED_F_CODES), error="Not an ISCED-F 2013 field code (e.g. 0912 Medicine, 0512 Biochemistry)."),
                              metadata={"description": "ISCED-F 2013 field of education code"})
     topics = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=60)), load_default=list,
                             validate=validate.Length(max=20))
@@ -120,7 +117,7 @@ class OfferingSchema(ma.Schema):
     enrolment_opens_at = ma.fields.AwareDateTime(required=True)
     enrolment_closes_at = ma.fields.AwareDateTime(required=True)
     capacity = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10000))
-    waitlist = ma.fields.Boolean(load_default=True)
+    waitlist = StrictBoolean(load_default=True)
     location = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     status = ma.fields.String(dump_only=True, metadata={"enum": list(OFFERING_STATUSES)})
     cancel_reason = ma.fields.String(dump_only=True, allow_none=True)

@@ -9,18 +9,29 @@ from flask import Response, json, request
 from flask.views import MethodView
 
 from enrolment import operations
-from enrolment.idempotency import answer_once
+from enrolment.idempotency import KEY_PATTERN, answer_once
 from enrolment.schemas import EnrolmentSchema, EnrolRequestSchema, RosterEntrySchema, SeatsSchema
 from enrolment.waiting_list import with_positions
 from shared.auth import require_principal, requires
 from shared.db import current_database
-from shared.errors import PROBLEM_MEDIA_TYPE, ProblemSchema
+from shared.errors import PROBLEM_MEDIA_TYPE
+from shared.limits import rate_limited
 from shared.pagination import PAGINATION_HEADER, PageArgsSchema, paginate
 from shared.web import ServiceBlueprint
 
-blp = ServiceBlueprint("enrolment", __name__, description="Enrolments, seats and waiting lists")
+PROBLEMS = {
+    "offering_not_found": (404, "no offering with this id has been scheduled"),
+    "enrolment_not_found": (404, "no enrolment with this id that you may see"),
+    "already_enrolled": (409, "you are already enrolled or on the waiting list of this offering"),
+    "offering_full": (409, "every seat is taken and the offering has no waiting list"),
+    "enrolment_closed": (409, "outside the enrolment window, course not published, or offering cancelled"),
+    "bad_idempotency_key": (400, "Idempotency-Key is not 1 to 200 visible ASCII characters"),
+    "idempotency_key_reused": (422, "this Idempotency-Key was used for a different request"),
+}
+blp = ServiceBlueprint("enrolment", __name__, description="Enrolments, seats and waiting lists", problems=PROBLEMS)
 
-IDEMPOTENCY_KEY_DOC = {"name": "Idempotency-Key", "in": "header", "required": False, "schema": {"type": "string"},
+IDEMPOTENCY_KEY_DOC = {"name": "Idempotency-Key", "in": "header", "required": False,
+                       "schema": {"type": "string", "pattern": KEY_PATTERN.pattern},
                        "description": "Repeats with the same key get the first answer instead of a second enrolment"}
 ROSTER_COLUMNS = ("status", "waitlist_position", "student_id", "name", "email", "institution", "enrolled_at",
                   "confirmed_at")
@@ -29,12 +40,12 @@ ROSTER_COLUMNS = ("status", "waitlist_position", "student_id", "name", "email", 
 @blp.route("/enrolments")
 class Enrolments(MethodView):
     @requires("student")
+    @rate_limited("enrolment_attempts")
     @blp.doc(parameters=[IDEMPOTENCY_KEY_DOC])
     @blp.arguments(EnrolRequestSchema)
+    @blp.problems("offering_not_found", "already_enrolled", "offering_full", "enrolment_closed",
+                  "bad_idempotency_key", "idempotency_key_reused")
     @blp.response(201, EnrolmentSchema)
-    @blp.alt_response(404, schema=ProblemSchema, description="offering_not_found")
-    @blp.alt_response(409, schema=ProblemSchema,
-                      description="already_enrolled, offering_full or enrolment_closed")
     def post(self, body):
         """Enrol in an offering: a seat if one is free, else a place on the waiting list"""
         student = require_principal()
@@ -67,6 +78,7 @@ class MyEnrolments(MethodView):
 @blp.route("/enrolments/<enrolment_id>")
 class EnrolmentById(MethodView):
     @requires()
+    @blp.problems("enrolment_not_found")
     @blp.response(200, EnrolmentSchema)
     def get(self, enrolment_id):
         """Show an enrolment (its student, the course's coordinators, admins)"""
@@ -77,6 +89,7 @@ class EnrolmentById(MethodView):
 @blp.route("/enrolments/<enrolment_id>/cancel")
 class CancelEnrolment(MethodView):
     @requires()
+    @blp.problems("enrolment_not_found")
     @blp.response(200, EnrolmentSchema)
     def post(self, enrolment_id):
         """Cancel an enrolment; a freed seat goes to the first on the waiting list"""
@@ -86,6 +99,7 @@ class CancelEnrolment(MethodView):
 
 @blp.route("/offerings/<offering_id>/seats")
 class OfferingSeats(MethodView):
+    @blp.problems("offering_not_found")
     @blp.response(200, SeatsSchema)
     def get(self, offering_id):
         """Show an offering's live seat counts"""
@@ -96,6 +110,8 @@ class OfferingSeats(MethodView):
 @blp.route("/offerings/<offering_id>/roster")
 class OfferingRoster(MethodView):
     @requires("coordinator", "admin")
+    @blp.problems("offering_not_found")
+    @blp.doc(responses={"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}})
     @blp.response(200, RosterEntrySchema(many=True),
                   description="JSON, or CSV (UTF-8, one header row) with Accept: text/csv")
     def get(self, offering_id):

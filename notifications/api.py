@@ -11,7 +11,8 @@ from shared.db import current_database
 from shared.pagination import PAGINATION_HEADER, PageArgsSchema, paginate
 from shared.web import ServiceBlueprint
 
-blp = ServiceBlueprint("notifications", __name__, description="Inbox, email and preferences")
+PROBLEMS = {"notification_not_found": (404, "no notification of yours with this id")}
+blp = ServiceBlueprint("notifications", __name__, description="Inbox, email and preferences", problems=PROBLEMS)
 
 INBOX_HEADERS = {**PAGINATION_HEADER, "X-Unread-Count": {"description": "How many of your notifications are unread",
                                                          "schema": {"type": "integer"}}}
@@ -34,6 +35,7 @@ class MyNotifications(MethodView):
 @blp.route("/notifications/<notification_id>/read")
 class ReadNotification(MethodView):
     @requires()
+    @blp.problems("notification_not_found")
     @blp.response(200, NotificationSchema)
     def post(self, notification_id):
         """Mark one of your notifications read"""

@@ -7,13 +7,14 @@ from marshmallow import validate
 
 from notifications.messages import KINDS
 from shared.auth import LOCALES
+from shared.fields import StrictBoolean
 
 
 class PreferenceSchema(ma.Schema):
     """Your language for messages, and whether you also want them by email."""
 
     locale = ma.fields.String(required=True, validate=validate.OneOf(LOCALES))
-    email = ma.fields.Boolean(required=True)
+    email = StrictBoolean(required=True)
     updated_at = ma.fields.DateTime(dump_only=True, allow_none=True)
 
 

@@ -94,9 +94,12 @@ def dispatch(args: argparse.Namespace) -> int:
     elif args.command == "token":
         from services.tokens import demo_token
 
-        print(demo_token(Settings.from_env("catalogue").jwt_secret, role=args.role,
-                         institution=args.institution, sub=args.sub, name=args.name, email=args.email,
-                         locale=args.locale, hours=args.hours))
+        settings = Settings.from_env("catalogue")
+        if settings.jwks_url:
+            raise SystemExit("JWKS_URL is set: the services accept only the identity provider's tokens")
+        print(demo_token(settings.jwt_secret, role=args.role, institution=args.institution, sub=args.sub,
+                         name=args.name, email=args.email, locale=args.locale, hours=args.hours,
+                         issuer=settings.jwt_issuer, audience=settings.jwt_audience))
     return 0
 
 

@@ -17,8 +17,10 @@ from services.registry import app_factory_path
 from shared.config import SERVICES, Settings
 from shared.db import Database
 from shared.migrations import upgrade
+from web.config import WebSettings
 
 GUNICORN_CONFIG = Path(__file__).with_name("gunicorn.conf.py")
+WEB_APP_FACTORY = "web.app:create_app()"
 READY_TIMEOUT_SECONDS = 60
 PR_SET_PDEATHSIG = 1
 
@@ -34,9 +36,10 @@ def prepare(settings_by_service: dict[str, Settings]) -> int:
     return seeded
 
 
-def process_commands(settings_by_service: dict[str, Settings]) -> dict[str, list[str]]:
+def process_commands(settings_by_service: dict[str, Settings], web: WebSettings) -> dict[str, list[str]]:
     """Return the command of every process the system runs, by a readable name."""
-    commands = {}
+    commands = {"web": [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG),
+                        "--bind", f"{web.host}:{web.port}", WEB_APP_FACTORY]}
     for service, settings in settings_by_service.items():
         commands[f"{service}-web"] = [
             sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG),
@@ -47,18 +50,18 @@ def process_commands(settings_by_service: dict[str, Settings]) -> dict[str, list
     return commands
 
 
-def wait_until_ready(settings_by_service: dict[str, Settings], processes: dict[str, subprocess.Popen],
+def wait_until_ready(base_urls: dict[str, str], processes: dict[str, subprocess.Popen],
                      stopping: Callable[[], bool]) -> None:
     """Wait until each web app answers /health/ready, or fail if a process died."""
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    pending = dict(settings_by_service)
+    pending = dict(base_urls)
     while pending and not stopping():
         for name, process in processes.items():
             if process.poll() is not None:
                 raise RuntimeError(f"{name} exited with status {process.returncode} while starting")
-        for service, settings in list(pending.items()):
+        for service, url in list(pending.items()):
             try:
-                with urllib.request.urlopen(f"{base_url(settings)}/health/ready", timeout=1) as answer:
+                with urllib.request.urlopen(f"{url}/health/ready", timeout=1) as answer:
                     if answer.status == 200:
                         del pending[service]
             except OSError:
@@ -68,8 +71,14 @@ def wait_until_ready(settings_by_service: dict[str, Settings], processes: dict[s
         time.sleep(0.2)
 
 
-def base_url(settings: Settings) -> str:
+def base_url(settings: Settings | WebSettings) -> str:
     return f"http://{settings.host}:{settings.port}"
+
+
+def web_settings(settings_by_service: dict[str, Settings]) -> WebSettings:
+    """The front end's settings, pointed at the services this launcher starts."""
+    urls = {f"{service.upper()}_URL": base_url(settings) for service, settings in settings_by_service.items()}
+    return WebSettings.from_env({**os.environ, **urls})
 
 
 def stop_all(processes: dict[str, subprocess.Popen], grace_seconds: float = 15) -> None:
@@ -86,8 +95,9 @@ def stop_all(processes: dict[str, subprocess.Popen], grace_seconds: float = 15) 
             process.wait()
 
 
-def banner(settings_by_service: dict[str, Settings], seeded: int) -> str:
-    lines = ["", "Course exchange is running" + (f" (seeded {seeded} courses)" if seeded else "") + ":"]
+def banner(settings_by_service: dict[str, Settings], web: WebSettings, seeded: int) -> str:
+    lines = ["", "Course exchange is running" + (f" (seeded {seeded} courses)" if seeded else "") + ":",
+             f"  {'web front end':<14} {base_url(web)}/   (sign in as a demo student or coordinator)"]
     for service, settings in settings_by_service.items():
         lines.append(f"  {service:<14} {base_url(settings)}/api/v1   docs: {base_url(settings)}/docs")
     first = next(iter(settings_by_service.values()))
@@ -116,9 +126,12 @@ def die_with_parent() -> None:
 def run_system() -> int:
     """Start the whole system and supervise it until Ctrl-C or until a process dies."""
     settings_by_service = {service: Settings.from_env(service) for service in SERVICES}
+    web = web_settings(settings_by_service)
     seeded = prepare(settings_by_service)
     environment = {**os.environ, "DATA_DIR": str(settings_by_service["catalogue"].data_dir),
-                   "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2")}
+                   "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
+                   "CATALOGUE_URL": web.catalogue_url, "ENROLMENT_URL": web.enrolment_url,
+                   "NOTIFICATIONS_URL": web.notifications_url}
     stopping = False
 
     def request_stop(_signum, _frame):
@@ -129,11 +142,13 @@ def run_system() -> int:
     signal.signal(signal.SIGTERM, request_stop)
     processes: dict[str, subprocess.Popen] = {}
     try:
-        for name, command in process_commands(settings_by_service).items():
+        for name, command in process_commands(settings_by_service, web).items():
             processes[name] = subprocess.Popen(command, env=environment, preexec_fn=die_with_parent)
-        wait_until_ready(settings_by_service, processes, lambda: stopping)
+        base_urls = {**{service: base_url(settings) for service, settings in settings_by_service.items()},
+                     "web": base_url(web)}
+        wait_until_ready(base_urls, processes, lambda: stopping)
         if not stopping:
-            print(banner(settings_by_service, seeded), flush=True)
+            print(banner(settings_by_service, web, seeded), flush=True)
         while not stopping:
             for name, process in processes.items():
                 if process.poll() is not None:

@@ -18,10 +18,12 @@ EMAIL_DOMAINS = {"LUMC": "lumc.nl", "SSMU": "ssmu.ru"}
 
 
 def demo_token(secret: str, *, role: str, institution: str, sub: str | None = None, name: str | None = None,
-               email: str | None = None, locale: str | None = None, hours: float = 12) -> str:
+               email: str | None = None, locale: str | None = None, hours: float = 12,
+               issuer: str | None = None, audience: str | None = None) -> str:
     """Mint a token for a demo person, filling in whatever the caller left out."""
     default_name, default_locale = DEMO_NAMES[(institution, role)]
     sub = sub or f"{institution.lower()}-{role}"
     return mint_token(secret, sub=sub, role=role, institution=institution,
                       email=email or f"{sub}@{EMAIL_DOMAINS[institution]}", name=name or default_name,
-                      locale=locale or default_locale, ttl=timedelta(hours=hours))
+                      locale=locale or default_locale, ttl=timedelta(hours=hours), issuer=issuer,
+                      audience=audience)

@@ -1,4 +1,10 @@
-"""Bearer-token authentication (PyJWT, HS256 with JWT_SECRET) and role checks for views."""
+"""Bearer-token authentication and role checks for views.
+
+Tokens are verified with PyJWT: HS256 with JWT_SECRET (the embedded default, and development tokens),
+or, in production, RS256 against the identity provider's JWKS (keys cached, rotated keys fetched on
+first sight of their `kid`). Only the one configured algorithm is accepted, so neither `alg: none`
+nor an HS256 token signed with the provider's public key gets in.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,13 @@ import jwt
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 
-from shared.errors import Problem
+from shared.errors import GENERAL_PROBLEMS, Problem, documents_problems
 
 ROLES = ("student", "coordinator", "admin")
 INSTITUTIONS = ("LUMC", "SSMU")
 LOCALES = ("en", "ru")
 ALGORITHM = "HS256"
+JWKS_ALGORITHM = "RS256"
 LEEWAY_SECONDS = 30
 # What the services store of a person: longer claims are refused rather than cut.
 CLAIM_LENGTHS = {"sub": 64, "email": 254, "name": 200}
@@ -46,30 +53,59 @@ class Principal:
 
 
 def mint_token(secret: str, *, sub: str, role: str, institution: str, email: str, name: str,
-               locale: str = "en", ttl: timedelta = timedelta(hours=12)) -> str:
+               locale: str = "en", ttl: timedelta = timedelta(hours=12), issuer: str | None = None,
+               audience: str | None = None) -> str:
     """Sign a development token with the claims of DESIGN section 4."""
     now = datetime.now(timezone.utc)
     claims = {"sub": sub, "role": role, "institution": institution, "email": email,
               "name": name, "locale": locale, "iat": now, "exp": now + ttl}
+    claims.update({name: value for name, value in (("iss", issuer), ("aud", audience)) if value})
     _check_claims(claims)
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def verify_token(token: str, secret: str) -> Principal:
-    """Return the principal of a valid token; raise a 401 Problem for anything else."""
-    try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], leeway=LEEWAY_SECONDS,
-                            options={"require": ["exp", "sub"]})
-    except jwt.ExpiredSignatureError:
-        raise _unauthorized("The token has expired; sign in again.") from None
-    except jwt.InvalidTokenError as exc:
-        raise _unauthorized(f"The token is not valid: {exc}.") from None
-    try:
-        _check_claims(claims)
-    except ValueError as exc:
-        raise _unauthorized(f"The token's claims are not valid: {exc}.") from None
-    return Principal(id=str(claims["sub"]), role=claims["role"], institution=claims["institution"],
-                     email=claims["email"], name=claims["name"], locale=claims.get("locale") or "en")
+@dataclass(frozen=True)
+class TokenVerifier:
+    """Verifies bearer tokens the way one service's settings say: a shared secret or a JWKS."""
+
+    secret: str | None = None
+    jwks: jwt.PyJWKClient | None = None
+    issuer: str | None = None
+    audience: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings) -> "TokenVerifier":
+        if settings.jwks_url:
+            jwks = jwt.PyJWKClient(settings.jwks_url, lifespan=settings.jwks_cache_seconds,
+                                   cooldown_duration=settings.jwks_cooldown_seconds, timeout=5)
+            return cls(jwks=jwks, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+        return cls(secret=settings.jwt_secret, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+
+    def verify(self, token: str) -> Principal:
+        """Return the principal of a valid token; raise a 401 Problem for anything else."""
+        try:
+            key, algorithm = self._key_for(token)
+            claims = jwt.decode(token, key, algorithms=[algorithm], leeway=LEEWAY_SECONDS,
+                                issuer=self.issuer, audience=self.audience,
+                                options={"require": ["exp", "sub"], "verify_aud": self.audience is not None})
+        except jwt.ExpiredSignatureError:
+            raise _unauthorized("The token has expired; sign in again.") from None
+        except jwt.PyJWKClientConnectionError:
+            raise Problem(503, "unavailable", "The identity provider's keys cannot be fetched; try again.",
+                          headers={"Retry-After": "5"}) from None
+        except jwt.PyJWTError as exc:
+            raise _unauthorized(f"The token is not valid: {exc}.") from None
+        try:
+            _check_claims(claims)
+        except ValueError as exc:
+            raise _unauthorized(f"The token's claims are not valid: {exc}.") from None
+        return Principal(id=str(claims["sub"]), role=claims["role"], institution=claims["institution"],
+                         email=claims["email"], name=claims["name"], locale=claims.get("locale") or "en")
+
+    def _key_for(self, token: str):
+        if self.jwks is None:
+            return self.secret, ALGORITHM
+        return self.jwks.get_signing_key_from_jwt(token), JWKS_ALGORITHM
 
 
 def _check_claims(claims: dict) -> None:
@@ -103,7 +139,7 @@ def current_principal() -> Principal | None:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise _unauthorized("Send the token as 'Authorization: Bearer <token>'.")
-            g.principal = verify_token(token.strip(), current_app.config["JWT_SECRET"])
+            g.principal = current_app.extensions["token_verifier"].verify(token.strip())
     return g.principal
 
 
@@ -129,6 +165,7 @@ def requires(*roles: str) -> Callable:
                 raise Problem(403, "forbidden", f"This needs the role {' or '.join(roles)}.")
             return view(*args, **kwargs)
 
-        return Blueprint.doc(security=BEARER_SECURITY)(wrapper)
+        refusals = ("unauthorized", "forbidden") if roles else ("unauthorized",)
+        return documents_problems(GENERAL_PROBLEMS, *refusals)(Blueprint.doc(security=BEARER_SECURITY)(wrapper))
 
     return decorator

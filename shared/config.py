@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from limits import parse_many
+
 SERVICES = ("catalogue", "enrolment", "notifications")
 QUEUE_TYPES = ("classic", "quorum")
 DEFAULT_PORTS = {"catalogue": 8001, "enrolment": 8002, "notifications": 8003}
@@ -37,6 +39,11 @@ class Settings:
     amqp_url: str = "filesystem://"
     app_env: str = "development"
     jwt_secret: str = DEVELOPMENT_JWT_SECRET
+    jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwks_cache_seconds: float = 300.0
+    jwks_cooldown_seconds: float = 30.0
     host: str = "127.0.0.1"
     port: int = 8001
     smtp_host: str | None = None
@@ -47,6 +54,8 @@ class Settings:
     max_attempts: int = 5
     log_level: str = "INFO"
     max_body_bytes: int = 256 * 1024
+    rate_limit_storage_url: str = "memory://"
+    enrolment_rate_limit: str = "10/minute;60/hour"
 
     @classmethod
     def from_env(cls, service: str, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -64,7 +73,7 @@ class Settings:
             ),
             amqp_url=env.get("AMQP_URL", "filesystem://"),
             app_env=env.get("APP_ENV", "development"),
-            jwt_secret=env.get("JWT_SECRET", DEVELOPMENT_JWT_SECRET),
+            **token_settings_from_env(env),
             host=env.get("HOST", "127.0.0.1"),
             port=_integer(env, f"{prefix}_PORT", DEFAULT_PORTS[service]),
             smtp_host=env.get("SMTP_HOST") or None,
@@ -75,6 +84,8 @@ class Settings:
             max_attempts=_integer(env, "MAX_ATTEMPTS", 5),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             max_body_bytes=_integer(env, "MAX_BODY_BYTES", 256 * 1024),
+            rate_limit_storage_url=env.get("RATE_LIMIT_STORAGE_URL") or cls.rate_limit_storage_url,
+            enrolment_rate_limit=env.get("ENROLMENT_RATE_LIMIT") or cls.enrolment_rate_limit,
         )
         settings.check()
         return settings
@@ -93,14 +104,51 @@ class Settings:
             raise ConfigError(f"AMQP_QUEUE_TYPE must be one of {', '.join(QUEUE_TYPES)}, not {self.queue_type!r}")
         if self.max_attempts < 1 or self.retry_delay_seconds <= 0:
             raise ConfigError("MAX_ATTEMPTS must be at least 1 and RETRY_DELAY_SECONDS more than 0")
+        try:
+            parse_many(self.enrolment_rate_limit)
+        except ValueError:
+            raise ConfigError(f"ENROLMENT_RATE_LIMIT must read like '10/minute;60/hour', "
+                              f"not {self.enrolment_rate_limit!r}") from None
+        check_token_settings(self)
         if not self.is_production:
             return
-        if self.jwt_secret == DEVELOPMENT_JWT_SECRET or len(self.jwt_secret) < 32:
-            raise ConfigError("APP_ENV=production needs JWT_SECRET set to a secret of 32 characters or more")
         if self.database_url.startswith("sqlite"):
             raise ConfigError(f"APP_ENV=production needs {self.service.upper()}_DATABASE_URL on PostgreSQL")
         if self.uses_embedded_broker:
             raise ConfigError("APP_ENV=production needs AMQP_URL pointing at RabbitMQ")
+
+
+def token_settings_from_env(env: Mapping[str, str]) -> dict:
+    """How bearer tokens are verified (shared/auth.TokenVerifier), for the services and the front end alike."""
+    return {
+        "jwt_secret": env.get("JWT_SECRET", DEVELOPMENT_JWT_SECRET),
+        "jwks_url": env.get("JWKS_URL") or None,
+        "jwt_issuer": env.get("JWT_ISSUER") or None,
+        "jwt_audience": env.get("JWT_AUDIENCE") or None,
+        "jwks_cache_seconds": _number(env, "JWKS_CACHE_SECONDS", 300.0),
+        "jwks_cooldown_seconds": _number(env, "JWKS_COOLDOWN_SECONDS", 30.0),
+    }
+
+
+def check_token_settings(settings) -> None:
+    """Refuse token settings that make no sense, and in production those anyone could forge tokens for."""
+    if settings.jwks_url and not settings.jwks_url.startswith(("https://", "http://")):
+        raise ConfigError(f"JWKS_URL must be an http(s) URL, not {settings.jwks_url!r}")
+    if settings.jwks_cache_seconds <= 0 or settings.jwks_cooldown_seconds < 0:
+        raise ConfigError("JWKS_CACHE_SECONDS must be more than 0 and JWKS_COOLDOWN_SECONDS at least 0")
+    if not settings.is_production:
+        return
+    if not settings.jwks_url:
+        check_production_secret("JWT_SECRET", settings.jwt_secret, DEVELOPMENT_JWT_SECRET)
+    elif not (settings.jwt_issuer and settings.jwt_audience):
+        raise ConfigError("APP_ENV=production with JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE, "
+                          "so that tokens of other issuers or for other applications are refused")
+
+
+def check_production_secret(variable: str, value: str, development_value: str) -> None:
+    """Refuse, in production, a secret that is the development default or too short to resist guessing."""
+    if value == development_value or len(value) < 32:
+        raise ConfigError(f"APP_ENV=production needs {variable} set to a secret of 32 characters or more")
 
 
 def _integer(env: Mapping[str, str], name: str, default: int) -> int:

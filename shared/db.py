@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import BigInteger, DateTime, Engine, Integer, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -150,3 +151,25 @@ def insert_missing(session: Session, table: Table, rows: list[dict[str, Any]]) -
     # RETURNING, not rowcount: psycopg reports no rowcount for this statement.
     statement = dialect.insert(table).values(rows).on_conflict_do_nothing().returning(key)
     return set(session.scalars(statement))
+
+
+# SQLSTATE classes of a database that is away or overloaded, not of a wrong statement: connection
+# exceptions, rolled-back transactions (deadlock, serialization), insufficient resources, shutdown.
+TRANSIENT_SQLSTATE_PREFIXES = ("08", "40", "53", "57P")
+SQLITE_BUSY_CODES = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR")
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """Tell a database that cannot answer now (worth a retry) from a statement that is wrong."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error, InterfaceError):
+        return True
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate:
+        return sqlstate.startswith(TRANSIENT_SQLSTATE_PREFIXES)
+    sqlite_error = getattr(original, "sqlite_errorname", None)
+    if sqlite_error:
+        return sqlite_error.startswith(SQLITE_BUSY_CODES)
+    return type(original).__name__ == "OperationalError"  # psycopg's failed connect carries no SQLSTATE

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import marshmallow as ma
 from flask import Flask, Response, json
+from flask_smorest import Blueprint
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
+
+from shared.db import is_database_outage
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +36,22 @@ DEFAULT_CODES = {
     500: "internal_error",
     503: "unavailable",
 }
+
+
+# The problems any service may answer, by code: (status, when). Services add their own domain codes.
+GENERAL_PROBLEMS: Mapping[str, tuple[int, str]] = {
+    "malformed_json": (400, "the body is not valid JSON, or nested too deeply"),
+    "unauthorized": (401, "the bearer token is missing, expired, forged or has invalid claims"),
+    "forbidden": (403, "your role or institution may not do this"),
+    "payload_too_large": (413, "the body is larger than MAX_BODY_BYTES"),
+    "unsupported_media_type": (415, "the body is not application/json"),
+    "validation_error": (422, "fields are missing, unknown or invalid; `errors` says which"),
+    "precondition_required": (428, "If-Match is missing"),
+    "version_conflict": (412, "If-Match names a version other than the current one"),
+    "rate_limited": (429, "too many attempts; Retry-After says when to try again"),
+    "unavailable": (503, "the service's database cannot be reached; Retry-After says when to try again"),
+}
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 class Problem(Exception):
@@ -63,6 +83,33 @@ class ProblemSchema(ma.Schema):
     detail = ma.fields.String(metadata={"description": "What went wrong, for a person"})
     code = ma.fields.String(metadata={"description": "Stable machine-readable error code"})
     errors = ma.fields.Dict(metadata={"description": "Messages per field, for validation errors"})
+
+
+def documents_problems(known: Mapping[str, tuple[int, str]], *codes: str) -> Callable:
+    """Decorate a view: document that it may answer these problem codes, grouped by status.
+
+    The codes accumulate over several decorators, so each status lists every code it stands for.
+    """
+    unknown = set(codes) - set(known)
+    if unknown:
+        raise ValueError(f"undocumented problem codes {sorted(unknown)}")
+
+    def decorator(view: Callable) -> Callable:
+        documented = {**getattr(view, "_problems", {}), **{code: known[code] for code in codes}}
+        view = Blueprint.doc(responses=_problem_responses(documented))(view)
+        view._problems = documented
+        return view
+
+    return decorator
+
+
+def _problem_responses(problems: Mapping[str, tuple[int, str]]) -> dict[str, dict]:
+    by_status: dict[int, list[str]] = {}
+    for code, (status, when) in problems.items():
+        by_status.setdefault(status, []).append(f"`{code}`: {when}")
+    return {str(status): {"description": "; ".join(lines),
+                          "content": {PROBLEM_MEDIA_TYPE: {"schema": ProblemSchema}}}
+            for status, lines in sorted(by_status.items())}
 
 
 def problem_type(code: str) -> str:
@@ -118,6 +165,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
         return problem_response(problem_from_http_exception(error))
+
+    @app.errorhandler(DBAPIError)
+    def handle_database_error(error: DBAPIError):
+        if not is_database_outage(error):
+            raise error  # a wrong statement is our bug: a logged 500, not a reason to retry
+        log.warning("database unavailable: %s", type(error.orig).__name__)
+        return problem_response(Problem(503, "unavailable", "The service's database cannot be reached; try again.",
+                                        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}))
 
     @app.errorhandler(ma.ValidationError)
     def handle_domain_validation_error(error: ma.ValidationError):

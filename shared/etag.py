@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from flask import request
+from functools import wraps
+from typing import Callable
 
-from shared.errors import Problem
+from flask import request
+from flask_smorest import Blueprint
+
+from shared.errors import GENERAL_PROBLEMS, Problem, documents_problems
 
 IF_MATCH_HEADER_DOC = {
-    "name": "If-Match", "in": "header", "required": True, "schema": {"type": "string"},
-    "description": "The ETag of the version your edit is based on",
+    "name": "If-Match", "in": "header", "required": True,
+    "schema": {"type": "string", "pattern": r'^(\*|"[0-9]{1,9}")$'},
+    "description": "The ETag of the version your edit is based on (or `*` for whatever is current)",
 }
 
 
@@ -33,6 +38,18 @@ def required_version() -> int | None:
     if tag.startswith("W/") or not (len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit()):
         raise Problem(412, "version_conflict", f"If-Match {header!r} names no version of this resource.")
     return int(tag[1:-1])
+
+
+def if_match_required(view: Callable) -> Callable:
+    """Decorate an edit: If-Match is checked (428, 412) before the body, and documented."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        required_version()
+        return view(*args, **kwargs)
+
+    documented = Blueprint.doc(parameters=[IF_MATCH_HEADER_DOC])(wrapper)
+    return documents_problems(GENERAL_PROBLEMS, "precondition_required", "version_conflict")(documented)
 
 
 def check_version(expected: int | None, current: int, what: str) -> None:

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from shared.db import current_database
-from shared.errors import Problem
+from shared.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemSchema
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,8 @@ class Liveness(MethodView):
 @health_blueprint.route("/ready")
 class Readiness(MethodView):
     @health_blueprint.response(200, HealthSchema)
-    @health_blueprint.alt_response(503, schema=ma.Schema, description="The database is unreachable")
+    @health_blueprint.alt_response(503, schema=ProblemSchema, content_type=PROBLEM_MEDIA_TYPE,
+                                   description="`unavailable`: the database is unreachable")
     def get(self):
         """Answer 200 while the service's database answers, 503 otherwise"""
         try:

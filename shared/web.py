@@ -3,23 +3,38 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from functools import wraps
+from http import HTTPStatus
+from typing import Callable, Iterable, Mapping
 
 import flask_smorest
 from flask import Flask, g, request, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from shared.auth import BEARER_SCHEME
+from shared.auth import BEARER_SCHEME, TokenVerifier
 from shared.config import Settings
 from shared.db import Database
-from shared.errors import Problem, ProblemSchema, register_error_handlers
+from shared.errors import (GENERAL_PROBLEMS, PROBLEM_MEDIA_TYPE, Problem, ProblemSchema, documents_problems,
+                           register_error_handlers)
 from shared.health import health_blueprint
+from shared.limits import install_rate_limits
 from shared.logs import (bind_correlation_id, configure_logging, current_correlation_id,
                          new_correlation_id, unbind_correlation_id)
 from shared.metrics import install_metrics
 
 SWAGGER_ASSETS_URL = "/docs/assets/"
+# The API answers data, never pages: nothing may run, load or frame it. The interactive docs page
+# is the exception (Swagger UI starts from an inline script flask-smorest renders).
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
+DOCS_CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                                "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Resource-Policy": "same-site",
+}
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
@@ -38,19 +53,67 @@ class ProblemParser(FlaskParser):
             raise Problem(400, "malformed_json", "The request body is nested too deeply.") from None
 
 
+BODY_PROBLEMS = ("malformed_json", "unsupported_media_type", "payload_too_large", "validation_error")
+
+
 class ServiceBlueprint(flask_smorest.Blueprint):
-    """A flask-smorest blueprint whose argument errors are problem+json."""
+    """A flask-smorest blueprint whose argument errors are problem+json, and whose views document
+    every problem they may answer (the OpenAPI document is what clients and schemathesis trust)."""
 
     ARGUMENTS_PARSER = ProblemParser()
 
+    def __init__(self, *args, problems: Mapping[str, tuple[int, str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.known_problems = {**GENERAL_PROBLEMS, **(problems or {})}
+
+    def problems(self, *codes: str) -> Callable:
+        """Decorate a view: it may answer these problem codes (general or this service's own)."""
+        return documents_problems(self.known_problems, *codes)
+
+    def arguments(self, schema, *, location="json", required=True, **kwargs):
+        parse = super().arguments(schema, location=location, required=required, **kwargs)
+        body = location == "json"
+
+        def decorator(view: Callable) -> Callable:
+            parsed = _body_required(parse(view)) if body and required else parse(view)
+            return self.problems(*(BODY_PROBLEMS if body else ("validation_error",)))(parsed)
+
+        return decorator
+
+    def response(self, status_code, schema=None, **kwargs):
+        """Every view touches its database, which may be unreachable: document that 503 too."""
+        respond = super().response(status_code, schema, **kwargs)
+        return lambda view: self.problems("unavailable")(respond(view))
+
+
+def _body_required(view: Callable) -> Callable:
+    """Refuse an empty body where the document says one is required (webargs would read it as {})."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not request.get_data(cache=True):
+            raise Problem(400, "malformed_json", "The request needs a JSON body; it is empty.")
+        return view(*args, **kwargs)
+
+    return wrapper
+
 
 class ServiceApi(flask_smorest.Api):
-    """flask-smorest's Api with problem details as the one error shape."""
+    """flask-smorest's Api with problem details as the one error shape, and no catch-all
+    "default" response: each view names the statuses it answers."""
 
     ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_error_handlers(self):
         register_error_handlers(self._app)
+
+    def _register_responses(self):
+        for status in HTTPStatus:
+            if status >= 400:
+                self.spec.components.response(status.name, {
+                    "description": status.phrase,
+                    "content": {PROBLEM_MEDIA_TYPE: {"schema": self.ERROR_SCHEMA}}}, lazy=True)
 
 
 def create_service_app(settings: Settings, *, title: str, description: str,
@@ -60,7 +123,6 @@ def create_service_app(settings: Settings, *, title: str, description: str,
     configure_logging(settings.service, settings.log_level)
     app = Flask(settings.service)
     app.config.update(
-        JWT_SECRET=settings.jwt_secret,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         API_TITLE=title,
         API_VERSION="v1",
@@ -73,20 +135,39 @@ def create_service_app(settings: Settings, *, title: str, description: str,
     )
     app.json.ensure_ascii = False  # Russian titles stay readable
     app.json.sort_keys = False  # fields in the order the schemas declare them
+    app.extensions["token_verifier"] = TokenVerifier.from_settings(settings)
     app.extensions["database"] = Database(settings.database_url, application_name=f"{settings.service}-web")
     api = ServiceApi(app)
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
     api.register_blueprint(health_blueprint)
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix="/api/v1")
-    _install_correlation_ids(app)
+    install_correlation_ids(app)
+    _install_security_headers(app, settings.is_production)
     install_metrics(app, settings.service)
+    install_rate_limits(app, settings.rate_limit_storage_url, {"enrolment_attempts": settings.enrolment_rate_limit})
     app.add_url_rule(f"{SWAGGER_ASSETS_URL}<path:filename>", "swagger_assets",
                      lambda filename: send_from_directory(swagger_ui_path, filename))
     return app
 
 
-def _install_correlation_ids(app: Flask) -> None:
+def _install_security_headers(app: Flask, production: bool) -> None:
+    """Harden every response; personal answers (to a bearer token) are never cached."""
+
+    @app.after_request
+    def add_security_headers(response):
+        response.headers.update(SECURITY_HEADERS)
+        docs_page = request.path == "/docs" or request.path.startswith(SWAGGER_ASSETS_URL)
+        response.headers["Content-Security-Policy"] = (DOCS_CONTENT_SECURITY_POLICY if docs_page
+                                                       else API_CONTENT_SECURITY_POLICY)
+        if "Authorization" in request.headers:
+            response.headers["Cache-Control"] = "no-store"
+        if production:  # TLS ends at the operator's proxy; browsers only honour this over HTTPS
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        return response
+
+
+def install_correlation_ids(app: Flask) -> None:
     """Carry X-Correlation-ID from the request into logs, the outbox and the response."""
 
     @app.before_request

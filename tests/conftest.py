@@ -6,6 +6,7 @@ skip with the reason everywhere else.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import uuid
@@ -24,6 +25,7 @@ from shared.migrations import upgrade
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_BASE_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -104,6 +106,20 @@ def amqp_url(rabbitmq_available) -> Iterator[str]:
     rabbitmqctl("delete_vhost", vhost)
 
 
+# --- Redis (a shared rate-limit store) ----------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        missing_server(f"Redis is not reachable at {REDIS_URL}: {exc!r}")
+    return REDIS_URL
+
+
 # --- Services on SQLite -----------------------------------------------------------------------
 
 
@@ -119,8 +135,8 @@ def service_app(tmp_path) -> Iterator[Callable[[str], Flask]]:
 
     apps: list[Flask] = []
 
-    def build(service: str, database_url: str | None = None, migrate: bool = True) -> Flask:
-        settings = make_settings(service, tmp_path, database_url)
+    def build(service: str, database_url: str | None = None, migrate: bool = True, **settings_changes) -> Flask:
+        settings = dataclasses.replace(make_settings(service, tmp_path, database_url), **settings_changes)
         if migrate:
             upgrade(service, settings.database_url)
         app = app_module(service).create_app(settings)

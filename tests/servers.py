@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -47,4 +48,40 @@ def gunicorn(service: str, env: dict[str, str], log_dir: Path, workers: int = 4)
     finally:
         process.terminate()
         process.wait(timeout=30)
+        log.close()
+
+
+# Where the outer environment may point the system elsewhere; a test's system starts from its own.
+OUTER_VARIABLES = ("AMQP_URL", "CATALOGUE_DATABASE_URL", "ENROLMENT_DATABASE_URL", "NOTIFICATIONS_DATABASE_URL",
+                   "CATALOGUE_URL", "ENROLMENT_URL", "NOTIFICATIONS_URL")
+PARTS = ("catalogue", "enrolment", "notifications", "web")
+
+
+@contextmanager
+def running_system(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[dict]:
+    """Run `python -m services run` (the embedded default unless `env` names the real parts) on free
+    ports; yield each part's base URL (the three services and the web front end), the banner, the
+    process and its environment."""
+    ports = {part: free_port() for part in PARTS}
+    full_env = {name: value for name, value in os.environ.items() if name not in OUTER_VARIABLES}
+    full_env.update({"DATA_DIR": str(data_dir), "WEB_CONCURRENCY": "1", "GUNICORN_ACCESS_LOG": "0",
+                     **{f"{part.upper()}_PORT": str(port) for part, port in ports.items()}, **(env or {})})
+    log_path = data_dir / "system.log"
+    log = open(log_path, "w")
+    process = subprocess.Popen([sys.executable, "-m", "services", "run"], env=full_env, stdout=subprocess.PIPE,
+                               stderr=log, text=True)
+    banner = []
+    try:
+        for line in process.stdout:
+            banner.append(line)
+            if "Press Ctrl-C to stop." in line:
+                break
+        if process.poll() is not None:
+            raise RuntimeError(log_path.read_text()[-3000:])
+        yield {**{part: f"http://127.0.0.1:{port}" for part, port in ports.items()},
+               "banner": "".join(banner), "process": process, "env": full_env}
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
         log.close()

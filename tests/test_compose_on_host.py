@@ -23,25 +23,29 @@ from tests.test_deployment import ROOT, require_docker_compose
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.e2e]
 
 JWT_SECRET = "a-deployment-test-secret-that-is-long-enough"
+ANNA_TOKEN = demo_token(JWT_SECRET, role="student", institution="SSMU", sub="anna", name="Анна Смирнова",
+                        email="anna@ssmu.ru")
 APP_SERVICES = ("catalogue-web", "catalogue-relay", "catalogue-consumer", "enrolment-web", "enrolment-relay",
                 "enrolment-consumer", "notifications-web", "notifications-relay", "notifications-consumer",
-                "notifications-mailer")
+                "notifications-mailer", "web")
 
 
 def resolved_compose(smtp_port: int) -> dict:
     require_docker_compose()
-    env = {**os.environ, "JWT_SECRET": JWT_SECRET, "POSTGRES_USER": "postgres", "POSTGRES_PASSWORD": "trusted",
+    env = {**os.environ, "JWT_SECRET": JWT_SECRET, "WEB_SECRET_KEY": "a-web-secret-key-that-is-long-enough-too",
+           "POSTGRES_USER": "postgres", "POSTGRES_PASSWORD": "trusted",
            "RABBITMQ_USER": "guest", "RABBITMQ_PASSWORD": "guest", "SMTP_PORT": str(smtp_port)}
     result = subprocess.run(["docker-compose", "config"], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=60, check=True)
     return yaml.safe_load(result.stdout)["services"]
 
 
-def on_this_host(environment: dict, databases: dict[str, str], vhost: str) -> dict[str, str]:
+def on_this_host(environment: dict, databases: dict[str, str], vhost: str, ports: dict[str, int]) -> dict[str, str]:
     """Point compose's hostnames at this machine, and its databases and vhost at throwaway ones."""
     mapped = {}
     for name, value in environment.items():
         value = str(value)
+        value = re.sub(r"^http://([\w-]+):8000$", lambda m: f"http://127.0.0.1:{ports[m.group(1)]}", value)
         value = re.sub(r"@postgres:5432/(\w+)", lambda m: f"@127.0.0.1:5432/{databases[m.group(1)]}", value)
         value = value.replace("@rabbitmq:5672/", f"@127.0.0.1:5672/{vhost}")
         mapped[name] = "127.0.0.1" if value == "mailpit" else value
@@ -67,10 +71,12 @@ def test_compose_processes_take_an_enrolment_to_a_delivered_email(tmp_path, post
                  for name in ("catalogue", "enrolment", "notifications")}
     vhost = amqp_url.rsplit("/", 1)[1]
 
+    ports = {name: free_port() for name in APP_SERVICES if name == "web" or name.endswith("-web")}
+
     def start(name: str, port: int | None = None) -> subprocess.Popen:
         service = services[name]
         env = {**os.environ, "DATA_DIR": str(tmp_path),
-               **on_this_host(service["environment"], databases, vhost)}
+               **on_this_host(service["environment"], databases, vhost, ports)}
         if "PROMETHEUS_MULTIPROC_DIR" in env:  # a container's own /tmp; here each needs its own folder
             env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / name / "prometheus")
         log = open(tmp_path / f"{name}.log", "w")
@@ -80,10 +86,10 @@ def test_compose_processes_take_an_enrolment_to_a_delivered_email(tmp_path, post
     migrate = start("migrate")
     assert migrate.wait(timeout=120) == 0, (tmp_path / "migrate.log").read_text()[-2000:]
 
-    ports = {name: free_port() for name in APP_SERVICES if name.endswith("-web")}
     processes = {name: start(name, ports.get(name)) for name in APP_SERVICES}
     try:
         urls = {name.removesuffix("-web"): f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        front_end = urls.pop("web")
         for url in urls.values():
             wait_for(lambda url=url: ready(url), 90)
         drive_one_enrolment(urls)
@@ -95,6 +101,11 @@ def test_compose_processes_take_an_enrolment_to_a_delivered_email(tmp_path, post
         metrics = httpx.get(f"{urls['enrolment']}/metrics").text  # summed over gunicorn's workers
         assert 'http_requests_total{endpoint="/api/v1/enrolments",method="POST",service="enrolment",status="201"} 1.0' \
             in metrics
+        # The front end, behind the identity-aware proxy, shows Anna her seat in Russian.
+        wait_for(lambda: ready(front_end), 30)
+        page = httpx.get(f"{front_end}/me/enrolments", headers={"X-Forwarded-Access-Token": ANNA_TOKEN}).text
+        assert "Анна Смирнова" in page and "Подтверждено" in page
+        assert httpx.post(f"{front_end}/signin", data={"person": "ssmu-student"}).status_code in (400, 404)
     finally:
         for process in processes.values():
             process.terminate()
@@ -111,8 +122,7 @@ def ready(url: str) -> bool:
 
 def drive_one_enrolment(urls: dict[str, str]) -> None:
     coordinator = {"Authorization": "Bearer " + demo_token(JWT_SECRET, role="coordinator", institution="LUMC")}
-    anna = {"Authorization": "Bearer " + demo_token(JWT_SECRET, role="student", institution="SSMU", sub="anna",
-                                                    name="Анна Смирнова", email="anna@ssmu.ru")}
+    anna = {"Authorization": "Bearer " + ANNA_TOKEN}
     catalogue = httpx.Client(base_url=urls["catalogue"], timeout=10)
     course = catalogue.post("/api/v1/courses", json=course_payload(), headers=coordinator).json()
     catalogue.post(f"/api/v1/courses/{course['id']}/publish", headers=coordinator)

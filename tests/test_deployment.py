@@ -14,7 +14,8 @@ from services.registry import app_factory_path
 from shared.config import SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPOSE_ENV = {"JWT_SECRET": "s" * 40, "POSTGRES_PASSWORD": "pg-secret", "RABBITMQ_PASSWORD": "mq-secret"}
+COMPOSE_ENV = {"JWT_SECRET": "s" * 40, "POSTGRES_PASSWORD": "pg-secret", "RABBITMQ_PASSWORD": "mq-secret",
+               "WEB_SECRET_KEY": "w" * 40}
 
 
 def require_docker_compose() -> None:
@@ -50,6 +51,20 @@ def test_every_service_has_a_web_a_relay_and_a_consumer(compose):
         assert services[f"{service}-consumer"]["command"] == ["python", "-m", "services", "consumer", service]
     assert services["notifications-mailer"]["command"] == ["python", "-m", "services", "mailer"]
     assert services["notifications-mailer"]["environment"]["SMTP_HOST"] == "mailpit"
+
+
+def test_the_web_front_end_serves_port_8000_and_reaches_the_services_by_their_compose_names(compose):
+    from services.launcher import WEB_APP_FACTORY
+
+    web = compose["services"]["web"]
+    assert web["command"][-1] == WEB_APP_FACTORY
+    assert any(str(port.get("published")) == "8000" and port.get("target") == 8000 for port in web["ports"])
+    for service in SERVICES:
+        url = web["environment"][f"{service.upper()}_URL"]
+        assert url == f"http://{service}-web:8000" and f"{service}-web" in compose["services"]
+        assert web["depends_on"][f"{service}-web"]["condition"] == "service_healthy"
+    assert web["environment"]["APP_ENV"] == "production" and web["environment"]["WEB_SECRET_KEY"] == "w" * 40
+    assert not any("DATABASE_URL" in name or name == "AMQP_URL" for name in web["environment"])
 
 
 def test_worker_commands_are_commands_of_our_cli(compose):
@@ -89,6 +104,8 @@ def test_the_installed_package_carries_migrations_and_seed_data(tmp_path):
         assert any(n.startswith(f"{service}/migrations/versions/") and n.endswith(".py") for n in names)
     assert "catalogue/seed_courses.json" in names
     assert "services/gunicorn.conf.py" in names
+    assert {"web/templates/base.html", "web/templates/manage/offering.html", "web/static/style.css",
+            "web/static/seats.js"} <= names
 
 
 def test_the_dockerfile_passes_hadolint():

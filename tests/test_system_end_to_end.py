@@ -3,8 +3,6 @@ driven over HTTP as students and coordinators would."""
 
 import os
 import signal
-import subprocess
-import sys
 
 import httpx
 import pytest
@@ -12,7 +10,7 @@ import pytest
 from services.tokens import demo_token
 from shared.config import DEVELOPMENT_JWT_SECRET
 from tests.conftest import course_payload, offering_payload, wait_for
-from tests.servers import free_port
+from tests.servers import running_system as launched_system
 
 pytestmark = pytest.mark.e2e
 
@@ -32,42 +30,21 @@ def real_parts(request) -> dict[str, str]:
 @pytest.fixture(params=["embedded", pytest.param("rabbitmq+postgresql", marks=[pytest.mark.postgres,
                                                                               pytest.mark.rabbitmq])])
 def running_system(request, tmp_path):
-    ports = {service: free_port() for service in ("catalogue", "enrolment", "notifications")}
-    env = {name: value for name, value in os.environ.items()
-           if name not in ("AMQP_URL", "CATALOGUE_DATABASE_URL", "ENROLMENT_DATABASE_URL", "NOTIFICATIONS_DATABASE_URL")}
-    env.update({"DATA_DIR": str(tmp_path), "WEB_CONCURRENCY": "1", "GUNICORN_ACCESS_LOG": "0",
-                **{f"{service.upper()}_PORT": str(port) for service, port in ports.items()}})
-    smtp = None
+    env, smtp = {}, None
     if request.param != "embedded":
         smtp = request.getfixturevalue("smtp_server")
         env.update(real_parts(request), SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp.port))
-    log = open(tmp_path / "system.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "services", "run"], env=env, stdout=subprocess.PIPE,
-                               stderr=log, text=True)
-    banner = []
-    try:
-        for line in process.stdout:
-            banner.append(line)
-            if "Press Ctrl-C to stop." in line:
-                break
-        assert process.poll() is None, (tmp_path / "system.log").read_text()[-3000:]
-        yield {**{service: f"http://127.0.0.1:{port}" for service, port in ports.items()},
-               "banner": "".join(banner), "process": process, "env": env, "smtp": smtp,
-               "mail_folder": tmp_path / "mail"}
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=30)
-        log.close()
+    with launched_system(tmp_path, env) as system:
+        yield {**system, "smtp": smtp, "mail_folder": tmp_path / "mail"}
 
 
 def test_a_course_is_scheduled_students_enrol_and_a_raised_capacity_promotes(running_system):
     system = running_system
-    assert "services token" in system["banner"]
+    assert "services token" in system["banner"] and system["web"] in system["banner"]
     catalogue = httpx.Client(base_url=system["catalogue"], timeout=10)
     enrolment = httpx.Client(base_url=system["enrolment"], timeout=10)
     coordinator = as_person("coordinator", "LUMC")
-    for url in (system["catalogue"], system["enrolment"], system["notifications"]):
+    for url in (system["catalogue"], system["enrolment"], system["notifications"], system["web"]):
         assert httpx.get(f"{url}/health/ready").status_code == 200
     assert len(catalogue.get("/api/v1/courses", params={"per_page": 100}).json()) == 8  # the seed
 
@@ -132,7 +109,7 @@ def test_ctrl_c_stops_every_process_cleanly(running_system):
 def test_a_killed_launcher_takes_its_processes_with_it(running_system):
     launcher = running_system["process"]
     children = [int(pid) for pid in open(f"/proc/{launcher.pid}/task/{launcher.pid}/children").read().split()]
-    assert len(children) == 10  # three web apps, relays and consumers, and the mailer
+    assert len(children) == 11  # three web apps, relays and consumers, the mailer, and the web front end
 
     launcher.kill()
     launcher.wait(timeout=10)

@@ -1,0 +1,188 @@
+"""The web front end in a real browser (Debian's Chromium, driven by Playwright) against the whole system:
+students find, enrol, wait and get promoted; coordinators change seats, read the roster, and see conflicts.
+
+Set WEB_SCREENSHOTS=docs/screenshots to also save the README's screenshots (desktop and phone width).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI
+from tests.servers import running_system
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium hangs on a closed network.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 20_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: apt-get install chromium (Playwright's own browser is never downloaded)"
+        if IN_CI:
+            pytest.fail(f"CI=true but {reason}", pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)  # the machine may be busy; a slow answer is not a wrong one
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def front_end(tmp_path_factory):
+    """The whole system on the embedded default, started by the launcher; yields the front end's URL."""
+    with running_system(tmp_path_factory.mktemp("system")) as system:
+        yield system["web"]
+
+
+def signed_in(browser, front_end: str, person: str, viewport=DESKTOP):
+    """A fresh browser context (its own cookies) signed in as a demo person; return its page."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=front_end, viewport=viewport)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto("/signin")
+    page.locator(f"button[name=person][value={person}]").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    return page
+
+
+def screenshot(page, name: str) -> None:
+    """Save the README's screenshot of this page at desktop and phone width, when asked to."""
+    folder = os.environ.get("WEB_SCREENSHOTS")
+    if not folder:
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    original = page.viewport_size
+    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(Path(folder) / f"{name}-{label}.png"), full_page=label == "desktop")
+    page.set_viewport_size(original)
+
+
+def test_students_enrol_wait_and_are_promoted_while_the_coordinator_watches_the_roster(browser, front_end):
+    from playwright.sync_api import expect
+
+    # The coordinator makes HEL-510's offering a one-seat offering.
+    coordinator = signed_in(browser, front_end, "lumc-coordinator")
+    coordinator.get_by_role("link", name=re.compile("Helminth Infections")).click()
+    coordinator.get_by_role("link", name=re.compile("Roster and seats")).first.click()
+    offering_page = coordinator.url
+    coordinator.get_by_label("Seats").fill("1")
+    coordinator.get_by_role("button", name="Change seats").click()
+    expect(coordinator.locator(".flash-success")).to_contain_text("Seats changed to 1")
+
+    # Anna (SSMU; her token says Russian) finds the course by a Russian word and enrols.
+    anna = signed_in(browser, front_end, "ssmu-student")
+    expect(anna.locator("html")).to_have_attribute("lang", "ru")
+    anna.get_by_label("Поиск курсов").fill("гельминт")
+    anna.get_by_role("button", name="Найти").click()
+    anna.get_by_role("link", name="Гельминтозы и иммунная система").click()
+    anna.get_by_role("button", name="Записаться").click()
+    expect(anna.locator(".flash-success")).to_contain_text("Место ваше")
+    expect(anna.locator("[data-seats-for]")).to_contain_text("Свободно 0 из 1")
+    expect(anna.locator(".status-confirmed")).to_be_visible()
+    screenshot(anna, "course")
+    course_page = anna.url
+
+    # The coordinator sees her on the roster.
+    coordinator.goto(offering_page)
+    expect(coordinator.locator("#roster")).to_contain_text("Анна Смирнова")
+    expect(coordinator.locator("[data-seats-for]")).to_contain_text("0 of 1 seats free")
+    with coordinator.expect_download() as download:
+        coordinator.get_by_role("link", name="Download the roster (CSV)").click()
+    assert "Анна Смирнова" in Path(download.value.path()).read_text(encoding="utf-8")
+
+    # Sanne (LUMC) finds it full and joins the waiting list.
+    sanne = signed_in(browser, front_end, "lumc-student")
+    sanne.goto(course_page)
+    sanne.get_by_role("button", name="Enrol").click()
+    expect(sanne.locator(".flash-success")).to_contain_text("you are number 1 on the waiting list")
+    coordinator.reload()
+    expect(coordinator.locator("#waiting-list")).to_contain_text("Sanne de Vries")
+    screenshot(coordinator, "roster")
+
+    # Anna cancels: the seat goes to Sanne, who sees it and is told in her inbox.
+    anna.get_by_role("button", name="Отменить запись").click()
+    expect(anna.locator(".flash-success")).to_contain_text("Ваша запись отменена")
+    sanne.get_by_role("link", name="My enrolments").click()
+    expect(sanne.locator(".status-confirmed")).to_have_text("Confirmed")
+    for _ in range(40):  # the notification travels through the outbox, the broker and a consumer
+        if sanne.locator("#unread-count").count() and "2 unread" in sanne.locator("#unread-count").inner_text():
+            break
+        sanne.wait_for_timeout(500)
+        sanne.reload()
+    sanne.locator("#inbox-link").click()
+    expect(sanne.locator(".notification[data-kind=promoted]")).to_have_count(1)
+    expect(sanne.locator(".notification[data-kind=waitlisted]")).to_have_count(1)
+    screenshot(sanne, "inbox")
+
+    # The language switch is remembered from page to page.
+    sanne.get_by_role("button", name=re.compile("Русский")).click()
+    expect(sanne.get_by_role("heading", level=1)).to_have_text("Уведомления")
+    sanne.get_by_role("link", name="Каталог").click()
+    expect(sanne.get_by_role("heading", level=1)).to_have_text("Каталог курсов")
+    screenshot(sanne, "catalogue")
+
+
+def test_a_stale_course_edit_shows_the_other_change_and_can_be_reapplied(browser, front_end):
+    from playwright.sync_api import expect
+
+    first = signed_in(browser, front_end, "lumc-coordinator")
+    second = signed_in(browser, front_end, "lumc-coordinator")
+    for page in (first, second):
+        page.get_by_role("link", name=re.compile("Clinical Glycomics")).click()
+        page.get_by_role("link", name="Edit course").click()
+
+    first.get_by_label("Topics").fill("glycomics, mass spectrometry, igg")
+    first.get_by_role("button", name="Save").click()
+    expect(first.locator(".flash-success")).to_contain_text("version")
+
+    second.get_by_label("ECTS credits").fill("6")
+    second.get_by_role("button", name="Save").click()
+    conflict = second.locator(".conflict")
+    expect(conflict).to_contain_text("Someone else changed this course")
+    expect(conflict.locator("td.theirs")).to_contain_text(["5", "glycomics, mass spectrometry, igg"])
+    screenshot(second, "conflict")
+    # Re-applying on the new version keeps both: take their topics, keep my credits.
+    second.get_by_label("Topics").fill("glycomics, mass spectrometry, igg")
+    second.get_by_role("button", name=re.compile("Apply my changes")).click()
+    expect(second.locator(".flash-success")).to_contain_text("saved")
+    second.get_by_role("link", name="Edit course").click()
+    expect(second.get_by_label("ECTS credits")).to_have_value("6")
+    expect(second.get_by_label("Topics")).to_have_value("glycomics, mass spectrometry, igg")
+
+
+def test_the_pages_work_from_the_keyboard_on_a_phone(browser, front_end):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=front_end, viewport=PHONE)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto("/")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Skip to content")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_attribute("id", "q")
+    page.keyboard.type("ГЛИКОМ")
+    page.keyboard.press("Enter")
+    expect(page.locator(".card h2")).to_have_count(1)
+    # Nothing is wider than the phone's screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    context.close()

@@ -1,0 +1,204 @@
+"""The web front end's pages against the real catalogue and notification apps (in-process, on SQLite):
+sign-in, languages, forms, conflicts, refusals and the security of its cookies and headers."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import httpx
+import pytest
+
+from catalogue.app import create_app as create_catalogue_app
+from catalogue.seed import seed_catalogue
+from shared.migrations import upgrade
+from shared.config import ConfigError
+from web.app import create_app
+from web.config import DEVELOPMENT_WEB_SECRET_KEY, WebSettings
+from web.identity import mint_demo_token
+from tests.conftest import make_settings
+from tests.servers import free_port
+
+SERVICE_URLS = {"catalogue_url": "http://catalogue.test", "enrolment_url": "http://enrolment.test",
+                "notifications_url": "http://notifications.test"}
+
+
+@pytest.fixture
+def services(service_app):
+    """The real catalogue (seeded) and notification apps, each on its own fresh SQLite database."""
+    catalogue = service_app("catalogue")
+    with catalogue.extensions["database"].transaction() as session:
+        seed_catalogue(session)
+    return {"catalogue": catalogue, "notifications": service_app("notifications")}
+
+
+def front_end(services, **settings):
+    """The front end with its HTTP calls routed straight into the services' WSGI apps."""
+    mounts = {f"http://{name}.test": httpx.WSGITransport(app=app) for name, app in services.items()}
+    app = create_app(WebSettings(**{**SERVICE_URLS, **settings}), http_mounts=mounts)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def browser(services):
+    """A test client that keeps cookies, as a browser does, with the CSRF check on."""
+    return front_end(services).test_client()
+
+
+def csrf_token(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def sign_in(client, person: str) -> None:
+    token = csrf_token(client.get("/signin").text)
+    answer = client.post("/signin", data={"person": person, "csrf_token": token})
+    assert answer.status_code == 302
+
+
+def submit(client, path: str, data: dict, form_page: str | None = None):
+    """Post a form the way the browser would: with the CSRF token of the page it was on."""
+    page = client.get(form_page or path).text
+    return client.post(path, data={"csrf_token": csrf_token(page), **data})
+
+
+def test_the_catalogue_finds_a_course_by_a_russian_word_and_shows_it_in_russian(browser):
+    browser.post("/language", data={"locale": "ru", "next": "/",
+                                    "csrf_token": csrf_token(browser.get("/").text)})
+    page = browser.get("/", query_string={"q": "ГЕЛЬМИНТ"}).text
+    assert '<html lang="ru">' in page
+    assert "Гельминтозы и иммунная система" in page and "Курсов: 1" in page
+
+
+def test_pages_carry_security_headers_and_the_session_cookie_is_httponly_and_lax(browser):
+    answer = browser.get("/")
+    csp = answer.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert answer.headers["Referrer-Policy"] == "same-origin"
+    assert "<script>" not in answer.text and " style=" not in answer.text
+    sign_in(browser, "ssmu-student")
+    cookie = browser.get_cookie("exchange_session")
+    assert cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_a_form_without_its_csrf_token_is_refused_with_a_readable_page(browser):
+    sign_in(browser, "lumc-coordinator")
+    answer = browser.post("/manage/courses/new", data={"code": "X-1"})
+    assert answer.status_code == 400
+    assert "The form had expired" in answer.text
+
+
+def test_the_language_choice_is_remembered_and_never_redirects_off_site(browser):
+    token = csrf_token(browser.get("/").text)
+    answer = browser.post("/language", data={"locale": "ru", "next": "//evil.example/", "csrf_token": token})
+    assert answer.headers["Location"] == "/"
+    assert browser.get_cookie("locale").value == "ru"
+    assert "Каталог курсов" in browser.get("/").text
+    assert browser.post("/language", data={"locale": "xx", "next": "/", "csrf_token": token}).status_code == 302
+    assert browser.get_cookie("locale").value == "ru"
+
+
+def test_a_coordinator_creates_a_course_and_sees_field_errors_next_to_the_fields(browser):
+    sign_in(browser, "lumc-coordinator")
+    form = {"code": "IMM-701", "institution": "LUMC", "title_en": "Allergy in depth", "title_ru": "Аллергия",
+            "description_en": "Type 2 immunity.", "description_ru": "", "ects": "five", "level": "master",
+            "language": "en", "isced": "0912", "topics": "allergy, Immunology", "coordinators": "lumc-coordinator"}
+    typed_wrong = submit(browser, "/manage/courses/new", form)
+    assert typed_wrong.status_code == 422 and 'id="e-ects"' in typed_wrong.text and "Enter a number." in typed_wrong.text
+
+    refused = submit(browser, "/manage/courses/new", {**form, "ects": "5", "isced": "99999"})
+    assert refused.status_code == 422 and 'id="e-isced"' in refused.text
+    assert "Please correct the marked fields." in refused.text
+
+    created = submit(browser, "/manage/courses/new", {**form, "ects": "5"})
+    assert created.status_code == 302
+    course_page = browser.get(created.headers["Location"]).text
+    assert "Allergy in depth" in course_page and "Draft" in course_page
+
+
+def test_a_stale_edit_shows_both_versions_and_reapplying_saves_on_the_new_one(services):
+    first, second = front_end(services).test_client(), front_end(services).test_client()
+    for client in (first, second):
+        sign_in(client, "lumc-coordinator")
+    course_id = re.search(r'href="/manage/courses/([\w-]+)">Clinical Glycomics', first.get("/manage/").text).group(1)
+    edit = f"/manage/courses/{course_id}/edit"
+    first_form, second_form = first.get(edit).text, second.get(edit).text
+
+    def form_of(page: str, **changes) -> dict:
+        fields = dict(re.findall(r'name="(\w+)" type="[\w-]+" value="([^"]*)"', page))
+        fields.update(re.findall(r'name="(\w+)" rows="4"[^>]*>([^<]*)</textarea>', page))
+        fields["version"] = re.search(r'name="version" value="(\d+)"', page).group(1)
+        return {**fields, "level": "master", "csrf_token": csrf_token(page), **changes}
+
+    assert first.post(edit, data=form_of(first_form, title_en="Clinical Glycomics I")).status_code == 302
+    conflict = second.post(edit, data=form_of(second_form, ects="7.5"))
+    assert conflict.status_code == 409
+    assert "Someone else changed this course" in conflict.text
+    assert '<td class="theirs">Clinical Glycomics I</td>' in conflict.text
+    assert '<td class="yours">7.5</td>' in conflict.text
+    loaded = int(form_of(second_form)["version"])
+    assert f'name="version" value="{loaded + 1}"' in conflict.text  # the form now edits the other person's version
+
+    reapplied = second.post(edit, data=form_of(conflict.text, title_en="Clinical Glycomics I"))
+    assert reapplied.status_code == 302
+    saved = second.get(edit).text
+    assert 'value="7.5"' in saved and 'value="Clinical Glycomics I"' in saved and f'name="version" value="{loaded + 2}"' in saved
+
+
+def test_students_may_not_open_the_coordinators_pages(browser):
+    sign_in(browser, "ssmu-student")
+    assert browser.get("/manage/").status_code == 403
+
+
+def test_signed_out_visitors_are_sent_to_sign_in_and_back(browser):
+    answer = browser.get("/me/enrolments")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/signin?next=/me/enrolments"
+
+
+def test_an_unknown_course_is_a_readable_404(browser):
+    answer = browser.get("/courses/not-a-course")
+    assert answer.status_code == 404 and "Not found." in answer.text
+
+
+def test_a_service_that_does_not_answer_is_a_readable_503():
+    app = create_app(WebSettings(catalogue_url=f"http://127.0.0.1:{free_port()}"))
+    answer = app.test_client().get("/")
+    assert answer.status_code == 503
+    assert "A part of the system is not answering" in answer.text
+
+
+def test_the_inbox_shows_the_unread_count_from_notifications(browser):
+    sign_in(browser, "ssmu-student")
+    page = browser.get("/me/inbox").text
+    assert "Уведомлений пока нет." in page  # Anna's token says Russian and no cookie overrides it
+    assert 'id="unread-count"' not in page
+
+
+def test_production_takes_the_identity_providers_token_from_the_proxy_header_and_offers_no_demo(tmp_path):
+    secret = "a-production-jwt-secret-of-enough-length"
+    catalogue_settings = dataclasses.replace(make_settings("catalogue", tmp_path), jwt_secret=secret)
+    upgrade("catalogue", catalogue_settings.database_url)
+    catalogue = create_catalogue_app(catalogue_settings)
+    app = front_end({"catalogue": catalogue}, app_env="production", secret_key="w" * 40, jwt_secret=secret)
+    client = app.test_client()
+    assert "identity provider" in client.get("/signin").text
+    assert client.post("/signin", data={"person": "ssmu-student"}).status_code in (400, 404)
+    token = mint_demo_token(WebSettings(jwt_secret=secret), "lumc-coordinator")
+    page = client.get("/manage/", headers={"X-Forwarded-Access-Token": token})
+    assert page.status_code == 200 and "Dr. Pieter Jansen" in page.text
+    forged = mint_demo_token(WebSettings(), "lumc-coordinator")  # signed with the development secret
+    assert client.get("/manage/", headers={"X-Forwarded-Access-Token": forged}).status_code == 302
+    catalogue.extensions["database"].dispose()
+
+
+def test_production_refuses_the_development_secrets():
+    with pytest.raises(ConfigError, match="WEB_SECRET_KEY"):
+        WebSettings.from_env({"APP_ENV": "production", "JWT_SECRET": "j" * 40})
+    with pytest.raises(ConfigError, match="JWT_SECRET"):
+        WebSettings.from_env({"APP_ENV": "production", "WEB_SECRET_KEY": "w" * 40})
+    settings = WebSettings.from_env({"APP_ENV": "production", "WEB_SECRET_KEY": "w" * 40, "JWT_SECRET": "j" * 40,
+                                     "CATALOGUE_URL": "http://catalogue-web:8000/", "WEB_PORT": "9000"})
+    assert (settings.catalogue_url, settings.port, settings.demo_sign_in) == ("http://catalogue-web:8000", 9000, False)
+    assert WebSettings.from_env({}).secret_key == DEVELOPMENT_WEB_SECRET_KEY

@@ -1,0 +1,92 @@
+"""The front end's plain functions: translations, forms, redirects, problem messages, dates."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from web.client import ServiceError
+from web.forms import as_utc_instant, course_form_values, course_payload, offering_payload, service_field_errors
+from web.language import date_time, localised, long_date
+from web.messages import MESSAGES, translate
+from web.navigation import safe_next
+from web.problems import problem_message
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@pytest.mark.parametrize("key", sorted(MESSAGES))
+def test_every_text_is_in_english_and_russian_with_the_same_placeholders(key):
+    texts = MESSAGES[key]
+    assert set(texts) == {"en", "ru"} and all(texts.values())
+    assert placeholders(texts["en"]) == placeholders(texts["ru"])
+
+
+def test_a_translation_fills_in_its_values():
+    assert translate("enrolled_waitlisted", "ru", position=3) == "Мест нет: вы под номером 3 в листе ожидания."
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("/courses/1?x=2", "/courses/1?x=2"), ("//evil.example/", "/"), ("https://evil.example/", "/"),
+    ("/\\evil.example", "/"), ("", "/"), (None, "/"), ("courses", "/")])
+def test_only_paths_on_this_site_are_followed_after_a_form(target, expected):
+    assert safe_next(target) == expected
+
+
+def test_a_known_problem_is_said_in_our_words_and_an_unknown_one_with_the_services_detail():
+    assert problem_message(ServiceError(409, "offering_full"), "en") == "This offering is full and keeps no waiting list."
+    assert problem_message(ServiceError(409, "enrolment_closed"), "ru") == "Запись на этот набор закрыта."
+    assert problem_message(ServiceError(404, "course_not_found", "There is no course x."), "en") == "Not found."
+    assert problem_message(ServiceError(422, "idempotency_key_reused", "Key reused."), "en") == "That did not work: Key reused."
+
+
+def test_a_course_form_becomes_the_catalogues_json():
+    payload, errors = course_payload({"code": "HEL-600", "institution": "LUMC", "title_en": " Worms ", "title_ru": "",
+                                      "description_en": "D", "description_ru": "Д", "ects": "7,5", "level": "phd",
+                                      "language": "en", "isced": "0912", "topics": "a, b,,c", "coordinators": ""})
+    assert errors == {}
+    assert payload == {"code": "HEL-600", "institution": "LUMC", "level": "phd", "language": "en", "isced": "0912",
+                       "title": {"en": "Worms", "ru": None}, "description": {"en": "D", "ru": "Д"}, "ects": 7.5,
+                       "topics": ["a", "b", "c"], "coordinators": []}
+
+
+def test_a_course_form_with_missing_or_mistyped_fields_says_which():
+    _, errors = course_payload({"ects": "a lot"})
+    assert errors["ects"] == "field_not_a_number"
+    assert {"code", "title_en", "description_en", "language", "isced"} <= set(errors)
+
+
+def test_a_course_round_trips_through_its_edit_form():
+    course = {"code": "X-1", "institution": "SSMU", "title": {"en": "T", "ru": None}, "description": {"en": "D", "ru": None},
+              "ects": 5.0, "level": "master", "language": "ru", "isced": "0912", "topics": ["a", "b"],
+              "coordinators": ["ssmu-coordinator"]}
+    payload, errors = course_payload(course_form_values(course))
+    assert errors == {} and {name: payload[name] for name in course if name in payload} == course
+
+
+def test_an_offering_form_reads_its_window_as_utc_and_its_seats_as_a_number():
+    payload, errors = offering_payload({"term": "2027-spring", "starts_on": "2027-02-08", "ends_on": "2027-03-05",
+                                        "enrolment_opens_at": "2026-01-01T08:00", "enrolment_closes_at": "",
+                                        "capacity": "twelve", "location": "Leiden"})
+    assert payload["enrolment_opens_at"] == "2026-01-01T08:00:00Z" and payload["waitlist"] is False
+    assert errors == {"enrolment_closes_at": "field_not_a_date", "capacity": "field_not_a_number"}
+    assert as_utc_instant("2026-01-01T08:00:30") == "2026-01-01T08:00:30Z"
+    assert as_utc_instant("2026-01-01T08:00:00+01:00") == "2026-01-01T08:00:00+01:00"
+
+
+def test_the_services_field_errors_land_on_the_form_fields():
+    errors = {"title": {"en": ["Missing data for required field."]}, "ects": ["Must be in steps of 0.5."]}
+    assert service_field_errors(errors) == {"title_en": "Missing data for required field.",
+                                            "ects": "Must be in steps of 0.5."}
+
+
+def test_texts_and_dates_are_written_in_the_readers_language():
+    assert localised({"en": "Worms", "ru": "Черви"}, "ru") == "Черви"
+    assert localised({"en": "Worms", "ru": None}, "ru") == "Worms"
+    assert long_date("2027-02-08", "ru") == "8 февраля 2027\u202fг."
+    assert long_date("2027-02-08", "en") == "February 8, 2027"
+    assert date_time("2027-01-25T23:59:00+00:00", "en").endswith("UTC")
+    assert long_date("not a date", "en") == "not a date"

@@ -1,0 +1,101 @@
+"""A coordinator's edits of courses and offerings, and what to show when someone else was quicker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from web.client import ServiceError, Services
+from web.forms import (EDITABLE_COURSE_FIELDS, course_form_values, course_payload, service_field_errors,
+                       changed_fields, whole_number)
+
+
+@dataclass
+class EditOutcome:
+    """The result of saving a form: the saved resource, or why not (errors, or the version it conflicted with)."""
+
+    saved: dict[str, Any] | None = None
+    version: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    problem: ServiceError | None = None
+    current: dict[str, Any] | None = None  # on a conflict: the course as the other person saved it
+    differing: list[str] = field(default_factory=list)
+
+
+def create_course(services: Services, form: Mapping[str, str]) -> EditOutcome:
+    """Create a draft course from the form."""
+    payload, errors = course_payload(form)
+    if errors:
+        return EditOutcome(errors=errors)
+    try:
+        answer = services.post("catalogue", "/courses", payload)
+    except ServiceError as error:
+        return refused(error)
+    return EditOutcome(saved=answer.body, version=answer.version)
+
+
+def edit_course(services: Services, course_id: str, form: Mapping[str, str]) -> EditOutcome:
+    """Save the form on the version it was loaded from; on a conflict, return the current course beside it."""
+    payload, errors = course_payload(form, EDITABLE_COURSE_FIELDS)
+    if errors:
+        return EditOutcome(errors=errors)
+    try:
+        answer = services.patch("catalogue", f"/courses/{course_id}", payload, form.get("version", ""))
+    except ServiceError as error:
+        if error.code != "version_conflict":
+            return refused(error)
+        current = services.get("catalogue", f"/courses/{course_id}")
+        theirs = course_form_values(current.body)
+        return EditOutcome(problem=error, current=current.body, version=current.version,
+                           differing=changed_fields(theirs, form, EDITABLE_COURSE_FIELDS))
+    return EditOutcome(saved=answer.body, version=answer.version)
+
+
+def schedule_offering(services: Services, course_id: str, payload: dict[str, Any]) -> EditOutcome:
+    """Schedule an offering of a course."""
+    try:
+        answer = services.post("catalogue", f"/courses/{course_id}/offerings", payload)
+    except ServiceError as error:
+        return refused(error)
+    return EditOutcome(saved=answer.body, version=answer.version)
+
+
+def change_capacity(services: Services, offering_id: str, form: Mapping[str, str]) -> EditOutcome:
+    """Change an offering's seats on the version the form showed; a conflict returns the current offering."""
+    capacity, error_key = whole_number(form.get("capacity", ""))
+    if error_key:
+        return EditOutcome(errors={"capacity": error_key})
+    try:
+        answer = services.patch("catalogue", f"/offerings/{offering_id}", {"capacity": capacity},
+                                form.get("version", ""))
+    except ServiceError as error:
+        if error.code != "version_conflict":
+            return refused(error)
+        current = services.get("catalogue", f"/offerings/{offering_id}")
+        return EditOutcome(problem=error, current=current.body, version=current.version)
+    return EditOutcome(saved=answer.body, version=answer.version)
+
+
+def refused(error: ServiceError) -> EditOutcome:
+    """A refusal to show on the form: field errors next to their fields, anything else above it."""
+    if error.status in (400, 409, 422):
+        return EditOutcome(problem=error, errors=service_field_errors(error.errors))
+    raise error
+
+
+def roster_of(services: Services, offering_id: str) -> tuple[list[dict], list[dict]]:
+    """The confirmed students and the waiting list of an offering (empty until enrolment knows it)."""
+    try:
+        rows = services.get("enrolment", f"/offerings/{offering_id}/roster").body
+    except ServiceError as error:
+        if error.status != 404:
+            raise
+        rows = []
+    confirmed = [row for row in rows if row["status"] == "confirmed"]
+    waiting = sorted((row for row in rows if row["status"] == "waitlisted"), key=lambda row: row["waitlist_position"])
+    return confirmed, waiting
+
+
+def courses_i_manage(services: Services, institution: str | None) -> list[dict[str, Any]]:
+    """The courses a coordinator may edit: all of their institution's, drafts included (admins: all)."""
+    return services.get("catalogue", "/courses", institution=institution, per_page=100).body

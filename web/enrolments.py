@@ -1,0 +1,54 @@
+"""What a student's pages need from enrolment and notifications, as plain functions over Services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web.client import ServiceError, Services
+
+ACTIVE = ("confirmed", "waitlisted")
+MAX_PAGES = 10  # 1,000 enrolments: more than any student has
+
+
+def my_enrolments(services: Services) -> list[dict[str, Any]]:
+    """Every enrolment of the signed-in student, newest first."""
+    enrolments: list[dict[str, Any]] = []
+    for page in range(1, MAX_PAGES + 1):
+        answer = services.get("enrolment", "/enrolments/me", page=page, per_page=100)
+        enrolments += answer.body
+        if len(answer.body) < 100:
+            break
+    return enrolments
+
+
+def active_by_offering(enrolments: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The student's confirmed or waiting enrolment in each offering."""
+    return {e["offering_id"]: e for e in enrolments if e["status"] in ACTIVE}
+
+
+def enrolment_outcome(enrolment: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The message key and values telling a student where an enrolment stands."""
+    if enrolment["status"] == "confirmed":
+        return "enrolled_confirmed", {}
+    if enrolment["status"] == "waitlisted":
+        return "enrolled_waitlisted", {"position": enrolment["waitlist_position"]}
+    return "enrolment_cancelled", {}
+
+
+def live_seats(services: Services, offering: dict[str, Any]) -> dict[str, int]:
+    """Seats as enrolment counts them now; the catalogue's copy until enrolment has heard of the offering."""
+    try:
+        return services.get("enrolment", f"/offerings/{offering['id']}/seats").body
+    except ServiceError as error:
+        if error.status != 404:
+            raise
+        return offering.get("seats") or {}
+
+
+def unread_count(services: Services) -> int | None:
+    """How many notifications the signed-in person has not read; None when notifications does not answer."""
+    try:
+        answer = services.get("notifications", "/notifications/me", per_page=1)
+    except ServiceError:
+        return None  # the navigation bar must not take the page down with it
+    return int(answer.headers.get("x-unread-count", "0"))

@@ -1,0 +1,123 @@
+"""Turn submitted forms into the services' JSON, and the services' field errors back onto the form.
+
+The services validate everything; these functions only convert types, so a mistyped number is told
+next to its field instead of reaching a service as a string.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+COURSE_FIELDS = ("code", "institution", "title_en", "title_ru", "description_en", "description_ru", "ects",
+                 "level", "language", "isced", "topics", "coordinators")
+OFFERING_FIELDS = ("term", "starts_on", "ends_on", "enrolment_opens_at", "enrolment_closes_at", "capacity",
+                   "waitlist", "location")
+# The message key labelling each course field, for the conflict comparison.
+FIELD_LABELS = {"code": "code", "institution": "institution", "title_en": "title_en", "title_ru": "title_ru",
+                "description_en": "description_en", "description_ru": "description_ru", "ects": "ects_label",
+                "level": "level", "language": "language_label", "isced": "isced_label", "topics": "topics_label",
+                "coordinators": "coordinators_label"}
+# Fields a course edit sends: the institution of a course never changes.
+EDITABLE_COURSE_FIELDS = tuple(name for name in COURSE_FIELDS if name != "institution")
+
+FormErrors = dict[str, str]
+
+
+def course_form_values(course: Mapping[str, Any]) -> dict[str, str]:
+    """Return a course as the edit form shows it."""
+    title, description = course.get("title") or {}, course.get("description") or {}
+    ects = course.get("ects")
+    return {
+        "code": course.get("code", ""), "institution": course.get("institution", ""),
+        "title_en": title.get("en") or "", "title_ru": title.get("ru") or "",
+        "description_en": description.get("en") or "", "description_ru": description.get("ru") or "",
+        "ects": "" if ects is None else f"{float(ects):g}", "level": course.get("level", ""),
+        "language": course.get("language", ""), "isced": course.get("isced", ""),
+        "topics": ", ".join(course.get("topics") or []), "coordinators": ", ".join(course.get("coordinators") or []),
+    }
+
+
+def course_payload(form: Mapping[str, str], fields: tuple[str, ...] = COURSE_FIELDS) -> tuple[dict, FormErrors]:
+    """Return the course JSON of a submitted form, and the errors of fields that are not even the right type."""
+    values = {name: (form.get(name) or "").strip() for name in fields}
+    errors: FormErrors = {}
+    payload: dict[str, Any] = {name: values[name] for name in ("code", "institution", "level", "language", "isced")
+                               if name in fields}
+    payload["title"] = {"en": values["title_en"], "ru": values["title_ru"] or None}
+    payload["description"] = {"en": values["description_en"], "ru": values["description_ru"] or None}
+    payload["topics"] = split_list(values["topics"])
+    payload["coordinators"] = split_list(values["coordinators"])
+    try:
+        payload["ects"] = float(values["ects"].replace(",", "."))
+    except ValueError:
+        errors["ects"] = "field_not_a_number"
+    for required in ("code", "title_en", "description_en", "language", "isced"):
+        if not values[required]:
+            errors[required] = "field_required"
+    return payload, errors
+
+
+def offering_payload(form: Mapping[str, str]) -> tuple[dict, FormErrors]:
+    """Return the offering JSON of a submitted form; date-time fields are read as UTC."""
+    values = {name: (form.get(name) or "").strip() for name in OFFERING_FIELDS}
+    errors: FormErrors = {}
+    payload: dict[str, Any] = {"term": values["term"], "location": values["location"],
+                               "waitlist": values["waitlist"] in ("on", "true", "1")}
+    for name in ("starts_on", "ends_on"):
+        payload[name] = values[name]
+        if not values[name]:
+            errors[name] = "field_not_a_date"
+    for name in ("enrolment_opens_at", "enrolment_closes_at"):
+        payload[name] = as_utc_instant(values[name])
+        if not values[name]:
+            errors[name] = "field_not_a_date"
+    capacity, capacity_error = whole_number(values["capacity"])
+    payload["capacity"] = capacity
+    if capacity_error:
+        errors["capacity"] = capacity_error
+    for required in ("term", "location"):
+        if not values[required]:
+            errors[required] = "field_required"
+    return payload, errors
+
+
+def whole_number(raw: str) -> tuple[int | None, str | None]:
+    """Return the whole number typed into a field, or the message key saying why it is not one."""
+    try:
+        return int(raw.strip()), None
+    except (ValueError, AttributeError):
+        return None, "field_not_a_number"
+
+
+def as_utc_instant(value: str) -> str:
+    """`2027-01-25T23:59` from a datetime-local input, as the UTC instant the catalogue expects."""
+    if not value or value.endswith("Z") or "+" in value[10:]:
+        return value
+    return value + (":00Z" if value.count(":") == 1 else "Z")
+
+
+def split_list(text: str) -> list[str]:
+    """`"a, b,,c"` -> `["a", "b", "c"]`."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def service_field_errors(errors: Mapping[str, Any]) -> dict[str, str]:
+    """Flatten a service's `errors` (`{"title": {"en": [...]}}`) onto form field names (`title_en`)."""
+    flat: dict[str, str] = {}
+    for name, problem in errors.items():
+        if isinstance(problem, Mapping):
+            for inner, inner_problem in flatten_problem(problem).items():
+                flat[f"{name}_{inner}"] = inner_problem
+        else:
+            flat[name] = " ".join(str(message) for message in problem) if isinstance(problem, list) else str(problem)
+    return flat
+
+
+def flatten_problem(problem: Mapping[str, Any]) -> dict[str, str]:
+    return {str(key): " ".join(map(str, value)) if isinstance(value, list) else str(value)
+            for key, value in problem.items()}
+
+
+def changed_fields(theirs: Mapping[str, str], yours: Mapping[str, str], fields: tuple[str, ...]) -> list[str]:
+    """The fields whose saved value differs from what you are sending, for the conflict comparison."""
+    return [name for name in fields if (theirs.get(name) or "").strip() != (yours.get(name) or "").strip()]

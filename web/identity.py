@@ -1,0 +1,69 @@
+"""Who is using the front end: a demo person's development token, or the identity provider's token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Request, session
+
+from services.tokens import DEMO_NAMES, demo_token
+from shared.auth import Principal, TokenVerifier
+from shared.errors import Problem
+from web.config import WebSettings
+
+# The people of the sign-in page: students and coordinators of both institutions.
+DEMO_PEOPLE = tuple((institution, role) for (institution, role) in DEMO_NAMES if role in ("student", "coordinator"))
+SESSION_TOKEN = "token"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A signed-in person and the bearer token the services will see."""
+
+    principal: Principal
+    token: str
+
+    @property
+    def is_student(self) -> bool:
+        return self.principal.role == "student"
+
+    @property
+    def manages_courses(self) -> bool:
+        return self.principal.role in ("coordinator", "admin")
+
+
+def demo_person_key(institution: str, role: str) -> str:
+    return f"{institution.lower()}-{role}"
+
+
+def demo_people() -> list[dict[str, str]]:
+    """The demo people to choose from, with the user id their token will carry."""
+    return [{"key": demo_person_key(institution, role), "institution": institution, "role": role,
+             "name": DEMO_NAMES[(institution, role)][0]} for institution, role in DEMO_PEOPLE]
+
+
+def mint_demo_token(settings: WebSettings, key: str) -> str | None:
+    """Mint the development token of a demo person (as `python -m services token`); None for an unknown key."""
+    for institution, role in DEMO_PEOPLE:
+        if demo_person_key(institution, role) == key:
+            return demo_token(settings.jwt_secret, role=role, institution=institution, issuer=settings.jwt_issuer,
+                              audience=settings.jwt_audience)
+    return None
+
+
+def presented_token(settings: WebSettings, request: Request) -> str | None:
+    """The token of this request: the trusted proxy's header where the identity provider signs people
+    in (production, or JWKS_URL set), the session's demo sign-in otherwise."""
+    if not settings.demo_sign_in:
+        return request.headers.get(settings.token_header) or None
+    return session.get(SESSION_TOKEN)
+
+
+def identify(verifier: TokenVerifier, token: str | None) -> Identity | None:
+    """Verify the token as the services will, so pages never offer what the services would refuse."""
+    if not token:
+        return None
+    try:
+        return Identity(verifier.verify(token), token)
+    except Problem:
+        return None

@@ -1,0 +1,64 @@
+"""A student enrols, sees where they stand, cancels, and reads their notifications."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from web.client import ServiceError
+from web.enrolments import enrolment_outcome, my_enrolments
+from web.messages import translate
+from web.navigation import safe_next
+from web.problems import problem_message
+from web.views.guards import signed_in
+
+blp = Blueprint("student", __name__)
+
+
+@blp.post("/offerings/<offering_id>/enrol")
+@signed_in
+def enrol(offering_id: str):
+    """Ask for a seat; tell the student whether they got one or their place in line."""
+    key = request.form.get("idempotency_key", "")[:200]
+    try:
+        enrolment = g.services.post("enrolment", "/enrolments", {"offering_id": offering_id},
+                                    headers={"Idempotency-Key": key} if key else None).body
+    except ServiceError as error:
+        if error.status == 401:
+            raise
+        flash(problem_message(error, g.locale), "error")
+    else:
+        message, values = enrolment_outcome(enrolment)
+        flash(translate(message, g.locale, **values), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("student.enrolments")))
+
+
+@blp.get("/me/enrolments")
+@signed_in
+def enrolments():
+    """The student's enrolments and where each stands."""
+    return render_template("enrolments.html", enrolments=my_enrolments(g.services))
+
+
+@blp.post("/enrolments/<enrolment_id>/cancel")
+@signed_in
+def cancel(enrolment_id: str):
+    """Give up a seat or a place in line; the first in line gets the seat."""
+    g.services.post("enrolment", f"/enrolments/{enrolment_id}/cancel")
+    flash(translate("enrolment_cancelled", g.locale), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("student.enrolments")))
+
+
+@blp.get("/me/inbox")
+@signed_in
+def inbox():
+    """The notifications of the signed-in person, newest first."""
+    notifications = g.services.get("notifications", "/notifications/me", per_page=50).body
+    return render_template("inbox.html", notifications=notifications)
+
+
+@blp.post("/me/inbox/<notification_id>/read")
+@signed_in
+def mark_read(notification_id: str):
+    """Mark one notification read."""
+    g.services.post("notifications", f"/notifications/{notification_id}/read")
+    return redirect(url_for("student.inbox"))
