@@ -98,4 +98,4 @@ class Outcome:
     checks: list[str]
     latency: list[Sample]  # ours first, then the baseline
     throughput: list[Sample]
-    breakdown: list[Sample] = field(default_factory=list)  # ours, by kind of request
+    breakdown: list[Sample] = field(default_factory=list)  # ours, part by part (shown in a table)

@@ -53,13 +53,13 @@ def run_pipeline(workspace: Workspace, scale: Scale) -> Outcome:
         with worker(workspace, "relay", "enrolment", environment):
             drained = drain_sample(dbs["enrolment"], dbs["notifications"], len(messages))
             with gunicorn(workspace, "pipeline-enrolment", app_factory_path("enrolment"), environment) as api:
-                steady = steady_sample(workspace, desk, api, dbs["notifications"], scale)
+                answered, steady = steady_samples(workspace, desk, api, dbs["notifications"], scale)
     checks = [check_once_each(dbs["notifications"], scale.pipeline_enrolments + steady.count)]
     for db in dbs.values():
         db.dispose()
     pika_drained = pika_sample(amqp_url, messages)
     pika_steady = pika_sample(amqp_url, messages[:steady.count], rate=scale.steady_rate)
-    return summarise(drained, pika_drained, steady, pika_steady, scale, checks)
+    return summarise(drained, pika_drained, steady, pika_steady, scale, checks, answered)
 
 
 def preload_enrolments(desk: OfferingDesk, db: Database, count: int) -> None:
@@ -156,9 +156,9 @@ class NotificationWatcher:
                         self.seen[enrolment_id] = now
 
 
-def steady_sample(workspace: Workspace, desk: OfferingDesk, api_url: str, notifications: Database,
-                  scale: Scale) -> Sample:
-    """Enrol at a steady rate through the API; each from its request to its notification being seen."""
+def steady_samples(workspace: Workspace, desk: OfferingDesk, api_url: str, notifications: Database,
+                   scale: Scale) -> tuple[Sample, Sample]:
+    """Enrol at a steady rate through the API; return each request's answer and its notification being seen."""
     count = int(scale.steady_rate * scale.steady_seconds)
     offering_ids = [desk.open_offering(max(1, count // STEADY_OFFERINGS // 2)) for _ in range(STEADY_OFFERINGS)]
     plan = {"base_url": api_url, "concurrency": 50, "rate": scale.steady_rate, "keep_bodies": True,
@@ -170,8 +170,9 @@ def steady_sample(workspace: Workspace, desk: OfferingDesk, api_url: str, notifi
         results = generate_load(workspace, "pipeline-steady", plan)
         require({r["status"] for r in results} == {201}, "a steady enrolment was refused")
         watcher.wait_for([r["body"]["id"] for r in results])
-    return Sample("enrolment API to notification", [r["start"] for r in results],
-                  [watcher.seen[r["body"]["id"]] for r in results])
+    return (Sample.of_results("enrolment API answered", results),
+            Sample("enrolment API to notification", [r["start"] for r in results],
+                   [watcher.seen[r["body"]["id"]] for r in results]))
 
 
 def check_once_each(db: Database, enrolments: int) -> str:
@@ -189,7 +190,7 @@ def pika_sample(amqp_url: str, messages: list[tuple[str, bytes]], rate: float | 
 
 
 def summarise(drained: Sample, pika_drained: Sample, steady: Sample, pika_steady: Sample, scale: Scale,
-              checks: list[str]) -> Outcome:
+              checks: list[str], answered: Sample) -> Outcome:
     figures = [
         Figure("events/s end to end (pre-loaded outbox drained)", drained.per_second, pika_drained.per_second,
                f">= {TARGET_EVENTS_PER_SECOND:,}/s", drained.per_second >= TARGET_EVENTS_PER_SECOND),
@@ -199,4 +200,4 @@ def summarise(drained: Sample, pika_drained: Sample, steady: Sample, pika_steady
                pika_steady.latency_ms(99), f"< {TARGET_P99_MS:,} ms", steady.latency_ms(99) < TARGET_P99_MS),
     ]
     return Outcome("event pipeline", figures, checks, latency=[steady, pika_steady],
-                   throughput=[drained, pika_drained])
+                   throughput=[drained, pika_drained], breakdown=[answered, steady])

@@ -15,10 +15,12 @@ class Scale:
     steady_rate: int = 100  # enrolments per second through the API
     steady_seconds: float = 30
     courses: int = 10_000
-    search_seconds: float = 10
+    search_seconds: float = 10  # each phase: saturating clients, then a steady rate
     search_clients: int = 8
+    search_rate: int = 50  # requests per second while latency is measured
 
 
 FULL = Scale()
 SMOKE = Scale(rush_students=40, rush_seats=5, rush_rounds=1, rush_concurrency=20, pipeline_enrolments=60,
-              steady_rate=20, steady_seconds=1.5, courses=240, search_seconds=1, search_clients=4)
+              steady_rate=20, steady_seconds=1.5, courses=240, search_seconds=1, search_clients=4,
+              search_rate=20)
