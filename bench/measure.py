@@ -18,10 +18,17 @@ class Sample:
     label: str
     starts: list[float]
     ends: list[float]
+    busy_seconds: float | None = None  # of runs measured apart: the time they ran, the gaps left out
 
     @classmethod
     def of_results(cls, label: str, results: list[dict]) -> "Sample":
         return cls(label, [r["start"] for r in results], [r["end"] for r in results])
+
+    @classmethod
+    def pooled(cls, label: str, runs: list["Sample"]) -> "Sample":
+        """One sample of several runs measured apart; its rate counts only the time they ran."""
+        return cls(label, [start for run in runs for start in run.starts], [end for run in runs for end in run.ends],
+                   sum(run.seconds for run in runs))
 
     @property
     def count(self) -> int:
@@ -33,8 +40,8 @@ class Sample:
 
     @property
     def seconds(self) -> float:
-        """From the first start to the last end."""
-        return max(self.ends) - min(self.starts)
+        """From the first start to the last end (of each run, when pooled)."""
+        return self.busy_seconds if self.busy_seconds is not None else max(self.ends) - min(self.starts)
 
     @property
     def per_second(self) -> float:
