@@ -163,8 +163,7 @@ class EventConsumer(ConsumerMixin):
     def handle_batch(self) -> None:
         """Handle the drained messages, acking each after the commit; a failed one is retried later."""
         batch, self._batch = self._batch, []
-        if batch:
-            self._handle(batch)
+        self._handle(batch)
 
     def _handle(self, batch: list[tuple[Message, Event]]) -> None:
         if not batch:
