@@ -14,8 +14,9 @@ from shared.auth import Principal
 from shared.db import insert_unless_present, utcnow
 from shared.errors import Problem
 
-# An offering unknown to enrolment may just not have arrived from the catalogue yet.
-TRANSIENT_REFUSALS = {"offering_not_found"}
+# Refusals that decide nothing for good, so the key stays free: an offering unknown to enrolment may just
+# not have arrived from the catalogue yet; too many attempts is about now, not about this request.
+TRANSIENT_REFUSALS = {"offering_not_found", "rate_limited"}
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,200}$")  # visible ASCII, as HTTP header values allow
 
 

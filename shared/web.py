@@ -51,6 +51,8 @@ class ProblemParser(FlaskParser):
             return super().load_json(req, schema)
         except RecursionError:  # nested deeper than the JSON parser goes
             raise Problem(400, "malformed_json", "The request body is nested too deeply.") from None
+        except ValueError:  # e.g. an integer longer than Python converts (4300 digits)
+            raise Problem(400, "malformed_json", "The request body holds a number too long to read.") from None
 
 
 BODY_PROBLEMS = ("malformed_json", "unsupported_media_type", "payload_too_large", "validation_error")
