@@ -184,7 +184,9 @@ def test_production_takes_the_identity_providers_token_from_the_proxy_header_and
     app = front_end({"catalogue": catalogue}, app_env="production", secret_key="w" * 40, jwt_secret=secret)
     client = app.test_client()
     assert "identity provider" in client.get("/signin").text
-    assert client.post("/signin", data={"person": "ssmu-student"}).status_code in (400, 404)
+    # With a valid CSRF token, so that it is the view that refuses (a missing token would be a 400 first).
+    token = csrf_token(client.get("/signin").text)
+    assert client.post("/signin", data={"person": "ssmu-student", "csrf_token": token}).status_code == 404
     token = mint_demo_token(WebSettings(jwt_secret=secret), "lumc-coordinator")
     page = client.get("/manage/", headers={"X-Forwarded-Access-Token": token})
     assert page.status_code == 200 and "Dr. Pieter Jansen" in page.text
