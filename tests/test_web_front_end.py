@@ -204,3 +204,9 @@ def test_production_refuses_the_development_secrets():
                                      "CATALOGUE_URL": "http://catalogue-web:8000/", "WEB_PORT": "9000"})
     assert (settings.catalogue_url, settings.port, settings.demo_sign_in) == ("http://catalogue-web:8000", 9000, False)
     assert WebSettings.from_env({}).secret_key == DEVELOPMENT_WEB_SECRET_KEY
+
+
+@pytest.mark.parametrize("page", ["%C2%B2", "0", "-3", "x", "999999999999"])
+def test_any_page_number_in_the_address_shows_a_catalogue_page(browser, page):
+    answer = browser.get(f"/?page={page}")  # "²" counts as a digit to str.isdigit() but not to int()
+    assert answer.status_code == 200 and "Course catalogue" in answer.text

@@ -7,6 +7,7 @@ import uuid
 
 from flask import Blueprint, g, jsonify, render_template, request
 
+from shared.pagination import MAX_PAGE
 from web.enrolments import active_by_offering, live_seats, my_enrolments
 from web.messages import translate
 
@@ -21,8 +22,9 @@ def browse():
     filters = {"q": request.args.get("q", "").strip()[:200],
                "institution": request.args.get("institution") if request.args.get("institution") in INSTITUTIONS else "",
                "level": request.args.get("level") if request.args.get("level") in LEVELS else ""}
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+    # type=int falls back to 1 on anything int() refuses ("²" passes str.isdigit() but not int()); the clamp
+    # keeps it within the pages the catalogue serves.
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     answer = g.services.get("catalogue", "/courses", status="published", page=page, per_page=20, **filters)
     pagination = json.loads(answer.headers.get("x-pagination", "{}"))
     return render_template("catalogue.html", courses=answer.body, filters=filters, pagination=pagination,
