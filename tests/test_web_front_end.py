@@ -108,6 +108,9 @@ def test_a_coordinator_creates_a_course_and_sees_field_errors_next_to_the_fields
     typed_wrong = submit(browser, "/manage/courses/new", form)
     assert typed_wrong.status_code == 422 and 'id="e-ects"' in typed_wrong.text and "Enter a number." in typed_wrong.text
 
+    not_finite = submit(browser, "/manage/courses/new", {**form, "ects": "nan"})  # float() reads it; JSON cannot
+    assert not_finite.status_code == 422 and 'id="e-ects"' in not_finite.text
+
     refused = submit(browser, "/manage/courses/new", {**form, "ects": "5", "isced": "99999"})
     assert refused.status_code == 422 and 'id="e-isced"' in refused.text
     assert "Please correct the marked fields." in refused.text

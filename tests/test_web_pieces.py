@@ -90,3 +90,9 @@ def test_texts_and_dates_are_written_in_the_readers_language():
     assert long_date("2027-02-08", "en") == "February 8, 2027"
     assert date_time("2027-01-25T23:59:00+00:00", "en").endswith("UTC")
     assert long_date("not a date", "en") == "not a date"
+
+
+@pytest.mark.parametrize("ects", ["nan", "inf", "-Infinity", "1e999"])
+def test_a_number_that_json_cannot_carry_is_a_field_error(ects):
+    _, errors = course_payload({"ects": ects})
+    assert errors["ects"] == "field_not_a_number"

@@ -6,6 +6,7 @@ next to its field instead of reaching a service as a string.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Mapping
 
 COURSE_FIELDS = ("code", "institution", "title_en", "title_ru", "description_en", "description_ru", "ects",
@@ -47,10 +48,9 @@ def course_payload(form: Mapping[str, str], fields: tuple[str, ...] = COURSE_FIE
     payload["description"] = {"en": values["description_en"], "ru": values["description_ru"] or None}
     payload["topics"] = split_list(values["topics"])
     payload["coordinators"] = split_list(values["coordinators"])
-    try:
-        payload["ects"] = float(values["ects"].replace(",", "."))
-    except ValueError:
-        errors["ects"] = "field_not_a_number"
+    payload["ects"], ects_error = finite_number(values["ects"].replace(",", "."))
+    if ects_error:
+        errors["ects"] = ects_error
     for required in ("code", "title_en", "description_en", "language", "isced"):
         if not values[required]:
             errors[required] = "field_required"
@@ -87,6 +87,19 @@ def whole_number(raw: str) -> tuple[int | None, str | None]:
         return int(raw.strip()), None
     except (ValueError, AttributeError):
         return None, "field_not_a_number"
+
+
+def finite_number(raw: str) -> tuple[float | None, str | None]:
+    """Return the number typed into a field, or the message key saying why it is not one.
+
+    float() also reads "nan", "inf" and "1e999"; JSON cannot carry those (httpx refuses to send them),
+    so they are as much "not a number" here as "five" is.
+    """
+    try:
+        number = float(raw)
+    except ValueError:
+        return None, "field_not_a_number"
+    return (number, None) if math.isfinite(number) else (None, "field_not_a_number")
 
 
 def as_utc_instant(value: str) -> str:
