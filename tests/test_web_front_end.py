@@ -16,7 +16,9 @@ from shared.config import ConfigError
 from web.app import create_app
 from web.config import DEVELOPMENT_WEB_SECRET_KEY, WebSettings
 from web.identity import mint_demo_token
-from tests.conftest import make_settings
+from enrolment.handlers import HANDLERS as ENROLMENT_HANDLERS
+from shared.consumer import handle_event
+from tests.conftest import make_settings, seeded_events
 from tests.servers import free_port
 
 SERVICE_URLS = {"catalogue_url": "http://catalogue.test", "enrolment_url": "http://enrolment.test",
@@ -40,6 +42,22 @@ def front_end(services, **settings):
     return app
 
 
+def with_enrolment(service_app, **enrolment_settings) -> dict:
+    """The real catalogue (seeded), enrolment and notification apps; enrolment has been told of the seeded
+    offerings as its consumer would have been, by handling the catalogue's outbox events."""
+    catalogue, enrolment = service_app("catalogue"), service_app("enrolment", **enrolment_settings)
+    for event in seeded_events(catalogue.extensions["database"]):
+        handle_event(enrolment.extensions["database"], ENROLMENT_HANDLERS, event)
+    return {"catalogue": catalogue, "enrolment": enrolment, "notifications": service_app("notifications")}
+
+
+def course_with_offering(client) -> tuple[str, str]:
+    """The path of the first course page in the catalogue, and the id of the offering it offers."""
+    path = re.search(r'href="(/courses/[\w-]+)"', client.get("/").text).group(1)
+    offering_id = re.search(r'data-seats-for="([\w-]+)"', client.get(path).text).group(1)
+    return path, offering_id
+
+
 @pytest.fixture
 def browser(services):
     """A test client that keeps cookies, as a browser does, with the CSRF check on."""
@@ -60,6 +78,14 @@ def submit(client, path: str, data: dict, form_page: str | None = None):
     """Post a form the way the browser would: with the CSRF token of the page it was on."""
     page = client.get(form_page or path).text
     return client.post(path, data={"csrf_token": csrf_token(page), **data})
+
+
+def form_of(page: str, **changes) -> dict:
+    """The fields of the course form on `page` as the browser would send them, with `changes` typed in."""
+    fields = dict(re.findall(r'name="(\w+)" type="[\w-]+" value="([^"]*)"', page))
+    fields.update(re.findall(r'name="(\w+)" rows="4"[^>]*>([^<]*)</textarea>', page))
+    fields["version"] = re.search(r'name="version" value="(\d+)"', page).group(1)
+    return {**fields, "level": "master", "csrf_token": csrf_token(page), **changes}
 
 
 def test_the_catalogue_finds_a_course_by_a_russian_word_and_shows_it_in_russian(browser):
@@ -128,12 +154,6 @@ def test_a_stale_edit_shows_both_versions_and_reapplying_saves_on_the_new_one(se
     course_id = re.search(r'href="/manage/courses/([\w-]+)">Clinical Glycomics', first.get("/manage/").text).group(1)
     edit = f"/manage/courses/{course_id}/edit"
     first_form, second_form = first.get(edit).text, second.get(edit).text
-
-    def form_of(page: str, **changes) -> dict:
-        fields = dict(re.findall(r'name="(\w+)" type="[\w-]+" value="([^"]*)"', page))
-        fields.update(re.findall(r'name="(\w+)" rows="4"[^>]*>([^<]*)</textarea>', page))
-        fields["version"] = re.search(r'name="version" value="(\d+)"', page).group(1)
-        return {**fields, "level": "master", "csrf_token": csrf_token(page), **changes}
 
     assert first.post(edit, data=form_of(first_form, title_en="Clinical Glycomics I")).status_code == 302
     conflict = second.post(edit, data=form_of(second_form, ects="7.5"))
@@ -213,3 +233,20 @@ def test_production_refuses_the_development_secrets():
 def test_any_page_number_in_the_address_shows_a_catalogue_page(browser, page):
     answer = browser.get(f"/?page={page}")  # "²" counts as a digit to str.isdigit() but not to int()
     assert answer.status_code == 200 and "Course catalogue" in answer.text
+
+
+def test_an_idempotency_key_the_enrolment_service_would_refuse_is_replaced_by_a_fresh_one(service_app):
+    client = front_end(with_enrolment(service_app)).test_client()
+    sign_in(client, "lumc-student")
+    path, offering_id = course_with_offering(client)
+    answer = submit(client, f"/offerings/{offering_id}/enrol", {"idempotency_key": "ключ-1", "next": path}, path)
+    assert answer.status_code == 302  # not a 500 from a header value that is not ASCII
+    assert "You have a seat" in client.get(path).text
+
+
+@pytest.mark.parametrize("version", ["１", "3é", "", "1\r\nX-Injected: 1"])
+def test_a_version_that_is_not_plain_digits_is_a_bad_request(browser, version):
+    sign_in(browser, "lumc-coordinator")
+    course_id = re.search(r'href="/manage/courses/([\w-]+)">Clinical Glycomics', browser.get("/manage/").text).group(1)
+    edit = f"/manage/courses/{course_id}/edit"
+    assert browser.post(edit, data=form_of(browser.get(edit).text, version=version)).status_code == 400

@@ -6,7 +6,9 @@ import string
 
 import pytest
 
+from enrolment.idempotency import KEY_PATTERN
 from web.client import ServiceError
+from web.enrolments import idempotency_key
 from web.forms import as_utc_instant, course_form_values, course_payload, offering_payload, service_field_errors
 from web.language import date_time, localised, long_date
 from web.messages import MESSAGES, translate
@@ -96,3 +98,10 @@ def test_texts_and_dates_are_written_in_the_readers_language():
 def test_a_number_that_json_cannot_carry_is_a_field_error(ects):
     _, errors = course_payload({"ects": ects})
     assert errors["ects"] == "field_not_a_number"
+
+
+def test_an_idempotency_key_enrolment_would_refuse_is_replaced_and_a_good_one_kept():
+    assert idempotency_key("3f1c-2") == "3f1c-2"
+    for refused in ("ключ", "a b", "", None, "x" * 201):
+        replacement = idempotency_key(refused)
+        assert replacement != refused and KEY_PATTERN.match(replacement)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from werkzeug.exceptions import BadRequest
+
 from web.client import ServiceError, Services
 from web.forms import (EDITABLE_COURSE_FIELDS, course_form_values, course_payload, service_field_errors,
-                       changed_fields, whole_number)
+                       changed_fields, loaded_version, whole_number)
 
 
 @dataclass
@@ -36,11 +38,12 @@ def create_course(services: Services, form: Mapping[str, str]) -> EditOutcome:
 
 def edit_course(services: Services, course_id: str, form: Mapping[str, str]) -> EditOutcome:
     """Save the form on the version it was loaded from; on a conflict, return the current course beside it."""
+    version = version_to_match(form)
     payload, errors = course_payload(form, EDITABLE_COURSE_FIELDS)
     if errors:
         return EditOutcome(errors=errors)
     try:
-        answer = services.patch("catalogue", f"/courses/{course_id}", payload, form.get("version", ""))
+        answer = services.patch("catalogue", f"/courses/{course_id}", payload, version)
     except ServiceError as error:
         if error.code != "version_conflict":
             return refused(error)
@@ -62,18 +65,26 @@ def schedule_offering(services: Services, course_id: str, payload: dict[str, Any
 
 def change_capacity(services: Services, offering_id: str, form: Mapping[str, str]) -> EditOutcome:
     """Change an offering's seats on the version the form showed; a conflict returns the current offering."""
+    version = version_to_match(form)
     capacity, error_key = whole_number(form.get("capacity", ""))
     if error_key:
         return EditOutcome(errors={"capacity": error_key})
     try:
-        answer = services.patch("catalogue", f"/offerings/{offering_id}", {"capacity": capacity},
-                                form.get("version", ""))
+        answer = services.patch("catalogue", f"/offerings/{offering_id}", {"capacity": capacity}, version)
     except ServiceError as error:
         if error.code != "version_conflict":
             return refused(error)
         current = services.get("catalogue", f"/offerings/{offering_id}")
         return EditOutcome(problem=error, current=current.body, version=current.version)
     return EditOutcome(saved=answer.body, version=answer.version)
+
+
+def version_to_match(form: Mapping[str, str]) -> str:
+    """The form's version for If-Match; a bad request when it is not a number, as only a tampered form sends."""
+    version = loaded_version(form)
+    if version is None:
+        raise BadRequest("The form's version is not a number.")
+    return version
 
 
 def refused(error: ServiceError) -> EditOutcome:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from enrolment.idempotency import KEY_PATTERN
 from web.client import ServiceError, Services
 
 ACTIVE = ("confirmed", "waitlisted")
@@ -33,6 +35,15 @@ def enrolment_outcome(enrolment: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if enrolment["status"] == "waitlisted":
         return "enrolled_waitlisted", {"position": enrolment["waitlist_position"]}
     return "enrolment_cancelled", {}
+
+
+def idempotency_key(submitted: str | None) -> str:
+    """The form's Idempotency-Key if enrolment would take it, else a fresh one.
+
+    A key enrolment refuses (not visible ASCII) could not even be sent as a header; only a tampered
+    form has one, and it loses nothing but the double-click protection it broke.
+    """
+    return submitted if submitted and KEY_PATTERN.match(submitted) else str(uuid.uuid4())
 
 
 def live_seats(services: Services, offering: dict[str, Any]) -> dict[str, int]:

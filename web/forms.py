@@ -7,6 +7,7 @@ next to its field instead of reaching a service as a string.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Mapping
 
 COURSE_FIELDS = ("code", "institution", "title_en", "title_ru", "description_en", "description_ru", "ects",
@@ -22,6 +23,8 @@ FIELD_LABELS = {"code": "code", "institution": "institution", "title_en": "title
 EDITABLE_COURSE_FIELDS = tuple(name for name in COURSE_FIELDS if name != "institution")
 
 FormErrors = dict[str, str]
+# The hidden version of an edit form goes into If-Match: ASCII digits only (str.isdigit() also takes "１" and "²").
+VERSION_PATTERN = re.compile(r"[0-9]{1,18}")
 
 
 def course_form_values(course: Mapping[str, Any]) -> dict[str, str]:
@@ -87,6 +90,12 @@ def whole_number(raw: str) -> tuple[int | None, str | None]:
         return int(raw.strip()), None
     except (ValueError, AttributeError):
         return None, "field_not_a_number"
+
+
+def loaded_version(form: Mapping[str, str]) -> str | None:
+    """The version an edit form was loaded from, or None when it is not a plain number (a tampered form)."""
+    version = (form.get("version") or "").strip()
+    return version if VERSION_PATTERN.fullmatch(version) else None
 
 
 def finite_number(raw: str) -> tuple[float | None, str | None]:

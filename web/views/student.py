@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from web.client import ServiceError
-from web.enrolments import enrolment_outcome, my_enrolments
+from web.enrolments import enrolment_outcome, idempotency_key, my_enrolments
 from web.messages import translate
 from web.navigation import safe_next
 from web.problems import problem_message
@@ -18,10 +18,10 @@ blp = Blueprint("student", __name__)
 @signed_in
 def enrol(offering_id: str):
     """Ask for a seat; tell the student whether they got one or their place in line."""
-    key = request.form.get("idempotency_key", "")[:200]
+    key = idempotency_key(request.form.get("idempotency_key"))
     try:
         enrolment = g.services.post("enrolment", "/enrolments", {"offering_id": offering_id},
-                                    headers={"Idempotency-Key": key} if key else None).body
+                                    headers={"Idempotency-Key": key}).body
     except ServiceError as error:
         if error.status == 401:
             raise
