@@ -250,3 +250,9 @@ def test_a_version_that_is_not_plain_digits_is_a_bad_request(browser, version):
     course_id = re.search(r'href="/manage/courses/([\w-]+)">Clinical Glycomics', browser.get("/manage/").text).group(1)
     edit = f"/manage/courses/{course_id}/edit"
     assert browser.post(edit, data=form_of(browser.get(edit).text, version=version)).status_code == 400
+
+
+def test_a_next_address_with_control_characters_goes_to_the_default_page(browser):
+    token = csrf_token(browser.get("/").text)
+    answer = browser.post("/language", data={"locale": "ru", "next": "/a\r\nSet-Cookie: x=1", "csrf_token": token})
+    assert answer.status_code == 302 and answer.headers["Location"] == "/"

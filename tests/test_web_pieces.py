@@ -33,7 +33,8 @@ def test_a_translation_fills_in_its_values():
 
 @pytest.mark.parametrize("target, expected", [
     ("/courses/1?x=2", "/courses/1?x=2"), ("//evil.example/", "/"), ("https://evil.example/", "/"),
-    ("/\\evil.example", "/"), ("", "/"), (None, "/"), ("courses", "/")])
+    ("/\\evil.example", "/"), ("", "/"), (None, "/"), ("courses", "/"),
+    ("/a\r\nSet-Cookie: x=1", "/"), ("/a\tb", "/"), ("/a\x7f", "/"), ("/a\x00", "/")])
 def test_only_paths_on_this_site_are_followed_after_a_form(target, expected):
     assert safe_next(target) == expected
 
