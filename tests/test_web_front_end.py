@@ -256,3 +256,15 @@ def test_a_next_address_with_control_characters_goes_to_the_default_page(browser
     token = csrf_token(browser.get("/").text)
     answer = browser.post("/language", data={"locale": "ru", "next": "/a\r\nSet-Cookie: x=1", "csrf_token": token})
     assert answer.status_code == 302 and answer.headers["Location"] == "/"
+
+
+def test_an_unticked_waiting_list_stays_unticked_after_a_form_error(browser):
+    sign_in(browser, "lumc-coordinator")
+    course_id = re.search(r'href="/manage/courses/([\w-]+)">Clinical Glycomics', browser.get("/manage/").text).group(1)
+    page = f"/manage/courses/{course_id}"
+    waitlist_box = re.compile(r'<input id="f-waitlist" name="waitlist" type="checkbox"\s*(checked)?\s*>')
+    assert waitlist_box.search(browser.get(page).text).group(1) == "checked"  # a new offering keeps a waiting list
+    # An unticked box is not sent at all; the missing location sends the form back.
+    refused = submit(browser, f"{page}/offerings", {"term": "2031-spring", "capacity": "10"}, page)
+    assert refused.status_code == 422
+    assert waitlist_box.search(refused.text).group(1) is None

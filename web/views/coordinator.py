@@ -66,7 +66,10 @@ def course(course_id: str):
     """A course's status and offerings, and the form to schedule another."""
     answer = g.services.get("catalogue", f"/courses/{course_id}")
     offerings = g.services.get("catalogue", f"/courses/{course_id}/offerings").body
-    return render_template("manage/course.html", course=answer.body, offerings=offerings, values={}, errors={})
+    # A new offering keeps a waiting list unless unticked. The default lives here, not in the template:
+    # an unticked box is absent from a sent-back form, and must not be ticked again there.
+    return render_template("manage/course.html", course=answer.body, offerings=offerings, values={"waitlist": "on"},
+                           errors={})
 
 
 @blp.post("/courses/<course_id>/<any(publish, archive):action>")
