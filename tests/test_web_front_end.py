@@ -268,3 +268,14 @@ def test_an_unticked_waiting_list_stays_unticked_after_a_form_error(browser):
     refused = submit(browser, f"{page}/offerings", {"term": "2031-spring", "capacity": "10"}, page)
     assert refused.status_code == 422
     assert waitlist_box.search(refused.text).group(1) is None
+
+
+def test_the_course_page_shows_the_catalogues_seats_while_enrolment_does_not_answer(services):
+    client = front_end(services, enrolment_url=f"http://127.0.0.1:{free_port()}").test_client()
+    path = re.search(r'href="(/courses/[\w-]+)"', client.get("/").text).group(1)
+    page = client.get(path)
+    assert page.status_code == 200 and re.search(r"\d+ of \d+ seats free", page.text)
+    sign_in(client, "lumc-student")
+    page = client.get(path)
+    assert page.status_code == 200 and re.search(r"\d+ of \d+ seats free", page.text)
+    assert "Your place:</strong> unknown just now" in page.text

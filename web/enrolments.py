@@ -46,14 +46,31 @@ def idempotency_key(submitted: str | None) -> str:
     return submitted if submitted and KEY_PATTERN.match(submitted) else str(uuid.uuid4())
 
 
+def active_by_offering_if_known(services: Services) -> dict[str, dict[str, Any]] | None:
+    """The student's active enrolment in each offering; None while enrolment does not answer, so that a
+    course page still shows the course and says the student's place is unknown rather than failing."""
+    try:
+        return active_by_offering(my_enrolments(services))
+    except ServiceError as error:
+        if not enrolment_is_down(error):
+            raise
+        return None
+
+
 def live_seats(services: Services, offering: dict[str, Any]) -> dict[str, int]:
-    """Seats as enrolment counts them now; the catalogue's copy until enrolment has heard of the offering."""
+    """Seats as enrolment counts them now; the catalogue's copy (kept from enrolment's events, so at most
+    a moment behind) until enrolment has heard of the offering, or while it does not answer."""
     try:
         return services.get("enrolment", f"/offerings/{offering['id']}/seats").body
     except ServiceError as error:
-        if error.status != 404:
+        if error.status != 404 and not enrolment_is_down(error):
             raise
         return offering.get("seats") or {}
+
+
+def enrolment_is_down(error: ServiceError) -> bool:
+    """Unreachable (ServiceUnavailable is a 503) or failing on its side: nothing the reader can change."""
+    return error.status >= 500
 
 
 def unread_count(services: Services) -> int | None:

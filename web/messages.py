@@ -53,6 +53,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "your_status": {"en": "Your place", "ru": "Ваше место"},
     "status_confirmed": {"en": "Confirmed", "ru": "Подтверждено"},
     "status_waitlisted": {"en": "Waiting list, number {position}", "ru": "Лист ожидания, номер {position}"},
+    "status_unknown": {"en": "unknown just now, as the enrolment service is not answering; please try again shortly.",
+                       "ru": "сейчас неизвестно: сервис записи не отвечает; попробуйте немного позже."},
     "status_cancelled": {"en": "Cancelled", "ru": "Отменено"},
     "status_draft": {"en": "Draft", "ru": "Черновик"},
     "status_published": {"en": "Published", "ru": "Опубликован"},

@@ -8,7 +8,7 @@ import uuid
 from flask import Blueprint, g, jsonify, render_template, request
 
 from shared.pagination import MAX_PAGE
-from web.enrolments import active_by_offering, live_seats, my_enrolments
+from web.enrolments import active_by_offering_if_known, live_seats
 from web.messages import translate
 
 blp = Blueprint("catalogue", __name__)
@@ -37,7 +37,7 @@ def course(course_id: str):
     course = g.services.get("catalogue", f"/courses/{course_id}").body
     offerings = g.services.get("catalogue", f"/courses/{course_id}/offerings").body
     seats = {offering["id"]: live_seats(g.services, offering) for offering in offerings}
-    mine = active_by_offering(my_enrolments(g.services)) if g.identity and g.identity.is_student else {}
+    mine = active_by_offering_if_known(g.services) if g.identity and g.identity.is_student else {}
     return render_template("course.html", course=course, offerings=offerings, seats=seats, mine=mine,
                            idempotency_key=str(uuid.uuid4()))
 
