@@ -279,3 +279,11 @@ def test_the_course_page_shows_the_catalogues_seats_while_enrolment_does_not_ans
     page = client.get(path)
     assert page.status_code == 200 and re.search(r"\d+ of \d+ seats free", page.text)
     assert "Your place:</strong> unknown just now" in page.text
+
+
+@pytest.mark.parametrize("suffix", ["%3F", "%23", "%3Fstatus=draft"])
+def test_an_id_is_one_path_segment_of_the_service_call_and_cannot_steer_it(browser, suffix):
+    path = re.search(r'href="(/courses/[\w-]+)"', browser.get("/").text).group(1)
+    # Sent unquoted, "<id>?" or "<id>#" asked the catalogue for course <id> itself: no such course exists.
+    answer = browser.get(path + suffix)
+    assert answer.status_code == 404 and "Not found." in answer.text

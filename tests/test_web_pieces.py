@@ -7,7 +7,7 @@ import string
 import pytest
 
 from enrolment.idempotency import KEY_PATTERN
-from web.client import ServiceError
+from web.client import ServiceError, api_url
 from web.enrolments import idempotency_key
 from web.forms import as_utc_instant, course_form_values, course_payload, offering_payload, service_field_errors
 from web.language import date_time, localised, long_date
@@ -106,3 +106,11 @@ def test_an_idempotency_key_enrolment_would_refuse_is_replaced_and_a_good_one_ke
     for refused in ("ключ", "a b", "", None, "x" * 201):
         replacement = idempotency_key(refused)
         assert replacement != refused and KEY_PATTERN.match(replacement)
+
+
+def test_every_segment_of_an_api_path_is_quoted_whole():
+    assert api_url("http://c", ("courses", "a?b#c/d", "offerings")) == "http://c/api/v1/courses/a%3Fb%23c%2Fd/offerings"
+    assert api_url("http://c", ("courses", "..")) == "http://c/api/v1/courses/%2E%2E"
+    assert api_url("http://c", ("courses", "1.5")) == "http://c/api/v1/courses/1.5"
+    with pytest.raises(TypeError):
+        api_url("http://c", "/courses/x")  # a joined string would carry its ids unquoted

@@ -30,7 +30,7 @@ def create_course(services: Services, form: Mapping[str, str]) -> EditOutcome:
     if errors:
         return EditOutcome(errors=errors)
     try:
-        answer = services.post("catalogue", "/courses", payload)
+        answer = services.post("catalogue", ("courses",), payload)
     except ServiceError as error:
         return refused(error)
     return EditOutcome(saved=answer.body, version=answer.version)
@@ -43,11 +43,11 @@ def edit_course(services: Services, course_id: str, form: Mapping[str, str]) -> 
     if errors:
         return EditOutcome(errors=errors)
     try:
-        answer = services.patch("catalogue", f"/courses/{course_id}", payload, version)
+        answer = services.patch("catalogue", ("courses", course_id), payload, version)
     except ServiceError as error:
         if error.code != "version_conflict":
             return refused(error)
-        current = services.get("catalogue", f"/courses/{course_id}")
+        current = services.get("catalogue", ("courses", course_id))
         theirs = course_form_values(current.body)
         return EditOutcome(problem=error, current=current.body, version=current.version,
                            differing=changed_fields(theirs, form, EDITABLE_COURSE_FIELDS))
@@ -57,7 +57,7 @@ def edit_course(services: Services, course_id: str, form: Mapping[str, str]) -> 
 def schedule_offering(services: Services, course_id: str, payload: dict[str, Any]) -> EditOutcome:
     """Schedule an offering of a course."""
     try:
-        answer = services.post("catalogue", f"/courses/{course_id}/offerings", payload)
+        answer = services.post("catalogue", ("courses", course_id, "offerings"), payload)
     except ServiceError as error:
         return refused(error)
     return EditOutcome(saved=answer.body, version=answer.version)
@@ -70,11 +70,11 @@ def change_capacity(services: Services, offering_id: str, form: Mapping[str, str
     if error_key:
         return EditOutcome(errors={"capacity": error_key})
     try:
-        answer = services.patch("catalogue", f"/offerings/{offering_id}", {"capacity": capacity}, version)
+        answer = services.patch("catalogue", ("offerings", offering_id), {"capacity": capacity}, version)
     except ServiceError as error:
         if error.code != "version_conflict":
             return refused(error)
-        current = services.get("catalogue", f"/offerings/{offering_id}")
+        current = services.get("catalogue", ("offerings", offering_id))
         return EditOutcome(problem=error, current=current.body, version=current.version)
     return EditOutcome(saved=answer.body, version=answer.version)
 
@@ -97,7 +97,7 @@ def refused(error: ServiceError) -> EditOutcome:
 def roster_of(services: Services, offering_id: str) -> tuple[list[dict], list[dict]]:
     """The confirmed students and the waiting list of an offering (empty until enrolment knows it)."""
     try:
-        rows = services.get("enrolment", f"/offerings/{offering_id}/roster").body
+        rows = services.get("enrolment", ("offerings", offering_id, "roster")).body
     except ServiceError as error:
         if error.status != 404:
             raise
@@ -109,4 +109,4 @@ def roster_of(services: Services, offering_id: str) -> tuple[list[dict], list[di
 
 def courses_i_manage(services: Services, institution: str | None) -> list[dict[str, Any]]:
     """The courses a coordinator may edit: all of their institution's, drafts included (admins: all)."""
-    return services.get("catalogue", "/courses", institution=institution, per_page=100).body
+    return services.get("catalogue", ("courses",), institution=institution, per_page=100).body

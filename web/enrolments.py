@@ -16,7 +16,7 @@ def my_enrolments(services: Services) -> list[dict[str, Any]]:
     """Every enrolment of the signed-in student, newest first."""
     enrolments: list[dict[str, Any]] = []
     for page in range(1, MAX_PAGES + 1):
-        answer = services.get("enrolment", "/enrolments/me", page=page, per_page=100)
+        answer = services.get("enrolment", ("enrolments", "me"), page=page, per_page=100)
         enrolments += answer.body
         if len(answer.body) < 100:
             break
@@ -61,7 +61,7 @@ def live_seats(services: Services, offering: dict[str, Any]) -> dict[str, int]:
     """Seats as enrolment counts them now; the catalogue's copy (kept from enrolment's events, so at most
     a moment behind) until enrolment has heard of the offering, or while it does not answer."""
     try:
-        return services.get("enrolment", f"/offerings/{offering['id']}/seats").body
+        return services.get("enrolment", ("offerings", offering["id"], "seats")).body
     except ServiceError as error:
         if error.status != 404 and not enrolment_is_down(error):
             raise
@@ -76,7 +76,7 @@ def enrolment_is_down(error: ServiceError) -> bool:
 def unread_count(services: Services) -> int | None:
     """How many notifications the signed-in person has not read; None when notifications does not answer."""
     try:
-        answer = services.get("notifications", "/notifications/me", per_page=1)
+        answer = services.get("notifications", ("notifications", "me"), per_page=1)
     except ServiceError:
         return None  # the navigation bar must not take the page down with it
     return int(answer.headers.get("x-unread-count", "0"))
