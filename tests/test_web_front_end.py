@@ -4,6 +4,7 @@ sign-in, languages, forms, conflicts, refusals and the security of its cookies a
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 
 import httpx
@@ -82,9 +83,11 @@ def submit(client, path: str, data: dict, form_page: str | None = None):
 
 def form_of(page: str, **changes) -> dict:
     """The fields of the course form on `page` as the browser would send them, with `changes` typed in."""
-    fields = dict(re.findall(r'name="(\w+)" type="[\w-]+" value="([^"]*)"', page))
+    fields = dict(re.findall(r'<input type="hidden" name="(original_\w+)" value="([^"]*)"', page))
+    fields.update(re.findall(r'name="(\w+)" type="[\w-]+" value="([^"]*)"', page))
     fields.update(re.findall(r'name="(\w+)" rows="4"[^>]*>([^<]*)</textarea>', page))
     fields["version"] = re.search(r'name="version" value="(\d+)"', page).group(1)
+    fields = {name: html.unescape(value) for name, value in fields.items()}
     return {**fields, "level": "master", "csrf_token": csrf_token(page), **changes}
 
 
@@ -147,27 +150,49 @@ def test_a_coordinator_creates_a_course_and_sees_field_errors_next_to_the_fields
     assert "Allergy in depth" in course_page and "Draft" in course_page
 
 
-def test_a_stale_edit_shows_both_versions_and_reapplying_saves_on_the_new_one(services):
+def two_coordinators_editing(services) -> tuple:
+    """Two coordinators' browsers with the edit form of the same course open, and its address."""
     first, second = front_end(services).test_client(), front_end(services).test_client()
     for client in (first, second):
         sign_in(client, "lumc-coordinator")
     course_id = re.search(r'href="/manage/courses/([\w-]+)">Clinical Glycomics', first.get("/manage/").text).group(1)
     edit = f"/manage/courses/{course_id}/edit"
-    first_form, second_form = first.get(edit).text, second.get(edit).text
+    return first, second, edit, first.get(edit).text, second.get(edit).text
 
-    assert first.post(edit, data=form_of(first_form, title_en="Clinical Glycomics I")).status_code == 302
-    conflict = second.post(edit, data=form_of(second_form, ects="7.5"))
+
+def test_a_stale_edit_keeps_their_changes_where_you_changed_nothing_and_yours_where_you_did(services):
+    other, you, edit, others_form, your_form = two_coordinators_editing(services)
+    loaded = int(form_of(your_form)["version"])
+    assert other.post(edit, data=form_of(others_form, title_en="Clinical Glycomics I")).status_code == 302
+
+    conflict = you.post(edit, data=form_of(your_form, topics="glycomics, lectins"))
+    assert conflict.status_code == 409 and "Someone else changed this course" in conflict.text
+    assert 'class="theirs"' not in conflict.text  # nothing both of you changed: no clash to compare
+    assert "Title (English)" in re.search(r'<p class="taken">.*?</p>', conflict.text, re.S).group(0)
+    merged = form_of(conflict.text)
+    assert merged["title_en"] == "Clinical Glycomics I" and merged["topics"] == "glycomics, lectins"
+    assert merged["version"] == str(loaded + 1)  # the form now edits the other person's version
+
+    assert you.post(edit, data=merged).status_code == 302  # "Apply my changes to version …"
+    saved = form_of(you.get(edit).text)
+    assert saved["title_en"] == "Clinical Glycomics I" and saved["topics"] == "glycomics, lectins"
+    assert saved["version"] == str(loaded + 2)
+
+
+def test_a_field_both_changed_is_shown_side_by_side_with_yours_kept_in_the_form(services):
+    other, you, edit, others_form, your_form = two_coordinators_editing(services)
+    assert other.post(edit, data=form_of(others_form, title_en="Clinical Glycomics I", ects="10")).status_code == 302
+
+    conflict = you.post(edit, data=form_of(your_form, title_en="Glycomics in the Clinic"))
     assert conflict.status_code == 409
-    assert "Someone else changed this course" in conflict.text
     assert '<td class="theirs">Clinical Glycomics I</td>' in conflict.text
-    assert '<td class="yours">7.5</td>' in conflict.text
-    loaded = int(form_of(second_form)["version"])
-    assert f'name="version" value="{loaded + 1}"' in conflict.text  # the form now edits the other person's version
+    assert '<td class="yours">Glycomics in the Clinic</td>' in conflict.text
+    merged = form_of(conflict.text)
+    assert merged["title_en"] == "Glycomics in the Clinic" and merged["ects"] == "10"
 
-    reapplied = second.post(edit, data=form_of(conflict.text, title_en="Clinical Glycomics I"))
-    assert reapplied.status_code == 302
-    saved = second.get(edit).text
-    assert 'value="7.5"' in saved and 'value="Clinical Glycomics I"' in saved and f'name="version" value="{loaded + 2}"' in saved
+    assert you.post(edit, data=merged).status_code == 302
+    saved = form_of(you.get(edit).text)
+    assert (saved["title_en"], saved["ects"]) == ("Glycomics in the Clinic", "10")
 
 
 def test_students_may_not_open_the_coordinators_pages(browser):

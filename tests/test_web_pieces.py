@@ -9,7 +9,8 @@ import pytest
 from enrolment.idempotency import KEY_PATTERN
 from web.client import ServiceError, api_url
 from web.enrolments import idempotency_key
-from web.forms import as_utc_instant, course_form_values, course_payload, offering_payload, service_field_errors
+from web.forms import (as_utc_instant, course_form_values, course_payload, merge_edit, offering_payload,
+                       service_field_errors)
 from web.language import date_time, localised, long_date
 from web.messages import MESSAGES, translate
 from web.navigation import safe_next
@@ -114,3 +115,18 @@ def test_every_segment_of_an_api_path_is_quoted_whole():
     assert api_url("http://c", ("courses", "1.5")) == "http://c/api/v1/courses/1.5"
     with pytest.raises(TypeError):
         api_url("http://c", "/courses/x")  # a joined string would carry its ids unquoted
+
+
+def test_a_stale_edit_merges_three_ways_field_by_field():
+    fields = ("title_en", "ects", "topics", "description_en")
+    original = {"title_en": "Old", "ects": "5", "topics": "a", "description_en": "one\ntwo"}
+    yours = {"title_en": "Mine", "ects": "5", "topics": "b", "description_en": "one\r\ntwo"}  # CRLF: unchanged
+    theirs = {"title_en": "Theirs", "ects": "10", "topics": "b", "description_en": "one\ntwo!"}
+    merge = merge_edit(original, yours, theirs, fields)
+    assert merge.values == {"title_en": "Mine", "ects": "10", "topics": "b", "description_en": "one\ntwo!"}
+    assert merge.taken == ["ects", "description_en"] and merge.conflicts == ["title_en"]
+
+
+def test_a_field_sent_without_its_original_is_kept_as_yours():
+    merge = merge_edit({}, {"title_en": "Mine"}, {"title_en": "Theirs"}, ("title_en",))
+    assert merge.values == {"title_en": "Mine"} and merge.conflicts == ["title_en"]

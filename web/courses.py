@@ -8,8 +8,8 @@ from typing import Any, Mapping
 from werkzeug.exceptions import BadRequest
 
 from web.client import ServiceError, Services
-from web.forms import (EDITABLE_COURSE_FIELDS, course_form_values, course_payload, service_field_errors,
-                       changed_fields, loaded_version, whole_number)
+from web.forms import (EDITABLE_COURSE_FIELDS, Merge, course_form_values, course_payload, loaded_version,
+                       merge_edit, originals_of, service_field_errors, whole_number)
 
 
 @dataclass
@@ -21,7 +21,7 @@ class EditOutcome:
     errors: dict[str, str] = field(default_factory=dict)
     problem: ServiceError | None = None
     current: dict[str, Any] | None = None  # on a conflict: the course as the other person saved it
-    differing: list[str] = field(default_factory=list)
+    merge: Merge | None = None  # on a conflict: your edit merged onto theirs, for the form to show
 
 
 def create_course(services: Services, form: Mapping[str, str]) -> EditOutcome:
@@ -37,7 +37,8 @@ def create_course(services: Services, form: Mapping[str, str]) -> EditOutcome:
 
 
 def edit_course(services: Services, course_id: str, form: Mapping[str, str]) -> EditOutcome:
-    """Save the form on the version it was loaded from; on a conflict, return the current course beside it."""
+    """Save the form on the version it was loaded from; on a conflict, return the current course and
+    your edit merged onto it (see forms.merge_edit), to check and save again."""
     version = version_to_match(form)
     payload, errors = course_payload(form, EDITABLE_COURSE_FIELDS)
     if errors:
@@ -48,9 +49,9 @@ def edit_course(services: Services, course_id: str, form: Mapping[str, str]) -> 
         if error.code != "version_conflict":
             return refused(error)
         current = services.get("catalogue", ("courses", course_id))
-        theirs = course_form_values(current.body)
-        return EditOutcome(problem=error, current=current.body, version=current.version,
-                           differing=changed_fields(theirs, form, EDITABLE_COURSE_FIELDS))
+        merge = merge_edit(originals_of(form, EDITABLE_COURSE_FIELDS), form, course_form_values(current.body),
+                           EDITABLE_COURSE_FIELDS)
+        return EditOutcome(problem=error, current=current.body, version=current.version, merge=merge)
     return EditOutcome(saved=answer.body, version=answer.version)
 
 

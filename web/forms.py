@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 COURSE_FIELDS = ("code", "institution", "title_en", "title_ru", "description_en", "description_ru", "ects",
@@ -140,6 +141,50 @@ def flatten_problem(problem: Mapping[str, Any]) -> dict[str, str]:
             for key, value in problem.items()}
 
 
-def changed_fields(theirs: Mapping[str, str], yours: Mapping[str, str], fields: tuple[str, ...]) -> list[str]:
-    """The fields whose saved value differs from what you are sending, for the conflict comparison."""
-    return [name for name in fields if (theirs.get(name) or "").strip() != (yours.get(name) or "").strip()]
+# An edit form carries each field as it was loaded in a hidden `original_<field>`, for the merge below.
+ORIGINAL_PREFIX = "original_"
+
+
+@dataclass
+class Merge:
+    """Your stale edit on top of the version someone else saved meanwhile, field by field."""
+
+    values: dict[str, str]  # the form to show: theirs where you changed nothing, yours where you did
+    taken: list[str] = field(default_factory=list)  # fields they changed and you did not: now theirs
+    conflicts: list[str] = field(default_factory=list)  # fields you both changed, differently: yours kept
+
+
+def originals_of(form: Mapping[str, str], fields: tuple[str, ...], prefix: str = ORIGINAL_PREFIX) -> dict[str, str]:
+    """The values the edit form was loaded with (fields whose original is missing are left out); with
+    `prefix=""`, the fields of a course's form values that an edit form carries as originals."""
+    return {name: form[prefix + name] for name in fields if prefix + name in form}
+
+
+def merge_edit(original: Mapping[str, str], yours: Mapping[str, str], theirs: Mapping[str, str],
+               fields: tuple[str, ...]) -> Merge:
+    """Three-way merge of a stale edit: keep yours only where you changed a field, take theirs elsewhere.
+
+    Keeping every value of a stale form would write back the old value of each field the other person
+    changed and you never touched. A field without its original counts as changed by you: nothing of
+    yours is dropped on a guess.
+    """
+    merge = Merge(values={})
+    for name in fields:
+        you_changed = name not in original or not same_value(yours.get(name), original[name])
+        they_changed = name not in original or not same_value(theirs.get(name), original[name])
+        if not you_changed:
+            merge.values[name] = theirs.get(name) or ""
+            if they_changed:
+                merge.taken.append(name)
+            continue
+        merge.values[name] = yours.get(name) or ""
+        if they_changed and not same_value(theirs.get(name), yours.get(name)):
+            merge.conflicts.append(name)
+    return merge
+
+
+def same_value(one: str | None, other: str | None) -> bool:
+    """Equal as form values: browsers send a textarea's line breaks as CRLF and may keep stray spaces."""
+    def normalised(text: str | None) -> str:
+        return (text or "").replace("\r\n", "\n").strip()
+    return normalised(one) == normalised(other)

@@ -114,10 +114,15 @@ MESSAGES: dict[str, dict[str, str]] = {
                            "ru": "Координаторы (идентификаторы через запятую)"},
     "conflict_title": {"en": "Someone else changed this course while you were editing",
                        "ru": "Пока вы редактировали, курс изменил кто-то другой"},
-    "conflict_intro": {"en": "Nothing of yours is lost. Compare their version {version} with your changes, "
-                             "adjust below, and save again to apply yours on top of version {version}.",
-                       "ru": "Ваши изменения не потеряны. Сравните версию {version} со своими правками, "
-                             "поправьте форму ниже и сохраните, чтобы применить их поверх версии {version}."},
+    "conflict_intro": {"en": "Nothing of yours is lost: the form below is their version {version} with your changes "
+                             "on top. Check it, and save again to apply it.",
+                       "ru": "Ваши изменения не потеряны: ниже — их версия {version} с вашими правками поверх. "
+                             "Проверьте форму и сохраните снова."},
+    "conflict_taken": {"en": "Their changes, now in the form:", "ru": "Их изменения, теперь в форме:"},
+    "conflict_both_changed": {"en": "You both changed these; the form keeps yours:",
+                              "ru": "Это изменили вы оба; в форме оставлено ваше:"},
+    "conflict_none": {"en": "None of your changes clash with theirs.",
+                      "ru": "Ваши правки не пересекаются с их изменениями."},
     "field": {"en": "Field", "ru": "Поле"},
     "their_value": {"en": "Now saved (theirs)", "ru": "Сохранено сейчас (их)"},
     "your_value": {"en": "Yours", "ru": "Ваше"},

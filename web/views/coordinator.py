@@ -7,7 +7,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from web import courses
 from web.client import ServiceError
 from web.enrolments import live_seats
-from web.forms import FIELD_LABELS, course_form_values, offering_payload
+from web.forms import EDITABLE_COURSE_FIELDS, FIELD_LABELS, course_form_values, offering_payload, originals_of
 from web.messages import translate
 from web.problems import problem_message
 from web.views.catalogue import LEVELS
@@ -46,18 +46,24 @@ def edit_course(course_id: str):
     """Edit a course on the version loaded; a stale edit shows the other person's change beside yours."""
     if request.method == "GET":
         answer = g.services.get("catalogue", ("courses", course_id))
+        loaded = course_form_values(answer.body)
         return render_template("manage/course_form.html", course=answer.body, outcome=None, levels=LEVELS,
-                               values={**course_form_values(answer.body), "version": answer.version})
+                               values={**loaded, "version": answer.version},
+                               original=originals_of(loaded, EDITABLE_COURSE_FIELDS, prefix=""))
     outcome = courses.edit_course(g.services, course_id, request.form)
     if outcome.saved:
         flash(translate("course_saved", g.locale, version=outcome.version), "success")
         return redirect(url_for("coordinator.course", course_id=course_id))
-    course = outcome.current or g.services.get("catalogue", ("courses", course_id)).body
-    values = {**request.form, "version": outcome.version or request.form.get("version", "")}
-    return render_template("manage/course_form.html", course=course, outcome=outcome, values=values,
-                           theirs=course_form_values(outcome.current) if outcome.current else None, levels=LEVELS,
-                           field_labels=FIELD_LABELS,
-                           problem=outcome_problem(outcome)), 409 if outcome.current else 422
+    if outcome.current:  # stale: the form now edits their version, so theirs is the original to compare with
+        theirs = course_form_values(outcome.current)
+        return render_template("manage/course_form.html", course=outcome.current, outcome=outcome, theirs=theirs,
+                               values={**outcome.merge.values, "version": outcome.version},
+                               original=originals_of(theirs, EDITABLE_COURSE_FIELDS, prefix=""),
+                               levels=LEVELS, field_labels=FIELD_LABELS, problem=outcome_problem(outcome)), 409
+    course = g.services.get("catalogue", ("courses", course_id)).body
+    return render_template("manage/course_form.html", course=course, outcome=outcome, values=request.form,
+                           original=originals_of(request.form, EDITABLE_COURSE_FIELDS), levels=LEVELS,
+                           problem=outcome_problem(outcome)), 422
 
 
 @blp.get("/courses/<course_id>")
