@@ -197,7 +197,30 @@ def test_a_field_both_changed_is_shown_side_by_side_with_yours_kept_in_the_form(
 
 def test_students_may_not_open_the_coordinators_pages(browser):
     sign_in(browser, "ssmu-student")
-    assert browser.get("/manage/").status_code == 403
+    answer = browser.get("/manage/")
+    assert answer.status_code == 403
+    assert '<html lang="ru">' in answer.text and "У вас нет на это прав." in answer.text  # Anna reads Russian
+
+
+def test_refusals_of_the_front_end_itself_are_pages_in_the_readers_language(browser):
+    browser.set_cookie("locale", "ru")
+    for answer, status, sentence in [
+            (browser.get("/no-such-page"), 404, "Такой страницы нет."),
+            (browser.get("/signout"), 405, "Такой страницы нет."),
+            (browser.post("/language", data={"locale": "en"}), 400, "Форма устарела"),  # no CSRF token
+            (browser.post("/language", data={"next": "x" * 100_000}), 413, "слишком велико")]:
+        assert answer.status_code == status
+        assert '<html lang="ru">' in answer.text and sentence in answer.text and "Каталог" in answer.text
+
+
+def test_too_many_enrolment_attempts_say_when_to_try_again(service_app):
+    client = front_end(with_enrolment(service_app, enrolment_rate_limit="1/minute")).test_client()
+    sign_in(client, "lumc-student")
+    path, offering_id = course_with_offering(client)
+    enrol = f"/offerings/{offering_id}/enrol"
+    assert "You have a seat" in client.get(submit(client, enrol, {"next": path}, path).headers["Location"]).text
+    again = client.get(submit(client, enrol, {"next": path}, path).headers["Location"]).text
+    assert re.search(r"Too many attempts; try again in \d+ seconds\.", again)
 
 
 def test_signed_out_visitors_are_sent_to_sign_in_and_back(browser):
@@ -274,7 +297,8 @@ def test_a_version_that_is_not_plain_digits_is_a_bad_request(browser, version):
     sign_in(browser, "lumc-coordinator")
     course_id = re.search(r'href="/manage/courses/([\w-]+)">Clinical Glycomics', browser.get("/manage/").text).group(1)
     edit = f"/manage/courses/{course_id}/edit"
-    assert browser.post(edit, data=form_of(browser.get(edit).text, version=version)).status_code == 400
+    answer = browser.post(edit, data=form_of(browser.get(edit).text, version=version))
+    assert answer.status_code == 400 and "reload the page" in answer.text
 
 
 def test_a_next_address_with_control_characters_goes_to_the_default_page(browser):

@@ -14,7 +14,7 @@ from web.forms import (as_utc_instant, course_form_values, course_payload, merge
 from web.language import date_time, localised, long_date
 from web.messages import MESSAGES, translate
 from web.navigation import safe_next
-from web.problems import problem_message
+from web.problems import error_page_status, problem_message
 
 
 def placeholders(text: str) -> set[str]:
@@ -44,7 +44,25 @@ def test_a_known_problem_is_said_in_our_words_and_an_unknown_one_with_the_servic
     assert problem_message(ServiceError(409, "offering_full"), "en") == "This offering is full and keeps no waiting list."
     assert problem_message(ServiceError(409, "enrolment_closed"), "ru") == "Запись на этот набор закрыта."
     assert problem_message(ServiceError(404, "course_not_found", "There is no course x."), "en") == "Not found."
-    assert problem_message(ServiceError(422, "idempotency_key_reused", "Key reused."), "en") == "That did not work: Key reused."
+    assert problem_message(ServiceError(418, "teapot", "I am a teapot."), "en") == "That did not work: I am a teapot."
+
+
+def test_too_many_attempts_say_when_to_try_again_if_the_service_said():
+    assert problem_message(ServiceError(429, "rate_limited", retry_after=42), "en") == \
+        "Too many attempts; try again in 42 seconds."
+    assert "42" in problem_message(ServiceError(429, "rate_limited", retry_after=42), "ru")
+    assert problem_message(ServiceError(429, "rate_limited"), "en") == "Too many attempts; please try again shortly."
+
+
+@pytest.mark.parametrize("code", ["bad_idempotency_key", "idempotency_key_reused"])
+def test_the_idempotency_refusals_are_said_in_our_words(code):
+    assert not problem_message(ServiceError(400, code, "detail"), "ru").startswith("Не получилось")
+
+
+@pytest.mark.parametrize("status, page_status", [(429, 429), (404, 404), (409, 409), (422, 400), (500, 502),
+                                                 (503, 503)])
+def test_a_refusal_keeps_its_meaning_in_the_status_of_the_page(status, page_status):
+    assert error_page_status(ServiceError(status, "x")) == page_status
 
 
 def test_a_course_form_becomes_the_catalogues_json():

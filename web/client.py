@@ -19,13 +19,14 @@ class ServiceError(Exception):
     """A service refused the request: its problem+json `code`, `detail` and per-field `errors`."""
 
     def __init__(self, status: int, code: str, detail: str = "", errors: Mapping[str, Any] | None = None,
-                 etag: str | None = None):
+                 etag: str | None = None, retry_after: int | None = None):
         super().__init__(f"{status} {code}: {detail}")
         self.status = status
         self.code = code
         self.detail = detail
         self.errors = dict(errors or {})
         self.etag = etag
+        self.retry_after = retry_after  # seconds, from a 429's Retry-After
 
 
 class ServiceUnavailable(ServiceError):
@@ -118,4 +119,9 @@ def problem_of(response: httpx.Response) -> ServiceError:
         body = {}
     return ServiceError(response.status_code, str(body.get("code") or f"http_{response.status_code}"),
                         str(body.get("detail") or ""), body.get("errors") if isinstance(body.get("errors"), dict)
-                        else None, response.headers.get("etag"))
+                        else None, response.headers.get("etag"), seconds_to_wait(response.headers.get("retry-after")))
+
+
+def seconds_to_wait(retry_after: str | None) -> int | None:
+    """Retry-After as seconds; None when absent or an HTTP date (the services send seconds)."""
+    return int(retry_after) if retry_after and retry_after.isascii() and retry_after.isdigit() else None

@@ -176,6 +176,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     "problem_not_found": {"en": "Not found.", "ru": "Не найдено."},
     "problem_service_unavailable": {"en": "A part of the system is not answering; please try again shortly.",
                                     "ru": "Часть системы не отвечает; попробуйте немного позже."},
+    "problem_rate_limited": {"en": "Too many attempts; please try again shortly.",
+                             "ru": "Слишком много попыток; попробуйте немного позже."},
+    "problem_rate_limited_in": {"en": "Too many attempts; try again in {seconds} seconds.",
+                                "ru": "Слишком много попыток; попробуйте снова через {seconds} с."},
+    "problem_bad_idempotency_key": {"en": "The form could not be sent as it was; please reload the page and try again.",
+                                    "ru": "Форму не удалось отправить в таком виде; обновите страницу и попробуйте "
+                                          "снова."},
+    "problem_idempotency_key_reused": {"en": "This form was already sent for something else; please reload the page "
+                                             "and try again.",
+                                       "ru": "Эта форма уже была отправлена для другого действия; обновите страницу "
+                                             "и попробуйте снова."},
+    "problem_bad_request": {"en": "The request was not understood; please reload the page and try again.",
+                            "ru": "Запрос не удалось разобрать; обновите страницу и попробуйте снова."},
+    "problem_too_large": {"en": "What you sent is too large.", "ru": "Отправленное слишком велико."},
     "problem_csrf": {"en": "The form had expired; please send it again.",
                      "ru": "Форма устарела; отправьте её ещё раз."},
     "problem_internal": {"en": "Something went wrong on our side; it has been logged.",
