@@ -425,14 +425,16 @@ def test_an_unexpected_error_shows_no_trace_and_no_sql():
 
 
 def test_the_web_front_end_signs_people_in_with_the_identity_providers_token(service_app, key_server):
-    from tests.test_web_front_end import front_end
+    from tests.test_web_front_end import csrf_token, front_end
     from web.identity import mint_demo_token
 
     provider = {"jwks_url": key_server.url, "jwt_issuer": ISSUER, "jwt_audience": AUDIENCE}
     catalogue = service_app("catalogue", **provider)
     app = front_end({"catalogue": catalogue}, **provider)
     client = app.test_client()
-    assert client.post("/signin", data={"person": "lumc-coordinator"}).status_code in (400, 404)
+    # With a valid CSRF token, so that it is the view that refuses (a missing token would be a 400 first).
+    token = csrf_token(client.get("/signin").text)
+    assert client.post("/signin", data={"person": "lumc-coordinator", "csrf_token": token}).status_code == 404
     coordinator = key_server.token("key-2026-11", sub="lumc-coordinator-1", role="coordinator",
                                    institution="LUMC", name="Dr. Marieke Bos", email="m.bos@lumc.nl", locale="en")
     page = client.get("/manage/", headers={"X-Forwarded-Access-Token": coordinator})
