@@ -9,7 +9,7 @@ from flask import Response, json, request
 from flask.views import MethodView
 
 from enrolment import operations
-from enrolment.idempotency import KEY_PATTERN, answer_once
+from enrolment.idempotency import answer_once
 from enrolment.schemas import EnrolmentSchema, EnrolRequestSchema, RosterEntrySchema, SeatsSchema
 from enrolment.waiting_list import with_positions
 from shared.auth import require_principal, requires
@@ -17,7 +17,7 @@ from shared.db import current_database
 from shared.errors import PROBLEM_MEDIA_TYPE
 from shared.limits import count_attempt
 from shared.pagination import PAGINATION_HEADER, PageArgsSchema, paginate
-from shared.web import ServiceBlueprint
+from shared.web import IDEMPOTENCY_KEY_PATTERN, ServiceBlueprint
 
 PROBLEMS = {
     "offering_not_found": (404, "no offering with this id has been scheduled"),
@@ -31,7 +31,7 @@ PROBLEMS = {
 blp = ServiceBlueprint("enrolment", __name__, description="Enrolments, seats and waiting lists", problems=PROBLEMS)
 
 IDEMPOTENCY_KEY_DOC = {"name": "Idempotency-Key", "in": "header", "required": False,
-                       "schema": {"type": "string", "pattern": KEY_PATTERN.pattern},
+                       "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN.pattern},
                        "description": "Repeats with the same key get the first answer instead of a second enrolment"}
 ROSTER_COLUMNS = ("status", "waitlist_position", "student_id", "name", "email", "institution", "enrolled_at",
                   "confirmed_at")

@@ -6,7 +6,7 @@ import string
 
 import pytest
 
-from enrolment.idempotency import KEY_PATTERN
+from shared.web import IDEMPOTENCY_KEY_PATTERN
 from web.client import ServiceError, api_url
 from web.enrolments import idempotency_key
 from web.forms import (as_utc_instant, course_form_values, course_payload, merge_edit, offering_payload,
@@ -124,7 +124,7 @@ def test_an_idempotency_key_enrolment_would_refuse_is_replaced_and_a_good_one_ke
     assert idempotency_key("3f1c-2") == "3f1c-2"
     for refused in ("ключ", "a b", "", None, "x" * 201):
         replacement = idempotency_key(refused)
-        assert replacement != refused and KEY_PATTERN.match(replacement)
+        assert replacement != refused and IDEMPOTENCY_KEY_PATTERN.match(replacement)
 
 
 def test_every_segment_of_an_api_path_is_quoted_whole():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from enrolment.idempotency import KEY_PATTERN
+from shared.web import IDEMPOTENCY_KEY_PATTERN
 from web.client import ServiceError, Services
 
 ACTIVE = ("confirmed", "waitlisted")
@@ -43,7 +43,7 @@ def idempotency_key(submitted: str | None) -> str:
     A key enrolment refuses (not visible ASCII) could not even be sent as a header; only a tampered
     form has one, and it loses nothing but the double-click protection it broke.
     """
-    return submitted if submitted and KEY_PATTERN.match(submitted) else str(uuid.uuid4())
+    return submitted if submitted and IDEMPOTENCY_KEY_PATTERN.match(submitted) else str(uuid.uuid4())
 
 
 def active_by_offering_if_known(services: Services) -> dict[str, dict[str, Any]] | None:
