@@ -9,15 +9,15 @@ from flask import Response, json, request
 from flask.views import MethodView
 
 from enrolment import operations
-from enrolment.idempotency import KEY_PATTERN, answer_once
+from enrolment.idempotency import answer_once
 from enrolment.schemas import EnrolmentSchema, EnrolRequestSchema, RosterEntrySchema, SeatsSchema
 from enrolment.waiting_list import with_positions
 from shared.auth import require_principal, requires
 from shared.db import current_database
 from shared.errors import PROBLEM_MEDIA_TYPE
-from shared.limits import rate_limited
+from shared.limits import count_attempt
 from shared.pagination import PAGINATION_HEADER, PageArgsSchema, paginate
-from shared.web import ServiceBlueprint
+from shared.web import IDEMPOTENCY_KEY_PATTERN, ServiceBlueprint
 
 PROBLEMS = {
     "offering_not_found": (404, "no offering with this id has been scheduled"),
@@ -31,7 +31,7 @@ PROBLEMS = {
 blp = ServiceBlueprint("enrolment", __name__, description="Enrolments, seats and waiting lists", problems=PROBLEMS)
 
 IDEMPOTENCY_KEY_DOC = {"name": "Idempotency-Key", "in": "header", "required": False,
-                       "schema": {"type": "string", "pattern": KEY_PATTERN.pattern},
+                       "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN.pattern},
                        "description": "Repeats with the same key get the first answer instead of a second enrolment"}
 ROSTER_COLUMNS = ("status", "waitlist_position", "student_id", "name", "email", "institution", "enrolled_at",
                   "confirmed_at")
@@ -40,21 +40,23 @@ ROSTER_COLUMNS = ("status", "waitlist_position", "student_id", "name", "email", 
 @blp.route("/enrolments")
 class Enrolments(MethodView):
     @requires("student")
-    @rate_limited("enrolment_attempts")
     @blp.doc(parameters=[IDEMPOTENCY_KEY_DOC])
     @blp.arguments(EnrolRequestSchema)
     @blp.problems("offering_not_found", "already_enrolled", "offering_full", "enrolment_closed",
-                  "bad_idempotency_key", "idempotency_key_reused")
+                  "bad_idempotency_key", "idempotency_key_reused", "rate_limited")
     @blp.response(201, EnrolmentSchema)
     def post(self, body):
         """Enrol in an offering: a seat if one is free, else a place on the waiting list"""
         student = require_principal()
         key = request.headers.get("Idempotency-Key")
-        with current_database().transaction() as session:
-            if key is None:
+        if key is None:
+            count_attempt("enrolment_attempts")
+            with current_database().transaction() as session:
                 return operations.enrol_student(session, student, body["offering_id"])
+        with current_database().transaction() as session:
 
             def enrol() -> tuple[int, dict]:
+                count_attempt("enrolment_attempts")  # a replay of the stored answer is no new attempt
                 return 201, EnrolmentSchema().dump(operations.enrol_student(session, student, body["offering_id"]))
 
             status, answer = answer_once(session, student, key, body, enrol)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import Any, Callable
 
 from sqlalchemy.orm import Session
@@ -13,10 +12,11 @@ from enrolment.models import IdempotentRequest
 from shared.auth import Principal
 from shared.db import insert_unless_present, utcnow
 from shared.errors import Problem
+from shared.web import IDEMPOTENCY_KEY_PATTERN
 
-# An offering unknown to enrolment may just not have arrived from the catalogue yet.
-TRANSIENT_REFUSALS = {"offering_not_found"}
-KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,200}$")  # visible ASCII, as HTTP header values allow
+# Refusals that decide nothing for good, so the key stays free: an offering unknown to enrolment may just
+# not have arrived from the catalogue yet; too many attempts is about now, not about this request.
+TRANSIENT_REFUSALS = {"offering_not_found", "rate_limited"}
 
 
 def fingerprint(request_body: Any) -> str:
@@ -31,7 +31,7 @@ def answer_once(session: Session, person: Principal, key: str, request_body: Any
     request commits, then finds its answer. A refusal (a problem) is remembered too; only a crash,
     which rolls everything back, leaves the key free for the next try.
     """
-    if not KEY_PATTERN.match(key):
+    if not IDEMPOTENCY_KEY_PATTERN.match(key):
         raise Problem(400, "bad_idempotency_key", "Idempotency-Key must be 1 to 200 visible ASCII characters.")
     digest = fingerprint(request_body)
     claimed = insert_unless_present(session, IdempotentRequest.__table__, {

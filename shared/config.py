@@ -11,6 +11,8 @@ from limits import parse_many
 
 SERVICES = ("catalogue", "enrolment", "notifications")
 QUEUE_TYPES = ("classic", "quorum")
+# A misspelt APP_ENV ("Production", "prod") must not quietly skip the production checks.
+APP_ENVS = ("development", "test", "production")
 DEFAULT_PORTS = {"catalogue": 8001, "enrolment": 8002, "notifications": 8003}
 
 # Long enough for PyJWT's HMAC key-length check; refused when APP_ENV=production.
@@ -132,6 +134,8 @@ def token_settings_from_env(env: Mapping[str, str]) -> dict:
 
 def check_token_settings(settings) -> None:
     """Refuse token settings that make no sense, and in production those anyone could forge tokens for."""
+    if settings.app_env not in APP_ENVS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(APP_ENVS)}, not {settings.app_env!r}")
     if settings.jwks_url and not settings.jwks_url.startswith(("https://", "http://")):
         raise ConfigError(f"JWKS_URL must be an http(s) URL, not {settings.jwks_url!r}")
     if settings.jwks_cache_seconds <= 0 or settings.jwks_cooldown_seconds < 0:
@@ -140,6 +144,8 @@ def check_token_settings(settings) -> None:
         return
     if not settings.jwks_url:
         check_production_secret("JWT_SECRET", settings.jwt_secret, DEVELOPMENT_JWT_SECRET)
+    elif not settings.jwks_url.startswith("https://"):
+        raise ConfigError("APP_ENV=production needs JWKS_URL on https://: keys fetched in the clear could be swapped")
     elif not (settings.jwt_issuer and settings.jwt_audience):
         raise ConfigError("APP_ENV=production with JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE, "
                           "so that tokens of other issuers or for other applications are refused")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 from typing import Callable
 
@@ -10,6 +11,7 @@ from flask_smorest import Blueprint
 
 from shared.errors import GENERAL_PROBLEMS, Problem, documents_problems
 
+ENTITY_TAG = re.compile(r'"([0-9]{1,9})"', re.ASCII)  # a strong tag of a version, as etag_for writes it
 IF_MATCH_HEADER_DOC = {
     "name": "If-Match", "in": "header", "required": True,
     "schema": {"type": "string", "pattern": r'^(\*|"[0-9]{1,9}")$'},
@@ -34,10 +36,10 @@ def required_version() -> int | None:
                       "Send If-Match with the ETag you read, so that no one's edit is silently lost.")
     if header == "*":
         return None
-    tag = header.split(",")[0].strip()
-    if tag.startswith("W/") or not (len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit()):
-        raise Problem(412, "version_conflict", f"If-Match {header!r} names no version of this resource.")
-    return int(tag[1:-1])
+    version = ENTITY_TAG.fullmatch(header.split(",")[0].strip())
+    if version is None:
+        raise Problem(412, "version_conflict", f"If-Match {header[:80]!r} names no version of this resource.")
+    return int(version.group(1))
 
 
 def if_match_required(view: Callable) -> Callable:

@@ -6,18 +6,21 @@ process (a gunicorn worker), a shared `redis://` URL counts across every worker 
 
 from __future__ import annotations
 
+import logging
 import math
 import time
-from functools import wraps
-from typing import Callable
 
 from flask import Flask, current_app, request
 from limits import RateLimitItem, parse_many
+from limits.errors import StorageError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
 
 from shared.auth import current_principal
-from shared.errors import GENERAL_PROBLEMS, Problem, documents_problems
+from shared.errors import Problem
+
+log = logging.getLogger(__name__)
 
 
 class RateLimits:
@@ -28,31 +31,35 @@ class RateLimits:
         self.items: dict[str, list[RateLimitItem]] = {name: parse_many(value) for name, value in limits.items()}
 
     def hit(self, name: str, caller: str) -> None:
-        """Count one attempt of the caller; refuse it with 429 once any window of the limit is full."""
-        for item in self.items[name]:
-            if not self.limiter.hit(item, name, caller):
-                reset_at = self.limiter.get_window_stats(item, name, caller).reset_time
-                wait = max(1, math.ceil(reset_at - time.time()))
-                raise Problem(429, "rate_limited",
-                              f"Too many attempts ({item}); try again in {wait} seconds.",
-                              headers={"Retry-After": str(wait)})
+        """Count one attempt of the caller; refuse it with 429 once any window of the limit is full.
+
+        A store that cannot be reached (Redis down) lets the attempt through: the limit guards the
+        service, and must not become the reason nobody can enrol.
+        """
+        try:
+            for item in self.items[name]:
+                if not self.limiter.hit(item, name, caller):
+                    raise _too_many(item, self.limiter.get_window_stats(item, name, caller).reset_time)
+        except (StorageError, RedisError) as exc:
+            log.warning("rate-limit store unavailable (%s); %s not counted", type(exc).__name__, name)
+
+
+def _too_many(item: RateLimitItem, reset_at: float) -> Problem:
+    wait = max(1, math.ceil(reset_at - time.time()))
+    return Problem(429, "rate_limited", f"Too many attempts ({item}); try again in {wait} seconds.",
+                   headers={"Retry-After": str(wait)})
 
 
 def install_rate_limits(app: Flask, storage_url: str, limits: dict[str, str]) -> None:
     app.extensions["rate_limits"] = RateLimits(storage_url, limits)
 
 
-def rate_limited(name: str) -> Callable:
-    """Decorate a view: each call counts against the caller's limit `name` (by user, else address)."""
+def count_attempt(name: str) -> None:
+    """Count an attempt of the caller (by user id, else address) against the app's limit `name`.
 
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            principal = current_principal()
-            caller = f"user:{principal.id}" if principal else f"address:{request.remote_addr}"
-            current_app.extensions["rate_limits"].hit(name, caller)
-            return view(*args, **kwargs)
-
-        return documents_problems(GENERAL_PROBLEMS, "rate_limited")(wrapper)
-
-    return decorator
+    Views call it where an attempt really starts, so that what is not one (an idempotent replay
+    of a stored answer) is not counted; they document the 429 with `problems("rate_limited")`.
+    """
+    principal = current_principal()
+    caller = f"user:{principal.id}" if principal else f"address:{request.remote_addr}"
+    current_app.extensions["rate_limits"].hit(name, caller)

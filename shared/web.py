@@ -24,6 +24,9 @@ from shared.logs import (bind_correlation_id, configure_logging, current_correla
 from shared.metrics import install_metrics
 
 SWAGGER_ASSETS_URL = "/docs/assets/"
+# The Idempotency-Key the enrolment API accepts (visible ASCII, as HTTP header values allow); the web
+# front end checks the keys it sends against the same pattern.
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,200}$")
 # The API answers data, never pages: nothing may run, load or frame it. The interactive docs page
 # is the exception (Swagger UI starts from an inline script flask-smorest renders).
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
@@ -51,6 +54,8 @@ class ProblemParser(FlaskParser):
             return super().load_json(req, schema)
         except RecursionError:  # nested deeper than the JSON parser goes
             raise Problem(400, "malformed_json", "The request body is nested too deeply.") from None
+        except ValueError:  # e.g. an integer longer than Python converts (4300 digits)
+            raise Problem(400, "malformed_json", "The request body holds a number too long to read.") from None
 
 
 BODY_PROBLEMS = ("malformed_json", "unsupported_media_type", "payload_too_large", "validation_error")

@@ -37,9 +37,7 @@ def rush(postgres_url, tmp_path):
     snapshot = offering_snapshot(capacity=SEATS)
     with db.transaction() as session:
         apply_offering_snapshot(session, snapshot)
-    # One student repeats an Idempotency-Key 20 times at once below; the attempt limit is not under test here.
-    env = {"ENROLMENT_DATABASE_URL": postgres_url, "DATA_DIR": str(tmp_path), "ENROLMENT_RATE_LIMIT": "1000/minute"}
-    with gunicorn("enrolment", env, tmp_path) as url:
+    with gunicorn("enrolment", {"ENROLMENT_DATABASE_URL": postgres_url, "DATA_DIR": str(tmp_path)}, tmp_path) as url:
         yield db, url, snapshot["offering_id"]
     db.dispose()
 

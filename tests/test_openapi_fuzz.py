@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import httpx
 import pytest
@@ -58,4 +59,5 @@ def test_every_answer_conforms_to_the_openapi_document(system, known_ids, servic
     env = {**os.environ, **known_ids}
     finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=RUN_SECONDS)
     assert finished.returncode == 0, finished.stdout[-6000:] + finished.stderr[-2000:]
-    assert "tests" in report.read_text()  # it ran test cases, not nothing
+    suites = ElementTree.parse(report).getroot()
+    assert sum(int(suite.get("tests")) for suite in suites.iter("testsuite")) >= 6  # it tested the operations

@@ -20,7 +20,7 @@ from flask import Flask
 
 from shared.config import ConfigError, Settings
 from shared.errors import register_error_handlers
-from tests.conftest import bearer, offering_snapshot
+from tests.conftest import bearer, course_payload, offering_snapshot
 
 ISSUER = "https://login.lumc-ssmu.invalid/realms/exchange"
 AUDIENCE = "course-exchange"
@@ -227,6 +227,19 @@ def test_production_runs_on_an_identity_provider_without_any_secret():
     assert settings.jwks_url == "https://idp.invalid/certs"
 
 
+@pytest.mark.parametrize("app_env", ["Production", "prod", "staging", ""])
+def test_a_misspelt_app_env_is_refused_rather_than_taken_for_development(app_env):
+    with pytest.raises(ConfigError, match="APP_ENV"):
+        Settings.from_env("catalogue", {"APP_ENV": app_env})
+
+
+def test_production_fetches_the_providers_keys_over_https_only():
+    with pytest.raises(ConfigError, match="https"):
+        Settings.from_env("catalogue", {
+            "APP_ENV": "production", "CATALOGUE_DATABASE_URL": "postgresql://db/catalogue", "AMQP_URL": "amqp://r/",
+            "JWKS_URL": "http://idp.invalid/certs", "JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE})
+
+
 def test_a_jwks_url_must_be_http():
     with pytest.raises(ConfigError, match="JWKS_URL"):
         Settings.from_env("catalogue", {"JWKS_URL": "file:///etc/passwd"})
@@ -272,6 +285,30 @@ def test_rate_limits_are_shared_through_redis_across_processes(service_app, redi
     assert enrol(first, student) == 429
 
 
+def test_replays_of_an_idempotency_key_are_not_new_attempts(service_app):
+    client = enrolment_app_with_offering(service_app, enrolment_rate_limit="2/minute").test_client()
+    student = {**bearer(sub="double-clicker"), "Idempotency-Key": "enrol-off-1"}
+    answers = [client.post("/api/v1/enrolments", json={"offering_id": "off-1"}, headers=student) for _ in range(5)]
+    assert {answer.status_code for answer in answers} == {201}
+    assert len({answer.json["id"] for answer in answers}) == 1
+
+
+def test_an_attempt_refused_for_its_rate_leaves_the_idempotency_key_free(service_app):
+    client = enrolment_app_with_offering(service_app, enrolment_rate_limit="1/minute").test_client()
+    student = bearer(sub="busy-student")
+    assert enrol(client, student) == 201  # the one attempt of this minute
+    keyed = {**student, "Idempotency-Key": "second-try"}
+    assert client.post("/api/v1/enrolments", json={"offering_id": "off-1"}, headers=keyed).status_code == 429
+    with client.application.extensions["database"].reading() as session:
+        from enrolment.models import IdempotentRequest
+        assert session.get(IdempotentRequest, ("busy-student", "second-try")) is None
+
+
+def test_an_unreachable_rate_limit_store_does_not_stop_enrolment(service_app):
+    client = enrolment_app_with_offering(service_app, rate_limit_storage_url="redis://127.0.0.1:1/0").test_client()
+    assert enrol(client, bearer(sub="lucky-student")) == 201
+
+
 def test_a_malformed_rate_limit_is_refused_at_start():
     with pytest.raises(ConfigError, match="ENROLMENT_RATE_LIMIT"):
         Settings.from_env("enrolment", {"ENROLMENT_RATE_LIMIT": "lots"})
@@ -307,10 +344,28 @@ def test_a_body_over_the_limit_is_413_and_writes_nothing(service_app, course_jso
     assert client.get("/api/v1/courses?q=SEC-101", headers=bearer("coordinator", "LUMC")).json == []
 
 
+@pytest.mark.parametrize("if_match", ['"²"', '"' + "1" * 5000 + '"', 'W/"1"', '"1 "', "1"])
+def test_an_if_match_naming_no_version_is_412_never_500(service_app, if_match):
+    client = service_app("catalogue").test_client()
+    coordinator = bearer("coordinator", "LUMC")
+    course = client.post("/api/v1/courses", json=course_payload(code="ETAG-1"), headers=coordinator).json
+    answer = client.patch(f"/api/v1/courses/{course['id']}", json={"topics": ["x"]},
+                          headers={**coordinator, "If-Match": if_match.encode().decode("latin-1")})
+    assert answer.status_code == 412
+    assert answer.json["code"] == "version_conflict"
+
+
+def test_a_number_too_long_to_read_is_400(service_app, course_json):
+    client = service_app("catalogue").test_client()
+    body = json.dumps(course_json)[:-1] + ', "ects": ' + "1" * 5000 + "}"
+    answer = client.post("/api/v1/courses", data=body, content_type="application/json",
+                         headers=bearer("coordinator", "LUMC"))
+    assert answer.status_code == 400
+    assert answer.json["code"] == "malformed_json"
+
+
 @pytest.fixture
 def course_json():
-    from tests.conftest import course_payload
-
     return course_payload(code="SEC-101")
 
 
@@ -370,14 +425,16 @@ def test_an_unexpected_error_shows_no_trace_and_no_sql():
 
 
 def test_the_web_front_end_signs_people_in_with_the_identity_providers_token(service_app, key_server):
-    from tests.test_web_front_end import front_end
+    from tests.test_web_front_end import csrf_token, front_end
     from web.identity import mint_demo_token
 
     provider = {"jwks_url": key_server.url, "jwt_issuer": ISSUER, "jwt_audience": AUDIENCE}
     catalogue = service_app("catalogue", **provider)
     app = front_end({"catalogue": catalogue}, **provider)
     client = app.test_client()
-    assert client.post("/signin", data={"person": "lumc-coordinator"}).status_code in (400, 404)
+    # With a valid CSRF token, so that it is the view that refuses (a missing token would be a 400 first).
+    token = csrf_token(client.get("/signin").text)
+    assert client.post("/signin", data={"person": "lumc-coordinator", "csrf_token": token}).status_code == 404
     coordinator = key_server.token("key-2026-11", sub="lumc-coordinator-1", role="coordinator",
                                    institution="LUMC", name="Dr. Marieke Bos", email="m.bos@lumc.nl", locale="en")
     page = client.get("/manage/", headers={"X-Forwarded-Access-Token": coordinator})

@@ -150,21 +150,28 @@ def test_a_stale_course_edit_shows_the_other_change_and_can_be_reapplied(browser
         page.get_by_role("link", name="Edit course").click()
 
     first.get_by_label("Topics").fill("glycomics, mass spectrometry, igg")
+    first.get_by_label("Title (English)").fill("Clinical Glycomics I")
     first.get_by_role("button", name="Save").click()
     expect(first.locator(".flash-success")).to_contain_text("version")
 
     second.get_by_label("ECTS credits").fill("6")
+    second.get_by_label("Title (English)").fill("Glycomics in the Clinic")
     second.get_by_role("button", name="Save").click()
     conflict = second.locator(".conflict")
     expect(conflict).to_contain_text("Someone else changed this course")
-    expect(conflict.locator("td.theirs")).to_contain_text(["5", "glycomics, mass spectrometry, igg"])
+    # Their topics, which I did not touch, are taken into the form (the browser sends the descriptions'
+    # line breaks as CRLF: still "not touched"); only the title we both changed is set side by side.
+    expect(conflict.locator(".taken")).to_have_text(re.compile(r"now in the form:\s+Topics, separated by commas\.$"))
+    expect(conflict.locator("td.theirs")).to_have_text(["Clinical Glycomics I"])
+    expect(conflict.locator("td.yours")).to_have_text(["Glycomics in the Clinic"])
+    expect(second.get_by_label("Topics")).to_have_value("glycomics, mass spectrometry, igg")
     screenshot(second, "conflict")
-    # Re-applying on the new version keeps both: take their topics, keep my credits.
-    second.get_by_label("Topics").fill("glycomics, mass spectrometry, igg")
+    # Re-applying on the new version keeps both: their topics, my credits and my title.
     second.get_by_role("button", name=re.compile("Apply my changes")).click()
     expect(second.locator(".flash-success")).to_contain_text("saved")
     second.get_by_role("link", name="Edit course").click()
     expect(second.get_by_label("ECTS credits")).to_have_value("6")
+    expect(second.get_by_label("Title (English)")).to_have_value("Glycomics in the Clinic")
     expect(second.get_by_label("Topics")).to_have_value("glycomics, mass spectrometry, igg")
 
 

@@ -4,6 +4,7 @@ sign-in, languages, forms, conflicts, refusals and the security of its cookies a
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 
 import httpx
@@ -16,7 +17,9 @@ from shared.config import ConfigError
 from web.app import create_app
 from web.config import DEVELOPMENT_WEB_SECRET_KEY, WebSettings
 from web.identity import mint_demo_token
-from tests.conftest import make_settings
+from enrolment.handlers import HANDLERS as ENROLMENT_HANDLERS
+from shared.consumer import handle_event
+from tests.conftest import make_settings, seeded_events
 from tests.servers import free_port
 
 SERVICE_URLS = {"catalogue_url": "http://catalogue.test", "enrolment_url": "http://enrolment.test",
@@ -40,6 +43,22 @@ def front_end(services, **settings):
     return app
 
 
+def with_enrolment(service_app, **enrolment_settings) -> dict:
+    """The real catalogue (seeded), enrolment and notification apps; enrolment has been told of the seeded
+    offerings as its consumer would have been, by handling the catalogue's outbox events."""
+    catalogue, enrolment = service_app("catalogue"), service_app("enrolment", **enrolment_settings)
+    for event in seeded_events(catalogue.extensions["database"]):
+        handle_event(enrolment.extensions["database"], ENROLMENT_HANDLERS, event)
+    return {"catalogue": catalogue, "enrolment": enrolment, "notifications": service_app("notifications")}
+
+
+def course_with_offering(client) -> tuple[str, str]:
+    """The path of the first course page in the catalogue, and the id of the offering it offers."""
+    path = re.search(r'href="(/courses/[\w-]+)"', client.get("/").text).group(1)
+    offering_id = re.search(r'data-seats-for="([\w-]+)"', client.get(path).text).group(1)
+    return path, offering_id
+
+
 @pytest.fixture
 def browser(services):
     """A test client that keeps cookies, as a browser does, with the CSRF check on."""
@@ -60,6 +79,16 @@ def submit(client, path: str, data: dict, form_page: str | None = None):
     """Post a form the way the browser would: with the CSRF token of the page it was on."""
     page = client.get(form_page or path).text
     return client.post(path, data={"csrf_token": csrf_token(page), **data})
+
+
+def form_of(page: str, **changes) -> dict:
+    """The fields of the course form on `page` as the browser would send them, with `changes` typed in."""
+    fields = dict(re.findall(r'<input type="hidden" name="(original_\w+)" value="([^"]*)"', page))
+    fields.update(re.findall(r'name="(\w+)" type="[\w-]+" value="([^"]*)"', page))
+    fields.update(re.findall(r'name="(\w+)" rows="4"[^>]*>([^<]*)</textarea>', page))
+    fields["version"] = re.search(r'name="version" value="(\d+)"', page).group(1)
+    fields = {name: html.unescape(value) for name, value in fields.items()}
+    return {**fields, "level": "master", "csrf_token": csrf_token(page), **changes}
 
 
 def test_the_catalogue_finds_a_course_by_a_russian_word_and_shows_it_in_russian(browser):
@@ -108,6 +137,9 @@ def test_a_coordinator_creates_a_course_and_sees_field_errors_next_to_the_fields
     typed_wrong = submit(browser, "/manage/courses/new", form)
     assert typed_wrong.status_code == 422 and 'id="e-ects"' in typed_wrong.text and "Enter a number." in typed_wrong.text
 
+    not_finite = submit(browser, "/manage/courses/new", {**form, "ects": "nan"})  # float() reads it; JSON cannot
+    assert not_finite.status_code == 422 and 'id="e-ects"' in not_finite.text
+
     refused = submit(browser, "/manage/courses/new", {**form, "ects": "5", "isced": "99999"})
     assert refused.status_code == 422 and 'id="e-isced"' in refused.text
     assert "Please correct the marked fields." in refused.text
@@ -118,38 +150,77 @@ def test_a_coordinator_creates_a_course_and_sees_field_errors_next_to_the_fields
     assert "Allergy in depth" in course_page and "Draft" in course_page
 
 
-def test_a_stale_edit_shows_both_versions_and_reapplying_saves_on_the_new_one(services):
+def two_coordinators_editing(services) -> tuple:
+    """Two coordinators' browsers with the edit form of the same course open, and its address."""
     first, second = front_end(services).test_client(), front_end(services).test_client()
     for client in (first, second):
         sign_in(client, "lumc-coordinator")
     course_id = re.search(r'href="/manage/courses/([\w-]+)">Clinical Glycomics', first.get("/manage/").text).group(1)
     edit = f"/manage/courses/{course_id}/edit"
-    first_form, second_form = first.get(edit).text, second.get(edit).text
+    return first, second, edit, first.get(edit).text, second.get(edit).text
 
-    def form_of(page: str, **changes) -> dict:
-        fields = dict(re.findall(r'name="(\w+)" type="[\w-]+" value="([^"]*)"', page))
-        fields.update(re.findall(r'name="(\w+)" rows="4"[^>]*>([^<]*)</textarea>', page))
-        fields["version"] = re.search(r'name="version" value="(\d+)"', page).group(1)
-        return {**fields, "level": "master", "csrf_token": csrf_token(page), **changes}
 
-    assert first.post(edit, data=form_of(first_form, title_en="Clinical Glycomics I")).status_code == 302
-    conflict = second.post(edit, data=form_of(second_form, ects="7.5"))
+def test_a_stale_edit_keeps_their_changes_where_you_changed_nothing_and_yours_where_you_did(services):
+    other, you, edit, others_form, your_form = two_coordinators_editing(services)
+    loaded = int(form_of(your_form)["version"])
+    assert other.post(edit, data=form_of(others_form, title_en="Clinical Glycomics I")).status_code == 302
+
+    conflict = you.post(edit, data=form_of(your_form, topics="glycomics, lectins"))
+    assert conflict.status_code == 409 and "Someone else changed this course" in conflict.text
+    assert 'class="theirs"' not in conflict.text  # nothing both of you changed: no clash to compare
+    assert "Title (English)" in re.search(r'<p class="taken">.*?</p>', conflict.text, re.S).group(0)
+    merged = form_of(conflict.text)
+    assert merged["title_en"] == "Clinical Glycomics I" and merged["topics"] == "glycomics, lectins"
+    assert merged["version"] == str(loaded + 1)  # the form now edits the other person's version
+
+    assert you.post(edit, data=merged).status_code == 302  # "Apply my changes to version …"
+    saved = form_of(you.get(edit).text)
+    assert saved["title_en"] == "Clinical Glycomics I" and saved["topics"] == "glycomics, lectins"
+    assert saved["version"] == str(loaded + 2)
+
+
+def test_a_field_both_changed_is_shown_side_by_side_with_yours_kept_in_the_form(services):
+    other, you, edit, others_form, your_form = two_coordinators_editing(services)
+    assert other.post(edit, data=form_of(others_form, title_en="Clinical Glycomics I", ects="10")).status_code == 302
+
+    conflict = you.post(edit, data=form_of(your_form, title_en="Glycomics in the Clinic"))
     assert conflict.status_code == 409
-    assert "Someone else changed this course" in conflict.text
     assert '<td class="theirs">Clinical Glycomics I</td>' in conflict.text
-    assert '<td class="yours">7.5</td>' in conflict.text
-    loaded = int(form_of(second_form)["version"])
-    assert f'name="version" value="{loaded + 1}"' in conflict.text  # the form now edits the other person's version
+    assert '<td class="yours">Glycomics in the Clinic</td>' in conflict.text
+    merged = form_of(conflict.text)
+    assert merged["title_en"] == "Glycomics in the Clinic" and merged["ects"] == "10"
 
-    reapplied = second.post(edit, data=form_of(conflict.text, title_en="Clinical Glycomics I"))
-    assert reapplied.status_code == 302
-    saved = second.get(edit).text
-    assert 'value="7.5"' in saved and 'value="Clinical Glycomics I"' in saved and f'name="version" value="{loaded + 2}"' in saved
+    assert you.post(edit, data=merged).status_code == 302
+    saved = form_of(you.get(edit).text)
+    assert (saved["title_en"], saved["ects"]) == ("Glycomics in the Clinic", "10")
 
 
 def test_students_may_not_open_the_coordinators_pages(browser):
     sign_in(browser, "ssmu-student")
-    assert browser.get("/manage/").status_code == 403
+    answer = browser.get("/manage/")
+    assert answer.status_code == 403
+    assert '<html lang="ru">' in answer.text and "У вас нет на это прав." in answer.text  # Anna reads Russian
+
+
+def test_refusals_of_the_front_end_itself_are_pages_in_the_readers_language(browser):
+    browser.set_cookie("locale", "ru")
+    for answer, status, sentence in [
+            (browser.get("/no-such-page"), 404, "Такой страницы нет."),
+            (browser.get("/signout"), 405, "Такой страницы нет."),
+            (browser.post("/language", data={"locale": "en"}), 400, "Форма устарела"),  # no CSRF token
+            (browser.post("/language", data={"next": "x" * 100_000}), 413, "слишком велико")]:
+        assert answer.status_code == status
+        assert '<html lang="ru">' in answer.text and sentence in answer.text and "Каталог" in answer.text
+
+
+def test_too_many_enrolment_attempts_say_when_to_try_again(service_app):
+    client = front_end(with_enrolment(service_app, enrolment_rate_limit="1/minute")).test_client()
+    sign_in(client, "lumc-student")
+    path, offering_id = course_with_offering(client)
+    enrol = f"/offerings/{offering_id}/enrol"
+    assert "You have a seat" in client.get(submit(client, enrol, {"next": path}, path).headers["Location"]).text
+    again = client.get(submit(client, enrol, {"next": path}, path).headers["Location"]).text
+    assert re.search(r"Too many attempts; try again in \d+ seconds\.", again)
 
 
 def test_signed_out_visitors_are_sent_to_sign_in_and_back(browser):
@@ -184,7 +255,9 @@ def test_production_takes_the_identity_providers_token_from_the_proxy_header_and
     app = front_end({"catalogue": catalogue}, app_env="production", secret_key="w" * 40, jwt_secret=secret)
     client = app.test_client()
     assert "identity provider" in client.get("/signin").text
-    assert client.post("/signin", data={"person": "ssmu-student"}).status_code in (400, 404)
+    # With a valid CSRF token, so that it is the view that refuses (a missing token would be a 400 first).
+    token = csrf_token(client.get("/signin").text)
+    assert client.post("/signin", data={"person": "ssmu-student", "csrf_token": token}).status_code == 404
     token = mint_demo_token(WebSettings(jwt_secret=secret), "lumc-coordinator")
     page = client.get("/manage/", headers={"X-Forwarded-Access-Token": token})
     assert page.status_code == 200 and "Dr. Pieter Jansen" in page.text
@@ -202,3 +275,64 @@ def test_production_refuses_the_development_secrets():
                                      "CATALOGUE_URL": "http://catalogue-web:8000/", "WEB_PORT": "9000"})
     assert (settings.catalogue_url, settings.port, settings.demo_sign_in) == ("http://catalogue-web:8000", 9000, False)
     assert WebSettings.from_env({}).secret_key == DEVELOPMENT_WEB_SECRET_KEY
+
+
+@pytest.mark.parametrize("page", ["%C2%B2", "0", "-3", "x", "999999999999"])
+def test_any_page_number_in_the_address_shows_a_catalogue_page(browser, page):
+    answer = browser.get(f"/?page={page}")  # "²" counts as a digit to str.isdigit() but not to int()
+    assert answer.status_code == 200 and "Course catalogue" in answer.text
+
+
+def test_an_idempotency_key_the_enrolment_service_would_refuse_is_replaced_by_a_fresh_one(service_app):
+    client = front_end(with_enrolment(service_app)).test_client()
+    sign_in(client, "lumc-student")
+    path, offering_id = course_with_offering(client)
+    answer = submit(client, f"/offerings/{offering_id}/enrol", {"idempotency_key": "ключ-1", "next": path}, path)
+    assert answer.status_code == 302  # not a 500 from a header value that is not ASCII
+    assert "You have a seat" in client.get(path).text
+
+
+@pytest.mark.parametrize("version", ["１", "3é", "", "1\r\nX-Injected: 1"])
+def test_a_version_that_is_not_plain_digits_is_a_bad_request(browser, version):
+    sign_in(browser, "lumc-coordinator")
+    course_id = re.search(r'href="/manage/courses/([\w-]+)">Clinical Glycomics', browser.get("/manage/").text).group(1)
+    edit = f"/manage/courses/{course_id}/edit"
+    answer = browser.post(edit, data=form_of(browser.get(edit).text, version=version))
+    assert answer.status_code == 400 and "reload the page" in answer.text
+
+
+def test_a_next_address_with_control_characters_goes_to_the_default_page(browser):
+    token = csrf_token(browser.get("/").text)
+    answer = browser.post("/language", data={"locale": "ru", "next": "/a\r\nSet-Cookie: x=1", "csrf_token": token})
+    assert answer.status_code == 302 and answer.headers["Location"] == "/"
+
+
+def test_an_unticked_waiting_list_stays_unticked_after_a_form_error(browser):
+    sign_in(browser, "lumc-coordinator")
+    course_id = re.search(r'href="/manage/courses/([\w-]+)">Clinical Glycomics', browser.get("/manage/").text).group(1)
+    page = f"/manage/courses/{course_id}"
+    waitlist_box = re.compile(r'<input id="f-waitlist" name="waitlist" type="checkbox"\s*(checked)?\s*>')
+    assert waitlist_box.search(browser.get(page).text).group(1) == "checked"  # a new offering keeps a waiting list
+    # An unticked box is not sent at all; the missing location sends the form back.
+    refused = submit(browser, f"{page}/offerings", {"term": "2031-spring", "capacity": "10"}, page)
+    assert refused.status_code == 422
+    assert waitlist_box.search(refused.text).group(1) is None
+
+
+def test_the_course_page_shows_the_catalogues_seats_while_enrolment_does_not_answer(services):
+    client = front_end(services, enrolment_url=f"http://127.0.0.1:{free_port()}").test_client()
+    path = re.search(r'href="(/courses/[\w-]+)"', client.get("/").text).group(1)
+    page = client.get(path)
+    assert page.status_code == 200 and re.search(r"\d+ of \d+ seats free", page.text)
+    sign_in(client, "lumc-student")
+    page = client.get(path)
+    assert page.status_code == 200 and re.search(r"\d+ of \d+ seats free", page.text)
+    assert "Your place:</strong> unknown just now" in page.text
+
+
+@pytest.mark.parametrize("suffix", ["%3F", "%23", "%3Fstatus=draft"])
+def test_an_id_is_one_path_segment_of_the_service_call_and_cannot_steer_it(browser, suffix):
+    path = re.search(r'href="(/courses/[\w-]+)"', browser.get("/").text).group(1)
+    # Sent unquoted, "<id>?" or "<id>#" asked the catalogue for course <id> itself: no such course exists.
+    answer = browser.get(path + suffix)
+    assert answer.status_code == 404 and "Not found." in answer.text

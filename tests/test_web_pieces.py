@@ -6,12 +6,15 @@ import string
 
 import pytest
 
-from web.client import ServiceError
-from web.forms import as_utc_instant, course_form_values, course_payload, offering_payload, service_field_errors
+from shared.web import IDEMPOTENCY_KEY_PATTERN
+from web.client import ServiceError, api_url
+from web.enrolments import idempotency_key
+from web.forms import (as_utc_instant, course_form_values, course_payload, merge_edit, offering_payload,
+                       service_field_errors)
 from web.language import date_time, localised, long_date
 from web.messages import MESSAGES, translate
 from web.navigation import safe_next
-from web.problems import problem_message
+from web.problems import error_page_status, problem_message
 
 
 def placeholders(text: str) -> set[str]:
@@ -31,7 +34,8 @@ def test_a_translation_fills_in_its_values():
 
 @pytest.mark.parametrize("target, expected", [
     ("/courses/1?x=2", "/courses/1?x=2"), ("//evil.example/", "/"), ("https://evil.example/", "/"),
-    ("/\\evil.example", "/"), ("", "/"), (None, "/"), ("courses", "/")])
+    ("/\\evil.example", "/"), ("", "/"), (None, "/"), ("courses", "/"),
+    ("/a\r\nSet-Cookie: x=1", "/"), ("/a\tb", "/"), ("/a\x7f", "/"), ("/a\x00", "/")])
 def test_only_paths_on_this_site_are_followed_after_a_form(target, expected):
     assert safe_next(target) == expected
 
@@ -40,7 +44,25 @@ def test_a_known_problem_is_said_in_our_words_and_an_unknown_one_with_the_servic
     assert problem_message(ServiceError(409, "offering_full"), "en") == "This offering is full and keeps no waiting list."
     assert problem_message(ServiceError(409, "enrolment_closed"), "ru") == "Запись на этот набор закрыта."
     assert problem_message(ServiceError(404, "course_not_found", "There is no course x."), "en") == "Not found."
-    assert problem_message(ServiceError(422, "idempotency_key_reused", "Key reused."), "en") == "That did not work: Key reused."
+    assert problem_message(ServiceError(418, "teapot", "I am a teapot."), "en") == "That did not work: I am a teapot."
+
+
+def test_too_many_attempts_say_when_to_try_again_if_the_service_said():
+    assert problem_message(ServiceError(429, "rate_limited", retry_after=42), "en") == \
+        "Too many attempts; try again in 42 seconds."
+    assert "42" in problem_message(ServiceError(429, "rate_limited", retry_after=42), "ru")
+    assert problem_message(ServiceError(429, "rate_limited"), "en") == "Too many attempts; please try again shortly."
+
+
+@pytest.mark.parametrize("code", ["bad_idempotency_key", "idempotency_key_reused"])
+def test_the_idempotency_refusals_are_said_in_our_words(code):
+    assert not problem_message(ServiceError(400, code, "detail"), "ru").startswith("Не получилось")
+
+
+@pytest.mark.parametrize("status, page_status", [(429, 429), (404, 404), (409, 409), (422, 400), (500, 502),
+                                                 (503, 503)])
+def test_a_refusal_keeps_its_meaning_in_the_status_of_the_page(status, page_status):
+    assert error_page_status(ServiceError(status, "x")) == page_status
 
 
 def test_a_course_form_becomes_the_catalogues_json():
@@ -90,3 +112,39 @@ def test_texts_and_dates_are_written_in_the_readers_language():
     assert long_date("2027-02-08", "en") == "February 8, 2027"
     assert date_time("2027-01-25T23:59:00+00:00", "en").endswith("UTC")
     assert long_date("not a date", "en") == "not a date"
+
+
+@pytest.mark.parametrize("ects", ["nan", "inf", "-Infinity", "1e999"])
+def test_a_number_that_json_cannot_carry_is_a_field_error(ects):
+    _, errors = course_payload({"ects": ects})
+    assert errors["ects"] == "field_not_a_number"
+
+
+def test_an_idempotency_key_enrolment_would_refuse_is_replaced_and_a_good_one_kept():
+    assert idempotency_key("3f1c-2") == "3f1c-2"
+    for refused in ("ключ", "a b", "", None, "x" * 201):
+        replacement = idempotency_key(refused)
+        assert replacement != refused and IDEMPOTENCY_KEY_PATTERN.match(replacement)
+
+
+def test_every_segment_of_an_api_path_is_quoted_whole():
+    assert api_url("http://c", ("courses", "a?b#c/d", "offerings")) == "http://c/api/v1/courses/a%3Fb%23c%2Fd/offerings"
+    assert api_url("http://c", ("courses", "..")) == "http://c/api/v1/courses/%2E%2E"
+    assert api_url("http://c", ("courses", "1.5")) == "http://c/api/v1/courses/1.5"
+    with pytest.raises(TypeError):
+        api_url("http://c", "/courses/x")  # a joined string would carry its ids unquoted
+
+
+def test_a_stale_edit_merges_three_ways_field_by_field():
+    fields = ("title_en", "ects", "topics", "description_en")
+    original = {"title_en": "Old", "ects": "5", "topics": "a", "description_en": "one\ntwo"}
+    yours = {"title_en": "Mine", "ects": "5", "topics": "b", "description_en": "one\r\ntwo"}  # CRLF: unchanged
+    theirs = {"title_en": "Theirs", "ects": "10", "topics": "b", "description_en": "one\ntwo!"}
+    merge = merge_edit(original, yours, theirs, fields)
+    assert merge.values == {"title_en": "Mine", "ects": "10", "topics": "b", "description_en": "one\ntwo!"}
+    assert merge.taken == ["ects", "description_en"] and merge.conflicts == ["title_en"]
+
+
+def test_a_field_sent_without_its_original_is_kept_as_yours():
+    merge = merge_edit({}, {"title_en": "Mine"}, {"title_en": "Theirs"}, ("title_en",))
+    assert merge.values == {"title_en": "Mine"} and merge.conflicts == ["title_en"]

@@ -8,6 +8,7 @@ from typing import Mapping
 import httpx
 from flask import Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
 
 from shared.auth import TokenVerifier
 from shared.logs import configure_logging, current_correlation_id
@@ -18,7 +19,7 @@ from web.enrolments import unread_count
 from web.identity import SESSION_TOKEN, identify, presented_token
 from web.language import choose_locale, date_time, localised, long_date
 from web.messages import translate
-from web.problems import problem_message
+from web.problems import error_page_status, problem_message
 
 csrf = CSRFProtect()
 
@@ -52,9 +53,11 @@ def create_app(settings: WebSettings | None = None, *, http_mounts: Mapping[str,
     app.extensions["web_settings"] = settings
     app.extensions["token_verifier"] = TokenVerifier.from_settings(settings)
     app.extensions["http"] = httpx.Client(timeout=settings.timeout_seconds, mounts=dict(http_mounts or {}))
-    csrf.init_app(app)
     install_correlation_ids(app)  # the same id follows a page's calls into every service's logs and events
+    # Who is asking, in which language, before CSRF checks the form: its refusal is then a page in
+    # the reader's language, with their navigation.
     _install_request_context(app, settings)
+    csrf.init_app(app)
     _install_error_pages(app)
     _register_views(app)
     return app
@@ -89,6 +92,11 @@ def _install_request_context(app: Flask, settings: WebSettings) -> None:
                 "unread_count": lambda: unread_count(g.services) if g.get("identity") else None}
 
 
+# The front end's own refusals (werkzeug's HTTP errors) and the sentence each page says.
+REFUSAL_MESSAGES = {400: "problem_bad_request", 403: "problem_forbidden", 404: "page_not_found",
+                    405: "page_not_found", 413: "problem_too_large", 500: "problem_internal"}
+
+
 def _install_error_pages(app: Flask) -> None:
     """A refusal from a service or a bad request is a readable page in the reader's language, never a 500."""
 
@@ -96,26 +104,28 @@ def _install_error_pages(app: Flask) -> None:
     def service_refused(error: ServiceError):
         if error.status == 401:  # the token expired or was revoked: sign in again
             session.pop(SESSION_TOKEN, None)
-            flash(translate("session_expired", g.get("locale", "en")), "error")
+            flash(translate("session_expired", _reader_locale()), "error")
             return redirect(url_for("account.sign_in"))
-        status = error.status if error.status in (401, 403, 404, 409, 503) else 502 if error.status >= 500 else 400
-        return render_template("error.html", message=problem_message(error, g.get("locale", "en"))), status
+        page = render_template("error.html", message=problem_message(error, _reader_locale()))
+        headers = {"Retry-After": str(error.retry_after)} if error.status == 429 and error.retry_after else {}
+        return page, error_page_status(error), headers
 
     @app.errorhandler(CSRFError)
     def csrf_refused(_error):
-        return render_template("error.html", message=translate("problem_csrf", g.get("locale", "en"))), 400
+        return render_template("error.html", message=translate("problem_csrf", _reader_locale())), 400
 
-    @app.errorhandler(404)
-    def not_found(_error):
-        return render_template("error.html", message=translate("page_not_found", g.get("locale", "en"))), 404
+    def refused(error: HTTPException):
+        """Werkzeug's own page is English and bare; ours is in the site's layout and the reader's language."""
+        return render_template("error.html", message=translate(REFUSAL_MESSAGES[error.code], _reader_locale())), \
+            error.code
 
-    @app.errorhandler(500)
-    def broken(_error):
-        return render_template("error.html", message=translate("problem_internal", g.get("locale", "en"))), 500
+    for status in REFUSAL_MESSAGES:
+        app.register_error_handler(status, refused)
 
-    @app.errorhandler(405)
-    def not_allowed(_error):
-        return render_template("error.html", message=translate("page_not_found", g.get("locale", "en"))), 405
+
+def _reader_locale() -> str:
+    """The reader's language, also on a page refused before the request context was set up."""
+    return g.get("locale") or choose_locale(request, None)
 
 
 def _register_views(app: Flask) -> None:

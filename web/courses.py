@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from werkzeug.exceptions import BadRequest
+
 from web.client import ServiceError, Services
-from web.forms import (EDITABLE_COURSE_FIELDS, course_form_values, course_payload, service_field_errors,
-                       changed_fields, whole_number)
+from web.forms import (EDITABLE_COURSE_FIELDS, Merge, course_form_values, course_payload, loaded_version,
+                       merge_edit, originals_of, service_field_errors, whole_number)
 
 
 @dataclass
@@ -19,7 +21,7 @@ class EditOutcome:
     errors: dict[str, str] = field(default_factory=dict)
     problem: ServiceError | None = None
     current: dict[str, Any] | None = None  # on a conflict: the course as the other person saved it
-    differing: list[str] = field(default_factory=list)
+    merge: Merge | None = None  # on a conflict: your edit merged onto theirs, for the form to show
 
 
 def create_course(services: Services, form: Mapping[str, str]) -> EditOutcome:
@@ -28,33 +30,35 @@ def create_course(services: Services, form: Mapping[str, str]) -> EditOutcome:
     if errors:
         return EditOutcome(errors=errors)
     try:
-        answer = services.post("catalogue", "/courses", payload)
+        answer = services.post("catalogue", ("courses",), payload)
     except ServiceError as error:
         return refused(error)
     return EditOutcome(saved=answer.body, version=answer.version)
 
 
 def edit_course(services: Services, course_id: str, form: Mapping[str, str]) -> EditOutcome:
-    """Save the form on the version it was loaded from; on a conflict, return the current course beside it."""
+    """Save the form on the version it was loaded from; on a conflict, return the current course and
+    your edit merged onto it (see forms.merge_edit), to check and save again."""
+    version = version_to_match(form)
     payload, errors = course_payload(form, EDITABLE_COURSE_FIELDS)
     if errors:
         return EditOutcome(errors=errors)
     try:
-        answer = services.patch("catalogue", f"/courses/{course_id}", payload, form.get("version", ""))
+        answer = services.patch("catalogue", ("courses", course_id), payload, version)
     except ServiceError as error:
         if error.code != "version_conflict":
             return refused(error)
-        current = services.get("catalogue", f"/courses/{course_id}")
-        theirs = course_form_values(current.body)
-        return EditOutcome(problem=error, current=current.body, version=current.version,
-                           differing=changed_fields(theirs, form, EDITABLE_COURSE_FIELDS))
+        current = services.get("catalogue", ("courses", course_id))
+        merge = merge_edit(originals_of(form, EDITABLE_COURSE_FIELDS), form, course_form_values(current.body),
+                           EDITABLE_COURSE_FIELDS)
+        return EditOutcome(problem=error, current=current.body, version=current.version, merge=merge)
     return EditOutcome(saved=answer.body, version=answer.version)
 
 
 def schedule_offering(services: Services, course_id: str, payload: dict[str, Any]) -> EditOutcome:
     """Schedule an offering of a course."""
     try:
-        answer = services.post("catalogue", f"/courses/{course_id}/offerings", payload)
+        answer = services.post("catalogue", ("courses", course_id, "offerings"), payload)
     except ServiceError as error:
         return refused(error)
     return EditOutcome(saved=answer.body, version=answer.version)
@@ -62,18 +66,26 @@ def schedule_offering(services: Services, course_id: str, payload: dict[str, Any
 
 def change_capacity(services: Services, offering_id: str, form: Mapping[str, str]) -> EditOutcome:
     """Change an offering's seats on the version the form showed; a conflict returns the current offering."""
+    version = version_to_match(form)
     capacity, error_key = whole_number(form.get("capacity", ""))
     if error_key:
         return EditOutcome(errors={"capacity": error_key})
     try:
-        answer = services.patch("catalogue", f"/offerings/{offering_id}", {"capacity": capacity},
-                                form.get("version", ""))
+        answer = services.patch("catalogue", ("offerings", offering_id), {"capacity": capacity}, version)
     except ServiceError as error:
         if error.code != "version_conflict":
             return refused(error)
-        current = services.get("catalogue", f"/offerings/{offering_id}")
+        current = services.get("catalogue", ("offerings", offering_id))
         return EditOutcome(problem=error, current=current.body, version=current.version)
     return EditOutcome(saved=answer.body, version=answer.version)
+
+
+def version_to_match(form: Mapping[str, str]) -> str:
+    """The form's version for If-Match; a bad request when it is not a number, as only a tampered form sends."""
+    version = loaded_version(form)
+    if version is None:
+        raise BadRequest("The form's version is not a number.")
+    return version
 
 
 def refused(error: ServiceError) -> EditOutcome:
@@ -86,7 +98,7 @@ def refused(error: ServiceError) -> EditOutcome:
 def roster_of(services: Services, offering_id: str) -> tuple[list[dict], list[dict]]:
     """The confirmed students and the waiting list of an offering (empty until enrolment knows it)."""
     try:
-        rows = services.get("enrolment", f"/offerings/{offering_id}/roster").body
+        rows = services.get("enrolment", ("offerings", offering_id, "roster")).body
     except ServiceError as error:
         if error.status != 404:
             raise
@@ -98,4 +110,4 @@ def roster_of(services: Services, offering_id: str) -> tuple[list[dict], list[di
 
 def courses_i_manage(services: Services, institution: str | None) -> list[dict[str, Any]]:
     """The courses a coordinator may edit: all of their institution's, drafts included (admins: all)."""
-    return services.get("catalogue", "/courses", institution=institution, per_page=100).body
+    return services.get("catalogue", ("courses",), institution=institution, per_page=100).body

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from shared.web import IDEMPOTENCY_KEY_PATTERN
 from web.client import ServiceError, Services
 
 ACTIVE = ("confirmed", "waitlisted")
@@ -14,7 +16,7 @@ def my_enrolments(services: Services) -> list[dict[str, Any]]:
     """Every enrolment of the signed-in student, newest first."""
     enrolments: list[dict[str, Any]] = []
     for page in range(1, MAX_PAGES + 1):
-        answer = services.get("enrolment", "/enrolments/me", page=page, per_page=100)
+        answer = services.get("enrolment", ("enrolments", "me"), page=page, per_page=100)
         enrolments += answer.body
         if len(answer.body) < 100:
             break
@@ -35,20 +37,46 @@ def enrolment_outcome(enrolment: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return "enrolment_cancelled", {}
 
 
-def live_seats(services: Services, offering: dict[str, Any]) -> dict[str, int]:
-    """Seats as enrolment counts them now; the catalogue's copy until enrolment has heard of the offering."""
+def idempotency_key(submitted: str | None) -> str:
+    """The form's Idempotency-Key if enrolment would take it, else a fresh one.
+
+    A key enrolment refuses (not visible ASCII) could not even be sent as a header; only a tampered
+    form has one, and it loses nothing but the double-click protection it broke.
+    """
+    return submitted if submitted and IDEMPOTENCY_KEY_PATTERN.match(submitted) else str(uuid.uuid4())
+
+
+def active_by_offering_if_known(services: Services) -> dict[str, dict[str, Any]] | None:
+    """The student's active enrolment in each offering; None while enrolment does not answer, so that a
+    course page still shows the course and says the student's place is unknown rather than failing."""
     try:
-        return services.get("enrolment", f"/offerings/{offering['id']}/seats").body
+        return active_by_offering(my_enrolments(services))
     except ServiceError as error:
-        if error.status != 404:
+        if not enrolment_is_down(error):
+            raise
+        return None
+
+
+def live_seats(services: Services, offering: dict[str, Any]) -> dict[str, int]:
+    """Seats as enrolment counts them now; the catalogue's copy (kept from enrolment's events, so at most
+    a moment behind) until enrolment has heard of the offering, or while it does not answer."""
+    try:
+        return services.get("enrolment", ("offerings", offering["id"], "seats")).body
+    except ServiceError as error:
+        if error.status != 404 and not enrolment_is_down(error):
             raise
         return offering.get("seats") or {}
+
+
+def enrolment_is_down(error: ServiceError) -> bool:
+    """Unreachable (ServiceUnavailable is a 503) or failing on its side: nothing the reader can change."""
+    return error.status >= 500
 
 
 def unread_count(services: Services) -> int | None:
     """How many notifications the signed-in person has not read; None when notifications does not answer."""
     try:
-        answer = services.get("notifications", "/notifications/me", per_page=1)
+        answer = services.get("notifications", ("notifications", "me"), per_page=1)
     except ServiceError:
         return None  # the navigation bar must not take the page down with it
     return int(answer.headers.get("x-unread-count", "0"))

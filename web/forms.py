@@ -6,6 +6,9 @@ next to its field instead of reaching a service as a string.
 
 from __future__ import annotations
 
+import math
+import re
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 COURSE_FIELDS = ("code", "institution", "title_en", "title_ru", "description_en", "description_ru", "ects",
@@ -21,6 +24,8 @@ FIELD_LABELS = {"code": "code", "institution": "institution", "title_en": "title
 EDITABLE_COURSE_FIELDS = tuple(name for name in COURSE_FIELDS if name != "institution")
 
 FormErrors = dict[str, str]
+# The hidden version of an edit form goes into If-Match: ASCII digits only (str.isdigit() also takes "１" and "²").
+VERSION_PATTERN = re.compile(r"[0-9]{1,18}")
 
 
 def course_form_values(course: Mapping[str, Any]) -> dict[str, str]:
@@ -47,10 +52,9 @@ def course_payload(form: Mapping[str, str], fields: tuple[str, ...] = COURSE_FIE
     payload["description"] = {"en": values["description_en"], "ru": values["description_ru"] or None}
     payload["topics"] = split_list(values["topics"])
     payload["coordinators"] = split_list(values["coordinators"])
-    try:
-        payload["ects"] = float(values["ects"].replace(",", "."))
-    except ValueError:
-        errors["ects"] = "field_not_a_number"
+    payload["ects"], ects_error = finite_number(values["ects"].replace(",", "."))
+    if ects_error:
+        errors["ects"] = ects_error
     for required in ("code", "title_en", "description_en", "language", "isced"):
         if not values[required]:
             errors[required] = "field_required"
@@ -89,6 +93,25 @@ def whole_number(raw: str) -> tuple[int | None, str | None]:
         return None, "field_not_a_number"
 
 
+def loaded_version(form: Mapping[str, str]) -> str | None:
+    """The version an edit form was loaded from, or None when it is not a plain number (a tampered form)."""
+    version = (form.get("version") or "").strip()
+    return version if VERSION_PATTERN.fullmatch(version) else None
+
+
+def finite_number(raw: str) -> tuple[float | None, str | None]:
+    """Return the number typed into a field, or the message key saying why it is not one.
+
+    float() also reads "nan", "inf" and "1e999"; JSON cannot carry those (httpx refuses to send them),
+    so they are as much "not a number" here as "five" is.
+    """
+    try:
+        number = float(raw)
+    except ValueError:
+        return None, "field_not_a_number"
+    return (number, None) if math.isfinite(number) else (None, "field_not_a_number")
+
+
 def as_utc_instant(value: str) -> str:
     """`2027-01-25T23:59` from a datetime-local input, as the UTC instant the catalogue expects."""
     if not value or value.endswith("Z") or "+" in value[10:]:
@@ -118,6 +141,50 @@ def flatten_problem(problem: Mapping[str, Any]) -> dict[str, str]:
             for key, value in problem.items()}
 
 
-def changed_fields(theirs: Mapping[str, str], yours: Mapping[str, str], fields: tuple[str, ...]) -> list[str]:
-    """The fields whose saved value differs from what you are sending, for the conflict comparison."""
-    return [name for name in fields if (theirs.get(name) or "").strip() != (yours.get(name) or "").strip()]
+# An edit form carries each field as it was loaded in a hidden `original_<field>`, for the merge below.
+ORIGINAL_PREFIX = "original_"
+
+
+@dataclass
+class Merge:
+    """Your stale edit on top of the version someone else saved meanwhile, field by field."""
+
+    values: dict[str, str]  # the form to show: theirs where you changed nothing, yours where you did
+    taken: list[str] = field(default_factory=list)  # fields they changed and you did not: now theirs
+    conflicts: list[str] = field(default_factory=list)  # fields you both changed, differently: yours kept
+
+
+def originals_of(form: Mapping[str, str], fields: tuple[str, ...], prefix: str = ORIGINAL_PREFIX) -> dict[str, str]:
+    """The values the edit form was loaded with (fields whose original is missing are left out); with
+    `prefix=""`, the fields of a course's form values that an edit form carries as originals."""
+    return {name: form[prefix + name] for name in fields if prefix + name in form}
+
+
+def merge_edit(original: Mapping[str, str], yours: Mapping[str, str], theirs: Mapping[str, str],
+               fields: tuple[str, ...]) -> Merge:
+    """Three-way merge of a stale edit: keep yours only where you changed a field, take theirs elsewhere.
+
+    Keeping every value of a stale form would write back the old value of each field the other person
+    changed and you never touched. A field without its original counts as changed by you: nothing of
+    yours is dropped on a guess.
+    """
+    merge = Merge(values={})
+    for name in fields:
+        you_changed = name not in original or not same_value(yours.get(name), original[name])
+        they_changed = name not in original or not same_value(theirs.get(name), original[name])
+        if not you_changed:
+            merge.values[name] = theirs.get(name) or ""
+            if they_changed:
+                merge.taken.append(name)
+            continue
+        merge.values[name] = yours.get(name) or ""
+        if they_changed and not same_value(theirs.get(name), yours.get(name)):
+            merge.conflicts.append(name)
+    return merge
+
+
+def same_value(one: str | None, other: str | None) -> bool:
+    """Equal as form values: browsers send a textarea's line breaks as CRLF and may keep stray spaces."""
+    def normalised(text: str | None) -> str:
+        return (text or "").replace("\r\n", "\n").strip()
+    return normalised(one) == normalised(other)

@@ -53,6 +53,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "your_status": {"en": "Your place", "ru": "Ваше место"},
     "status_confirmed": {"en": "Confirmed", "ru": "Подтверждено"},
     "status_waitlisted": {"en": "Waiting list, number {position}", "ru": "Лист ожидания, номер {position}"},
+    "status_unknown": {"en": "unknown just now, as the enrolment service is not answering; please try again shortly.",
+                       "ru": "сейчас неизвестно: сервис записи не отвечает; попробуйте немного позже."},
     "status_cancelled": {"en": "Cancelled", "ru": "Отменено"},
     "status_draft": {"en": "Draft", "ru": "Черновик"},
     "status_published": {"en": "Published", "ru": "Опубликован"},
@@ -112,10 +114,15 @@ MESSAGES: dict[str, dict[str, str]] = {
                            "ru": "Координаторы (идентификаторы через запятую)"},
     "conflict_title": {"en": "Someone else changed this course while you were editing",
                        "ru": "Пока вы редактировали, курс изменил кто-то другой"},
-    "conflict_intro": {"en": "Nothing of yours is lost. Compare their version {version} with your changes, "
-                             "adjust below, and save again to apply yours on top of version {version}.",
-                       "ru": "Ваши изменения не потеряны. Сравните версию {version} со своими правками, "
-                             "поправьте форму ниже и сохраните, чтобы применить их поверх версии {version}."},
+    "conflict_intro": {"en": "Nothing of yours is lost: the form below is their version {version} with your changes "
+                             "on top. Check it, and save again to apply it.",
+                       "ru": "Ваши изменения не потеряны: ниже — их версия {version} с вашими правками поверх. "
+                             "Проверьте форму и сохраните снова."},
+    "conflict_taken": {"en": "Their changes, now in the form:", "ru": "Их изменения, теперь в форме:"},
+    "conflict_both_changed": {"en": "You both changed these; the form keeps yours:",
+                              "ru": "Это изменили вы оба; в форме оставлено ваше:"},
+    "conflict_none": {"en": "None of your changes clash with theirs.",
+                      "ru": "Ваши правки не пересекаются с их изменениями."},
     "field": {"en": "Field", "ru": "Поле"},
     "their_value": {"en": "Now saved (theirs)", "ru": "Сохранено сейчас (их)"},
     "your_value": {"en": "Yours", "ru": "Ваше"},
@@ -169,6 +176,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     "problem_not_found": {"en": "Not found.", "ru": "Не найдено."},
     "problem_service_unavailable": {"en": "A part of the system is not answering; please try again shortly.",
                                     "ru": "Часть системы не отвечает; попробуйте немного позже."},
+    "problem_rate_limited": {"en": "Too many attempts; please try again shortly.",
+                             "ru": "Слишком много попыток; попробуйте немного позже."},
+    "problem_rate_limited_in": {"en": "Too many attempts; try again in {seconds} seconds.",
+                                "ru": "Слишком много попыток; попробуйте снова через {seconds} с."},
+    "problem_bad_idempotency_key": {"en": "The form could not be sent as it was; please reload the page and try again.",
+                                    "ru": "Форму не удалось отправить в таком виде; обновите страницу и попробуйте "
+                                          "снова."},
+    "problem_idempotency_key_reused": {"en": "This form was already sent for something else; please reload the page "
+                                             "and try again.",
+                                       "ru": "Эта форма уже была отправлена для другого действия; обновите страницу "
+                                             "и попробуйте снова."},
+    "problem_bad_request": {"en": "The request was not understood; please reload the page and try again.",
+                            "ru": "Запрос не удалось разобрать; обновите страницу и попробуйте снова."},
+    "problem_too_large": {"en": "What you sent is too large.", "ru": "Отправленное слишком велико."},
     "problem_csrf": {"en": "The form had expired; please send it again.",
                      "ru": "Форма устарела; отправьте её ещё раз."},
     "problem_internal": {"en": "Something went wrong on our side; it has been logged.",

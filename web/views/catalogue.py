@@ -7,7 +7,8 @@ import uuid
 
 from flask import Blueprint, g, jsonify, render_template, request
 
-from web.enrolments import active_by_offering, live_seats, my_enrolments
+from shared.pagination import MAX_PAGE
+from web.enrolments import active_by_offering_if_known, live_seats
 from web.messages import translate
 
 blp = Blueprint("catalogue", __name__)
@@ -21,9 +22,10 @@ def browse():
     filters = {"q": request.args.get("q", "").strip()[:200],
                "institution": request.args.get("institution") if request.args.get("institution") in INSTITUTIONS else "",
                "level": request.args.get("level") if request.args.get("level") in LEVELS else ""}
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
-    answer = g.services.get("catalogue", "/courses", status="published", page=page, per_page=20, **filters)
+    # type=int falls back to 1 on anything int() refuses ("²" passes str.isdigit() but not int()); the clamp
+    # keeps it within the pages the catalogue serves.
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    answer = g.services.get("catalogue", ("courses",), status="published", page=page, per_page=20, **filters)
     pagination = json.loads(answer.headers.get("x-pagination", "{}"))
     return render_template("catalogue.html", courses=answer.body, filters=filters, pagination=pagination,
                            levels=LEVELS, institutions=INSTITUTIONS)
@@ -32,10 +34,10 @@ def browse():
 @blp.get("/courses/<course_id>")
 def course(course_id: str):
     """A course, its offerings with live seats, and (for a student) where they stand in each."""
-    course = g.services.get("catalogue", f"/courses/{course_id}").body
-    offerings = g.services.get("catalogue", f"/courses/{course_id}/offerings").body
+    course = g.services.get("catalogue", ("courses", course_id)).body
+    offerings = g.services.get("catalogue", ("courses", course_id, "offerings")).body
     seats = {offering["id"]: live_seats(g.services, offering) for offering in offerings}
-    mine = active_by_offering(my_enrolments(g.services)) if g.identity and g.identity.is_student else {}
+    mine = active_by_offering_if_known(g.services) if g.identity and g.identity.is_student else {}
     return render_template("course.html", course=course, offerings=offerings, seats=seats, mine=mine,
                            idempotency_key=str(uuid.uuid4()))
 
@@ -43,7 +45,7 @@ def course(course_id: str):
 @blp.get("/offerings/<offering_id>/seats.json")
 def seats(offering_id: str):
     """Live seats of an offering, with the sentence the page shows, for the page's polling script."""
-    counts = g.services.get("enrolment", f"/offerings/{offering_id}/seats").body
+    counts = g.services.get("enrolment", ("offerings", offering_id, "seats")).body
     return jsonify(counts=counts, text=translate("seats_summary", g.locale, **seat_values(counts)))
 
 

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from web import courses
 from web.client import ServiceError
 from web.enrolments import live_seats
-from web.forms import FIELD_LABELS, course_form_values, offering_payload
+from web.forms import EDITABLE_COURSE_FIELDS, FIELD_LABELS, course_form_values, offering_payload, originals_of
 from web.messages import translate
 from web.problems import problem_message
 from web.views.catalogue import LEVELS
@@ -45,35 +45,44 @@ def new_course():
 def edit_course(course_id: str):
     """Edit a course on the version loaded; a stale edit shows the other person's change beside yours."""
     if request.method == "GET":
-        answer = g.services.get("catalogue", f"/courses/{course_id}")
+        answer = g.services.get("catalogue", ("courses", course_id))
+        loaded = course_form_values(answer.body)
         return render_template("manage/course_form.html", course=answer.body, outcome=None, levels=LEVELS,
-                               values={**course_form_values(answer.body), "version": answer.version})
+                               values={**loaded, "version": answer.version},
+                               original=originals_of(loaded, EDITABLE_COURSE_FIELDS, prefix=""))
     outcome = courses.edit_course(g.services, course_id, request.form)
     if outcome.saved:
         flash(translate("course_saved", g.locale, version=outcome.version), "success")
         return redirect(url_for("coordinator.course", course_id=course_id))
-    course = outcome.current or g.services.get("catalogue", f"/courses/{course_id}").body
-    values = {**request.form, "version": outcome.version or request.form.get("version", "")}
-    return render_template("manage/course_form.html", course=course, outcome=outcome, values=values,
-                           theirs=course_form_values(outcome.current) if outcome.current else None, levels=LEVELS,
-                           field_labels=FIELD_LABELS,
-                           problem=outcome_problem(outcome)), 409 if outcome.current else 422
+    if outcome.current:  # stale: the form now edits their version, so theirs is the original to compare with
+        theirs = course_form_values(outcome.current)
+        return render_template("manage/course_form.html", course=outcome.current, outcome=outcome, theirs=theirs,
+                               values={**outcome.merge.values, "version": outcome.version},
+                               original=originals_of(theirs, EDITABLE_COURSE_FIELDS, prefix=""),
+                               levels=LEVELS, field_labels=FIELD_LABELS, problem=outcome_problem(outcome)), 409
+    course = g.services.get("catalogue", ("courses", course_id)).body
+    return render_template("manage/course_form.html", course=course, outcome=outcome, values=request.form,
+                           original=originals_of(request.form, EDITABLE_COURSE_FIELDS), levels=LEVELS,
+                           problem=outcome_problem(outcome)), 422
 
 
 @blp.get("/courses/<course_id>")
 @coordinators_only
 def course(course_id: str):
     """A course's status and offerings, and the form to schedule another."""
-    answer = g.services.get("catalogue", f"/courses/{course_id}")
-    offerings = g.services.get("catalogue", f"/courses/{course_id}/offerings").body
-    return render_template("manage/course.html", course=answer.body, offerings=offerings, values={}, errors={})
+    answer = g.services.get("catalogue", ("courses", course_id))
+    offerings = g.services.get("catalogue", ("courses", course_id, "offerings")).body
+    # A new offering keeps a waiting list unless unticked. The default lives here, not in the template:
+    # an unticked box is absent from a sent-back form, and must not be ticked again there.
+    return render_template("manage/course.html", course=answer.body, offerings=offerings, values={"waitlist": "on"},
+                           errors={})
 
 
 @blp.post("/courses/<course_id>/<any(publish, archive):action>")
 @coordinators_only
 def change_status(course_id: str, action: str):
     """Publish or archive a course."""
-    g.services.post("catalogue", f"/courses/{course_id}/{action}")
+    g.services.post("catalogue", ("courses", course_id, action))
     flash(translate("course_published" if action == "publish" else "course_archived_done", g.locale), "success")
     return redirect(url_for("coordinator.course", course_id=course_id))
 
@@ -87,8 +96,8 @@ def schedule_offering(course_id: str):
     if outcome.saved:
         flash(translate("offering_scheduled", g.locale), "success")
         return redirect(url_for("coordinator.offering", offering_id=outcome.saved["id"]))
-    answer = g.services.get("catalogue", f"/courses/{course_id}")
-    offerings = g.services.get("catalogue", f"/courses/{course_id}/offerings").body
+    answer = g.services.get("catalogue", ("courses", course_id))
+    offerings = g.services.get("catalogue", ("courses", course_id, "offerings")).body
     return render_template("manage/course.html", course=answer.body, offerings=offerings, values=request.form,
                            errors=outcome.errors, problem=outcome_problem(outcome)), 422
 
@@ -97,8 +106,8 @@ def schedule_offering(course_id: str):
 @coordinators_only
 def offering(offering_id: str):
     """An offering's seats, roster and waiting list, with the forms to change seats or cancel it."""
-    answer = g.services.get("catalogue", f"/offerings/{offering_id}")
-    course = g.services.get("catalogue", f"/courses/{answer.body['course_id']}").body
+    answer = g.services.get("catalogue", ("offerings", offering_id))
+    course = g.services.get("catalogue", ("courses", answer.body["course_id"])).body
     confirmed, waiting = courses.roster_of(g.services, offering_id)
     seats = live_seats(g.services, answer.body)
     return render_template("manage/offering.html", offering=answer.body, version=answer.version, course=course,
@@ -123,7 +132,8 @@ def change_seats(offering_id: str):
 @coordinators_only
 def roster_csv(offering_id: str):
     """The roster as the enrolment service writes it in CSV."""
-    answer = g.services.call("enrolment", "GET", f"/offerings/{offering_id}/roster", headers={"Accept": "text/csv"})
+    answer = g.services.call("enrolment", "GET", ("offerings", offering_id, "roster"),
+                             headers={"Accept": "text/csv"})
     return Response(answer.body, mimetype="text/csv", headers={
         "Content-Disposition": answer.headers.get("content-disposition", f'attachment; filename="roster-{offering_id}.csv"')})
 
@@ -134,7 +144,7 @@ def cancel_offering(offering_id: str):
     """Cancel an offering; enrolment cancels its enrolments and notifications tells the students."""
     reason = request.form.get("reason", "").strip()[:1000] or None
     try:
-        g.services.post("catalogue", f"/offerings/{offering_id}/cancel", {"reason": reason})
+        g.services.post("catalogue", ("offerings", offering_id, "cancel"), {"reason": reason})
     except ServiceError as error:
         if error.status == 401:
             raise

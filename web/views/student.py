@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from web.client import ServiceError
-from web.enrolments import enrolment_outcome, my_enrolments
+from web.enrolments import enrolment_outcome, idempotency_key, my_enrolments
 from web.messages import translate
 from web.navigation import safe_next
 from web.problems import problem_message
@@ -18,10 +18,10 @@ blp = Blueprint("student", __name__)
 @signed_in
 def enrol(offering_id: str):
     """Ask for a seat; tell the student whether they got one or their place in line."""
-    key = request.form.get("idempotency_key", "")[:200]
+    key = idempotency_key(request.form.get("idempotency_key"))
     try:
-        enrolment = g.services.post("enrolment", "/enrolments", {"offering_id": offering_id},
-                                    headers={"Idempotency-Key": key} if key else None).body
+        enrolment = g.services.post("enrolment", ("enrolments",), {"offering_id": offering_id},
+                                    headers={"Idempotency-Key": key}).body
     except ServiceError as error:
         if error.status == 401:
             raise
@@ -43,7 +43,7 @@ def enrolments():
 @signed_in
 def cancel(enrolment_id: str):
     """Give up a seat or a place in line; the first in line gets the seat."""
-    g.services.post("enrolment", f"/enrolments/{enrolment_id}/cancel")
+    g.services.post("enrolment", ("enrolments", enrolment_id, "cancel"))
     flash(translate("enrolment_cancelled", g.locale), "success")
     return redirect(safe_next(request.form.get("next"), url_for("student.enrolments")))
 
@@ -52,7 +52,7 @@ def cancel(enrolment_id: str):
 @signed_in
 def inbox():
     """The notifications of the signed-in person, newest first."""
-    notifications = g.services.get("notifications", "/notifications/me", per_page=50).body
+    notifications = g.services.get("notifications", ("notifications", "me"), per_page=50).body
     return render_template("inbox.html", notifications=notifications)
 
 
@@ -60,5 +60,5 @@ def inbox():
 @signed_in
 def mark_read(notification_id: str):
     """Mark one notification read."""
-    g.services.post("notifications", f"/notifications/{notification_id}/read")
+    g.services.post("notifications", ("notifications", notification_id, "read"))
     return redirect(url_for("student.inbox"))
