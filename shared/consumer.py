@@ -10,10 +10,9 @@ from typing import Callable, Mapping, Sequence
 
 from kombu import Connection, Message
 from kombu.mixins import ConsumerMixin
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from shared.db import Database
+from shared.db import Database, is_database_outage
 from shared.events import Event
 from shared.inbox import claim_event, claim_events
 from shared.logs import correlation
@@ -29,7 +28,6 @@ PREFETCH = 100
 # when no further message arrives within the wait.
 BATCH_SIZE = 50
 BATCH_WAIT_SECONDS = 0.005
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)  # lost connections, outages, deadlocks
 REQUEUE_DELAY_SECONDS = 1.0
 
 
@@ -78,9 +76,9 @@ def handle_events(db: Database, handlers: Mapping[str, Handler], events: Sequenc
             try:
                 with correlation(event.correlation_id):
                     outcomes.append(_run_handler(session, handlers, event))
-            except DATABASE_UNAVAILABLE:
-                raise
             except Exception as exc:  # noqa: BLE001 - the caller retries this one alone
+                if is_database_outage(exc):
+                    raise
                 raise HandlerFailed(position, exc) from exc
         return outcomes
 
@@ -165,19 +163,19 @@ class EventConsumer(ConsumerMixin):
         batch, self._batch = self._batch, []
         self._handle(batch)
 
+    def _wait_for_database(self, batch: list[tuple[Message, Event]], outage: Exception) -> None:
+        """Not the messages' fault: wait and take them again, without spending their attempts, so a
+        database outage does not fill the dead-letter queue."""
+        log.warning("database unavailable (%s); %d message(s) wait", type(outage).__name__, len(batch))
+        self.stop.wait(self.topology.retry_delay_ms / 1000)
+        for message, _ in batch:
+            message.requeue()
+
     def _handle(self, batch: list[tuple[Message, Event]]) -> None:
         if not batch:
             return
         try:
             outcomes = handle_events(self.db, self.handlers, [event for _, event in batch])
-        except DATABASE_UNAVAILABLE as exc:
-            # Not the messages' fault: wait and take them again, without spending their attempts,
-            # so a database outage does not fill the dead-letter queue.
-            log.warning("database unavailable (%s); %d message(s) wait", type(exc).__name__, len(batch))
-            self.stop.wait(self.topology.retry_delay_ms / 1000)
-            for message, _ in batch:
-                message.requeue()
-            return
         except HandlerFailed as failure:
             # Nothing was committed: those before the culprit again, the culprit later, then the rest.
             self._handle(batch[:failure.position])
@@ -186,7 +184,9 @@ class EventConsumer(ConsumerMixin):
             self._handle(batch[failure.position + 1:])
             return
         except Exception as exc:  # noqa: BLE001 - the commit itself failed: find the culprit alone
-            if len(batch) > 1:
+            if is_database_outage(exc):
+                self._wait_for_database(batch, exc)
+            elif len(batch) > 1:
                 for item in batch:
                     self._handle([item])
             else:

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
+import psycopg
 from flask import current_app
 from sqlalchemy import BigInteger, DateTime, Engine, Integer, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -172,4 +173,4 @@ def is_database_outage(error: BaseException) -> bool:
     sqlite_error = getattr(original, "sqlite_errorname", None)
     if sqlite_error:
         return sqlite_error.startswith(SQLITE_BUSY_CODES)
-    return type(original).__name__ == "OperationalError"  # psycopg's failed connect carries no SQLSTATE
+    return isinstance(original, psycopg.OperationalError)  # a failed connect carries no SQLSTATE

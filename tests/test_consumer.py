@@ -3,6 +3,7 @@
 import threading
 import time
 
+import psycopg
 import pytest
 from kombu import Producer
 from sqlalchemy import func, select
@@ -164,7 +165,7 @@ def test_a_database_outage_does_not_spend_a_messages_attempts(enrolment_db, cata
     def database_away_for_a_while(session, event):
         if outage_left[0] > 0:
             outage_left[0] -= 1
-            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+            raise OperationalError("SELECT 1", {}, psycopg.OperationalError("server closed the connection unexpectedly"))
         HANDLERS[event.type](session, event)
 
     stop = threading.Event()
@@ -182,3 +183,18 @@ def test_a_database_outage_does_not_spend_a_messages_attempts(enrolment_db, cata
         with connection.SimpleQueue(Topology().dead_letter_queue("enrolment")) as queue:
             with pytest.raises(queue.Empty):
                 queue.get(timeout=0.5)
+
+
+def test_only_a_database_that_cannot_answer_counts_as_an_outage():
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import DBAPIError
+
+    from shared.db import is_database_outage
+
+    with pytest.raises(DBAPIError) as wrong_statement:
+        with create_engine("sqlite://").connect() as connection:
+            connection.execute(text("SELECT * FROM no_such_table"))
+    assert not is_database_outage(wrong_statement.value)  # our bug: retried, then dead-lettered
+    with pytest.raises(DBAPIError) as refused:
+        create_engine("postgresql+psycopg://postgres@127.0.0.1:1/nothing").connect()
+    assert is_database_outage(refused.value)  # waited out without spending attempts
