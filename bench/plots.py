@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - the backend is chosen first
+from matplotlib import ticker  # noqa: E402
 
 from bench.measure import Outcome, Sample  # noqa: E402
 
@@ -22,6 +23,10 @@ def plot_outcome(outcome: Outcome, path: Path) -> None:
         latency.plot(ordered, [(n + 1) / len(ordered) * 100 for n in range(len(ordered))], label=sample.label)
     latency.set(xscale="log", xlabel="latency (ms, log scale)", ylabel="% of operations done within",
                 title="latency distribution")
+    # Plain numbers at 1, 2 and 5 of each decade: matplotlib's "2×10¹ 3×10¹ …" labels run into each other.
+    latency.xaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    latency.xaxis.set_major_formatter(ticker.FuncFormatter(lambda value, _position: f"{value:g}"))
+    latency.xaxis.set_minor_formatter(ticker.NullFormatter())
     for sample in outcome.throughput:
         times, rates = completions_over_time(sample)
         throughput.step(times, rates, where="post", label=sample.label)
