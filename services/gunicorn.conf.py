@@ -12,6 +12,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() 
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
+# gunicorn's own refusal of a long request line is a bare HTML 414; leave room for the app to refuse
+# anything over MAX_URL_LENGTH itself, as problem+json (the most gunicorn accepts is 8190).
+limit_request_line = 8190
 keepalive = 5
 preload_app = False
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "1") == "1" else None

@@ -8,6 +8,7 @@ from http import HTTPStatus
 from typing import Callable, Iterable, Mapping
 
 import flask_smorest
+import marshmallow as ma
 from flask import Flask, g, request, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -24,6 +25,7 @@ from shared.logs import (bind_correlation_id, configure_logging, current_correla
 from shared.metrics import install_metrics
 
 SWAGGER_ASSETS_URL = "/docs/assets/"
+MAX_URL_LENGTH = 4096  # path and query; gunicorn itself takes up to 8190 (services/gunicorn.conf.py)
 # The Idempotency-Key the enrolment API accepts (visible ASCII, as HTTP header values allow); the web
 # front end checks the keys it sends against the same pattern.
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,200}$")
@@ -46,6 +48,14 @@ class ProblemParser(FlaskParser):
 
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         raise Problem(400, "malformed_json", "The request body is not valid JSON.")
+
+    def load_querystring(self, req, schema):
+        """A parameter of one value given twice is refused, not read as whichever comes first."""
+        repeated = {name: ["Give this parameter once."] for name, field in schema.fields.items()
+                    if not isinstance(field, ma.fields.List) and len(req.args.getlist(field.data_key or name)) > 1}
+        if repeated:
+            raise Problem(422, "validation_error", "The request has invalid fields; see errors.", errors=repeated)
+        return super().load_querystring(req, schema)
 
     def load_json(self, req, schema):
         if req.get_data(cache=True) and not is_json_request(req):
@@ -86,9 +96,10 @@ class ServiceBlueprint(flask_smorest.Blueprint):
         return decorator
 
     def response(self, status_code, schema=None, **kwargs):
-        """Every view touches its database, which may be unreachable: document that 503 too."""
+        """Every view touches its database, which may be unreachable, and any address may be too long:
+        document those answers too."""
         respond = super().response(status_code, schema, **kwargs)
-        return lambda view: self.problems("unavailable")(respond(view))
+        return lambda view: self.problems("uri_too_long", "unavailable")(respond(view))
 
 
 def _body_required(view: Callable) -> Callable:
@@ -149,11 +160,19 @@ def create_service_app(settings: Settings, *, title: str, description: str,
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     install_correlation_ids(app)
     _install_security_headers(app, settings.is_production)
+    _refuse_long_urls(app)
     install_metrics(app, settings.service)
     install_rate_limits(app, settings.rate_limit_storage_url, {"enrolment_attempts": settings.enrolment_rate_limit})
     app.add_url_rule(f"{SWAGGER_ASSETS_URL}<path:filename>", "swagger_assets",
                      lambda filename: send_from_directory(swagger_ui_path, filename))
     return app
+
+
+def _refuse_long_urls(app: Flask) -> None:
+    @app.before_request
+    def refuse_long_url():
+        if len(request.full_path) > MAX_URL_LENGTH:
+            raise Problem(414, "uri_too_long", f"The address is longer than {MAX_URL_LENGTH} characters.")
 
 
 def _install_security_headers(app: Flask, production: bool) -> None:

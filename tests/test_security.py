@@ -441,3 +441,18 @@ def test_the_web_front_end_signs_people_in_with_the_identity_providers_token(ser
     assert page.status_code == 200 and "Dr. Marieke Bos" in page.text
     development = mint_demo_token(app.extensions["web_settings"], "lumc-coordinator")
     assert client.get("/manage/", headers={"X-Forwarded-Access-Token": development}).status_code == 302
+
+
+def test_an_address_too_long_is_414_problem_json(service_app):
+    client = service_app("catalogue").test_client()
+    answer = client.get("/api/v1/courses?q=" + "x" * 5000)
+    assert answer.status_code == 414
+    assert answer.json["code"] == "uri_too_long"
+
+
+def test_a_single_valued_parameter_given_twice_is_refused(service_app):
+    client = service_app("catalogue").test_client()
+    answer = client.get("/api/v1/courses?page=1&page=2")
+    assert answer.status_code == 422
+    assert answer.json["errors"] == {"page": ["Give this parameter once."]}
+    assert client.get("/api/v1/courses?topic=helminths&page=1").status_code == 200
