@@ -26,6 +26,12 @@ class LocalisedTextSchema(ma.Schema):
     ru = ma.fields.String(allow_none=True, validate=validate.Length(min=1, max=4000))
 
 
+class LocalisedTextPatchSchema(LocalisedTextSchema):
+    """The languages of a text to change; the others keep their text."""
+
+    en = ma.fields.String(validate=validate.Length(min=1, max=4000))
+
+
 def _half_steps(value: float) -> None:
     if (value * 2) != int(value * 2):
         raise ma.ValidationError("ECTS credits come in steps of 0.5.")
@@ -64,6 +70,9 @@ class CoursePatchSchema(CourseSchema):
 
     class Meta:
         exclude = ("institution",)
+
+    title = ma.fields.Nested(LocalisedTextPatchSchema)
+    description = ma.fields.Nested(LocalisedTextPatchSchema)
 
     @ma.pre_load
     def refuse_institution(self, data, **_kwargs):
