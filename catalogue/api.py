@@ -11,7 +11,7 @@ from catalogue.schemas import (CancelSchema, CoursePatchSchema, CourseQuerySchem
 from catalogue.search import search_courses
 from shared.auth import current_principal, require_principal, requires
 from shared.db import current_database
-from shared.etag import if_match_required, required_version, version_headers
+from shared.etag import if_match_required, version_headers
 from shared.pagination import PAGINATION_HEADER, PageArgsSchema, paginate
 from shared.web import ServiceBlueprint
 
@@ -70,12 +70,11 @@ class CourseById(MethodView):
     @blp.arguments(CoursePatchSchema(partial=True))
     @blp.problems("course_not_found", "duplicate_course_code")
     @blp.response(200, CourseSchema, headers=ETAG_HEADER)
-    def patch(self, fields, course_id):
+    def patch(self, fields, course_id, expected_version):
         """Change some fields of a course (If-Match required)"""
-        expected = required_version()
         with current_database().transaction() as session:
-            return with_version(operations.update_course(session, require_principal(), course_id, expected,
-                                                         fields))
+            return with_version(operations.update_course(session, require_principal(), course_id,
+                                                         expected_version, fields))
 
 
 def _status_view(status: str, summary: str):
@@ -148,12 +147,11 @@ class OfferingById(MethodView):
     @blp.arguments(OfferingPatchSchema(partial=True))
     @blp.problems("offering_not_found", "offering_cancelled")
     @blp.response(200, OfferingSchema, headers=ETAG_HEADER)
-    def patch(self, fields, offering_id):
+    def patch(self, fields, offering_id, expected_version):
         """Change an offering: dates, window, seats, place (If-Match required)"""
-        expected = required_version()
         with current_database().transaction() as session:
             return with_version(offerings.update_offering(session, require_principal(), offering_id,
-                                                          expected, fields))
+                                                          expected_version, fields))
 
 
 @blp.route("/offerings/<offering_id>/cancel")

@@ -11,9 +11,11 @@ from shared.web import create_service_app
 
 def create_app(config: Settings | None = None) -> Flask:
     """Create the enrolment app from `config`, or from the environment."""
+    settings = config or Settings.from_env("enrolment")
     return create_service_app(
-        config or Settings.from_env("enrolment"),
+        settings,
         title="Course exchange enrolment",
         description="Enrolment in course offerings with seat limits and fair waiting lists.",
         blueprints=[blp],
+        rate_limits={"enrolment_attempts": settings.enrolment_rate_limit},
     )

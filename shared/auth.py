@@ -17,7 +17,7 @@ import jwt
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 
-from shared.errors import GENERAL_PROBLEMS, Problem, documents_problems
+from shared.errors import GENERAL_PROBLEMS, RETRY_AFTER_SECONDS, Problem, documents_problems
 
 ROLES = ("student", "coordinator", "admin")
 INSTITUTIONS = ("LUMC", "SSMU")
@@ -92,7 +92,7 @@ class TokenVerifier:
             raise _unauthorized("The token has expired; sign in again.") from None
         except jwt.PyJWKClientConnectionError:
             raise Problem(503, "unavailable", "The identity provider's keys cannot be fetched; try again.",
-                          headers={"Retry-After": "5"}) from None
+                          headers={"Retry-After": str(RETRY_AFTER_SECONDS)}) from None
         except jwt.PyJWTError as exc:
             raise _unauthorized(f"The token is not valid: {exc}.") from None
         try:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from shared.db import Database, is_database_outage
 from shared.events import Event
-from shared.inbox import claim_event, claim_events
+from shared.inbox import claim_events
 from shared.logs import correlation
 from shared.metrics import EVENTS_CONSUMED
 from shared.redelivery import Redelivery, attempts_of
@@ -39,17 +39,6 @@ class Outcome(enum.Enum):
     HANDLED = "handled"
     DUPLICATE = "duplicate"
     IGNORED = "ignored"
-
-
-def handle_event(db: Database, handlers: Mapping[str, Handler], event: Event) -> Outcome:
-    """Run the event's handler and record it in the inbox, both in one transaction.
-
-    A redelivered or duplicated event finds its id in the inbox and changes nothing.
-    """
-    with correlation(event.correlation_id), db.transaction() as session:
-        if not claim_event(session, event):
-            return Outcome.DUPLICATE
-        return _run_handler(session, handlers, event)
 
 
 class HandlerFailed(Exception):
@@ -81,6 +70,15 @@ def handle_events(db: Database, handlers: Mapping[str, Handler], events: Sequenc
                     raise
                 raise HandlerFailed(position, exc) from exc
         return outcomes
+
+
+def handle_event(db: Database, handlers: Mapping[str, Handler], event: Event) -> Outcome:
+    """Handle one event as the consumer does (a batch of one): its handler and its inbox record in one
+    transaction; a redelivered or duplicated event changes nothing. A failing handler's error is raised."""
+    try:
+        return handle_events(db, handlers, [event])[0]
+    except HandlerFailed as failure:
+        raise failure.error from None
 
 
 def _run_handler(session: Session, handlers: Mapping[str, Handler], event: Event) -> Outcome:

@@ -53,7 +53,7 @@ GENERAL_PROBLEMS: Mapping[str, tuple[int, str]] = {
     "rate_limited": (429, "too many attempts; Retry-After says when to try again"),
     "unavailable": (503, "the service's database cannot be reached; Retry-After says when to try again"),
 }
-DATABASE_RETRY_AFTER_SECONDS = 5
+RETRY_AFTER_SECONDS = 5  # for outages we expect to pass: the database, the identity provider
 
 
 class Problem(Exception):
@@ -174,7 +174,7 @@ def register_error_handlers(app: Flask) -> None:
             raise error  # a wrong statement is our bug: a logged 500, not a reason to retry
         log.warning("database unavailable: %s", type(error.orig).__name__)
         return problem_response(Problem(503, "unavailable", "The service's database cannot be reached; try again.",
-                                        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}))
+                                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)}))
 
     @app.errorhandler(ma.ValidationError)
     def handle_domain_validation_error(error: ma.ValidationError):

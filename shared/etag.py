@@ -43,12 +43,12 @@ def required_version() -> int | None:
 
 
 def if_match_required(view: Callable) -> Callable:
-    """Decorate an edit: If-Match is checked (428, 412) before the body, and documented."""
+    """Decorate an edit: If-Match is read (428, 412) before the body, documented, and the version it
+    names is passed to the view as `expected_version` (None for `*`)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        required_version()
-        return view(*args, **kwargs)
+        return view(*args, expected_version=required_version(), **kwargs)
 
     documented = Blueprint.doc(parameters=[IF_MATCH_HEADER_DOC])(wrapper)
     return documents_problems(GENERAL_PROBLEMS, "precondition_required", "version_conflict")(documented)

@@ -23,11 +23,6 @@ class InboxMessage(MessagingBase):
     handled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-def claim_event(session: Session, event: Event) -> bool:
-    """Record the event as handled in this transaction; False if it already was."""
-    return event.id in claim_events(session, [event])
-
-
 def claim_events(session: Session, events: Sequence[Event]) -> set[str]:
     """Record the events as handled in this transaction; return the ids that were not already."""
     return insert_missing(session, InboxMessage.__table__, [

@@ -133,7 +133,8 @@ class ServiceApi(flask_smorest.Api):
 
 
 def create_service_app(settings: Settings, *, title: str, description: str,
-                       blueprints: Iterable[flask_smorest.Blueprint]) -> Flask:
+                       blueprints: Iterable[flask_smorest.Blueprint],
+                       rate_limits: Mapping[str, str] | None = None) -> Flask:
     """Build a service's Flask app around its API blueprints."""
     settings.check()
     configure_logging(settings.service, settings.log_level)
@@ -162,7 +163,8 @@ def create_service_app(settings: Settings, *, title: str, description: str,
     _install_security_headers(app, settings.is_production)
     _refuse_long_urls(app)
     install_metrics(app, settings.service)
-    install_rate_limits(app, settings.rate_limit_storage_url, {"enrolment_attempts": settings.enrolment_rate_limit})
+    if rate_limits:
+        install_rate_limits(app, settings.rate_limit_storage_url, rate_limits)
     app.add_url_rule(f"{SWAGGER_ASSETS_URL}<path:filename>", "swagger_assets",
                      lambda filename: send_from_directory(swagger_ui_path, filename))
     return app
