@@ -77,15 +77,15 @@ class Settings:
             app_env=env.get("APP_ENV", "development"),
             **token_settings_from_env(env),
             host=env.get("HOST", "127.0.0.1"),
-            port=_integer(env, f"{prefix}_PORT", DEFAULT_PORTS[service]),
+            port=integer_from_env(env, f"{prefix}_PORT", DEFAULT_PORTS[service]),
             smtp_host=env.get("SMTP_HOST") or None,
-            smtp_port=_integer(env, "SMTP_PORT", 25),
+            smtp_port=integer_from_env(env, "SMTP_PORT", 25),
             mail_from=env.get("MAIL_FROM", cls.mail_from),
             queue_type=env.get("AMQP_QUEUE_TYPE", "classic"),
             retry_delay_seconds=_number(env, "RETRY_DELAY_SECONDS", 5.0),
-            max_attempts=_integer(env, "MAX_ATTEMPTS", 5),
+            max_attempts=integer_from_env(env, "MAX_ATTEMPTS", 5),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
-            max_body_bytes=_integer(env, "MAX_BODY_BYTES", 256 * 1024),
+            max_body_bytes=integer_from_env(env, "MAX_BODY_BYTES", 256 * 1024),
             rate_limit_storage_url=env.get("RATE_LIMIT_STORAGE_URL") or cls.rate_limit_storage_url,
             enrolment_rate_limit=env.get("ENROLMENT_RATE_LIMIT") or cls.enrolment_rate_limit,
         )
@@ -157,7 +157,7 @@ def check_production_secret(variable: str, value: str, development_value: str) -
         raise ConfigError(f"APP_ENV=production needs {variable} set to a secret of 32 characters or more")
 
 
-def _integer(env: Mapping[str, str], name: str, default: int) -> int:
+def integer_from_env(env: Mapping[str, str], name: str, default: int) -> int:
     return _parsed(env, name, default, int, "a whole number")
 
 

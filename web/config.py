@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Mapping
 
-from shared.config import (DEVELOPMENT_JWT_SECRET, _integer, check_production_secret, check_token_settings,
+from shared.config import (DEVELOPMENT_JWT_SECRET, integer_from_env, check_production_secret, check_token_settings,
                            token_settings_from_env)
 
 # Signs the session cookie; refused when APP_ENV=production, like the development JWT secret.
@@ -47,7 +47,7 @@ class WebSettings:
             **token_settings_from_env(env),
             app_env=env.get("APP_ENV", "development"),
             host=env.get("HOST", "127.0.0.1"),
-            port=_integer(env, "WEB_PORT", 8000),
+            port=integer_from_env(env, "WEB_PORT", 8000),
             token_header=env.get("WEB_TOKEN_HEADER", DEFAULT_TOKEN_HEADER),
         )
         settings.check()
