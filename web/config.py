@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Mapping
 
-from shared.config import (DEVELOPMENT_JWT_SECRET, integer_from_env, check_production_secret, check_token_settings,
+from shared.config import (DEVELOPMENT_JWT_SECRET, check_production_secret, check_token_settings, integer_from_env,
                            token_settings_from_env)
 
 # Signs the session cookie; refused when APP_ENV=production, like the development JWT secret.
