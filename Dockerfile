@@ -27,8 +27,7 @@ FROM ${PYTHON_IMAGE}
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    DATA_DIR=/var/lib/course-exchange \
-    PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus
+    DATA_DIR=/var/lib/course-exchange
 COPY --from=build /opt/venv /opt/venv
 RUN useradd --uid 10001 --no-create-home --home-dir /nonexistent exchange \
     && mkdir -p "$DATA_DIR" && chown exchange "$DATA_DIR"
