@@ -62,7 +62,7 @@ def enrol_until_answered(client: httpx.Client, headers: dict, offering_id: str, 
         time.sleep(1)
 
 
-def schedule_offering(stack: Stack, client: httpx.Client) -> tuple[dict, dict]:
+def schedule_offering(stack: Stack, client: httpx.Client, capacity: int = CAPACITY) -> tuple[dict, dict]:
     coordinator = stack.token("coordinator", "LUMC")
     course = client.post("/api/v1/courses", json=course_payload(), headers=coordinator)
     assert course.status_code == 201, course.text
@@ -70,7 +70,7 @@ def schedule_offering(stack: Stack, client: httpx.Client) -> tuple[dict, dict]:
     published = client.post(f"/api/v1/courses/{course['id']}/publish", headers=coordinator)
     assert published.status_code == 200, published.text
     offering = client.post(f"/api/v1/courses/{course['id']}/offerings",
-                           json=offering_payload(capacity=CAPACITY), headers=coordinator)
+                           json=offering_payload(capacity=capacity), headers=coordinator)
     assert offering.status_code == 201, offering.text
     return course, offering.json()
 
