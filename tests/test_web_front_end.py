@@ -336,3 +336,22 @@ def test_an_id_is_one_path_segment_of_the_service_call_and_cannot_steer_it(brows
     # Sent unquoted, "<id>?" or "<id>#" asked the catalogue for course <id> itself: no such course exists.
     answer = browser.get(path + suffix)
     assert answer.status_code == 404 and "Not found." in answer.text
+
+
+def test_the_roster_download_is_the_spreadsheet_safe_csv_named_after_the_course_and_term(service_app):
+    from enrolment import operations
+    from shared.auth import Principal
+
+    apps = with_enrolment(service_app)
+    client = front_end(apps).test_client()
+    sign_in(client, "lumc-coordinator")
+    path, offering_id = course_with_offering(client)
+    with apps["enrolment"].extensions["database"].transaction() as session:
+        operations.enrol_student(session, Principal("ssmu-student-9", "student", "SSMU", "s9@ssmu.ru",
+                                                    "=HYPERLINK(\"https://evil.example\")", "ru"), offering_id)
+        offering = operations.get_offering(session, offering_id)
+        expected_name = f"roster-{offering.course_code}-{offering.term}.csv"
+    answer = client.get(f"/manage/offerings/{offering_id}/roster.csv")
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert answer.headers["Content-Disposition"] == f'attachment; filename="{expected_name}"'
+    assert answer.data.startswith("\ufeff".encode()) and b'"\'=HYPERLINK(' in answer.data
