@@ -10,7 +10,7 @@ from enrolment.idempotency import answer_once
 from enrolment.roster_csv import roster_csv, roster_file_name
 from enrolment.schemas import EnrolmentSchema, EnrolRequestSchema, RosterEntrySchema, SeatsSchema
 from enrolment.waiting_list import with_positions
-from shared.auth import require_principal, requires
+from shared.auth import current_principal, require_principal, requires
 from shared.db import current_database
 from shared.errors import PROBLEM_MEDIA_TYPE
 from shared.limits import count_attempt
@@ -97,12 +97,12 @@ class CancelEnrolment(MethodView):
 
 @blp.route("/offerings/<offering_id>/seats")
 class OfferingSeats(MethodView):
-    @blp.problems("offering_not_found")
+    @blp.problems("unauthorized", "offering_not_found")
     @blp.response(200, SeatsSchema)
     def get(self, offering_id):
-        """Show an offering's live seat counts"""
+        """Show an offering's live seat counts (of a published course; others to its coordinators only)"""
         with current_database().reading() as session:
-            return operations.get_offering(session, offering_id)
+            return operations.seats_of(session, current_principal(), offering_id)
 
 
 @blp.route("/offerings/<offering_id>/roster")

@@ -207,3 +207,15 @@ def test_no_roster_cell_starts_a_formula_in_a_spreadsheet(app, client):
     assert [row["name"] for row in rows] == ["'" + name for name in FORMULAS[:-1]] + ["Анна Смирнова"]
     assert all(row["email"].startswith("'=") for row in rows)
     assert text.splitlines()[1].startswith('"confirmed","","student-0"')  # every cell quoted
+
+
+@pytest.mark.parametrize("course_status", ["draft", "archived"])
+def test_seats_of_an_offering_of_a_course_the_catalogue_hides_are_hidden_too(app, client, course_status):
+    snapshot = offering_snapshot(course_status=course_status)
+    with app.extensions["database"].transaction() as session:
+        apply_offering_snapshot(session, snapshot)
+    seats = f"/api/v1/offerings/{snapshot['offering_id']}/seats"
+    assert_problem(client.get(seats), 404, "offering_not_found")
+    assert_problem(client.get(seats, headers=student_headers(1)), 404, "offering_not_found")
+    assert_problem(client.get(seats, headers=bearer("coordinator", "SSMU")), 404, "offering_not_found")
+    assert client.get(seats, headers=bearer("coordinator", "LUMC")).get_json()["capacity"] == 2
