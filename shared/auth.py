@@ -140,9 +140,8 @@ def _check_claims(claims: dict) -> None:
 
 def _check_lifetime(claims: dict) -> None:
     """Refuse a token whose expiry lies further ahead than any token we accept may live."""
-    expires = claims["exp"]
-    if not isinstance(expires, (int, float)) or expires - datetime.now(timezone.utc).timestamp() > (
-            MAX_TOKEN_LIFETIME.total_seconds() + LEEWAY_SECONDS):
+    latest = datetime.now(timezone.utc).timestamp() + MAX_TOKEN_LIFETIME.total_seconds() + LEEWAY_SECONDS
+    if not isinstance(claims["exp"], (int, float)) or claims["exp"] > latest:  # compared, not subtracted: exact
         raise ValueError(f"it lives longer than {MAX_TOKEN_LIFETIME.total_seconds() / 3600:g} hours")
 
 
