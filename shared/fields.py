@@ -9,7 +9,7 @@ from datetime import timezone
 import marshmallow as ma
 from marshmallow import validate
 
-from shared.text import CONTROL, CONTROL_BUT_LAYOUT, is_blank
+from shared.text import CONTROL, CONTROL_BUT_LAYOUT, ONE_LINE_PATTERN, PARAGRAPHS_PATTERN, is_blank
 
 
 class StrictBoolean(ma.fields.Boolean):
@@ -38,7 +38,8 @@ class Line(ma.fields.String):
     """
 
     def __init__(self, *, max_length: int, **kwargs):
-        super().__init__(validate=validate.Length(min=1, max=max_length), **kwargs)
+        super().__init__(validate=validate.Length(min=1, max=max_length),
+                         metadata={"pattern": ONE_LINE_PATTERN, **kwargs.pop("metadata", {})}, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -53,7 +54,8 @@ class Paragraphs(ma.fields.String):
     """Text of several lines (a description, a reason): line breaks and tabs, no other control characters."""
 
     def __init__(self, *, max_length: int, **kwargs):
-        super().__init__(validate=validate.Length(max=max_length), **kwargs)
+        super().__init__(validate=validate.Length(max=max_length),
+                         metadata={"pattern": PARAGRAPHS_PATTERN, **kwargs.pop("metadata", {})}, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)

@@ -14,9 +14,14 @@ from typing import Any
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # Single-line text (titles, places, names) has no control characters: a line break in a title could forge
 # lines of an email's plain-text part, and a tab or escape code means nothing there.
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROLS = "\x00-\x1f\x7f-\x9f"
+CONTROL = re.compile(f"[{_CONTROLS}]")
 # Multi-line text keeps line breaks and tabs, nothing else of the C0/C1 controls.
-CONTROL_BUT_LAYOUT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROLS_BUT_LAYOUT = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+CONTROL_BUT_LAYOUT = re.compile(f"[{_CONTROLS_BUT_LAYOUT}]")
+# The same rules as the OpenAPI documents state them, for clients and schemathesis.
+ONE_LINE_PATTERN = f"^[^{_CONTROLS}]*$"
+PARAGRAPHS_PATTERN = f"^[^{_CONTROLS_BUT_LAYOUT}]*$"
 # What shows nothing on a page: spaces, line breaks, format characters such as zero-width spaces and
 # joiners or direction marks, and combining marks with nothing to combine with.
 _INVISIBLE_CATEGORIES = {"Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Me"}
