@@ -40,14 +40,14 @@ class LocalisedTitlePatchSchema(LocalisedTitleSchema):
 class LocalisedTextSchema(ma.Schema):
     """A text in English (required) and Russian (optional)."""
 
-    en = Paragraphs(required=True, max_length=DESCRIPTION_LENGTH)
-    ru = Paragraphs(allow_none=True, max_length=DESCRIPTION_LENGTH)
+    en = Paragraphs(required=True, min_length=1, max_length=DESCRIPTION_LENGTH)
+    ru = Paragraphs(allow_none=True, min_length=1, max_length=DESCRIPTION_LENGTH)
 
 
 class LocalisedTextPatchSchema(LocalisedTextSchema):
     """The languages of a text to change; the others keep their text."""
 
-    en = Paragraphs(max_length=DESCRIPTION_LENGTH)
+    en = Paragraphs(min_length=1, max_length=DESCRIPTION_LENGTH)
 
 
 def _half_steps(value: float) -> None:

@@ -8,12 +8,11 @@ nor an HS256 token signed with the provider's public key gets in.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import wraps
 from typing import Callable
-
-import re
 
 import jwt
 from flask import current_app, g, request

@@ -53,8 +53,8 @@ class Line(ma.fields.String):
 class Paragraphs(ma.fields.String):
     """Text of several lines (a description, a reason): line breaks and tabs, no other control characters."""
 
-    def __init__(self, *, max_length: int, **kwargs):
-        super().__init__(validate=validate.Length(max=max_length),
+    def __init__(self, *, max_length: int, min_length: int = 0, **kwargs):
+        super().__init__(validate=validate.Length(min=min_length, max=max_length),
                          metadata={"pattern": PARAGRAPHS_PATTERN, **kwargs.pop("metadata", {})}, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):

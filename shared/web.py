@@ -65,9 +65,8 @@ class ProblemParser(FlaskParser):
                     if not isinstance(field, ma.fields.List) and len(req.args.getlist(field.data_key or name)) > 1}
         if repeated:
             raise Problem(422, "validation_error", "The request has invalid fields; see errors.", errors=repeated)
-        _refuse_unstorable(next((name for name, field in schema.fields.items()
-                                 if any(UNSTORABLE.search(value) for value in req.args.getlist(field.data_key or name))),
-                                None))
+        _refuse_unstorable(next((name for name, field in schema.fields.items() if any(
+            UNSTORABLE.search(value) for value in req.args.getlist(field.data_key or name))), None))
         return super().load_querystring(req, schema)
 
     def load_json(self, req, schema):

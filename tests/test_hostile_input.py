@@ -165,3 +165,17 @@ def test_course_codes_that_differ_only_in_case_are_one_code(catalogue):
     assert client.post("/api/v1/courses", headers=bearer("coordinator", "SSMU"),
                        json=course_payload(code="imm-700", institution="SSMU")).status_code == 201
 
+
+
+@pytest.mark.parametrize("description", ["", "Line one\x0bline two", "\x7f"])
+def test_an_empty_description_or_one_with_control_characters_is_422(catalogue, description):
+    problem = refused(catalogue.test_client().post("/api/v1/courses", headers=COORDINATOR,
+                                                   json=course_payload(description={"en": description})), 422)
+    assert "en" in problem["errors"]["description"]
+
+
+def test_a_description_keeps_its_line_breaks_and_tabs(catalogue):
+    description = {"en": "Week 1:\tallergy\r\nWeek 2:\thelminths", "ru": "Неделя 1\nНеделя 2"}
+    answer = catalogue.test_client().post("/api/v1/courses", headers=COORDINATOR,
+                                          json=course_payload(description=description))
+    assert answer.status_code == 201 and answer.get_json()["description"] == description

@@ -19,8 +19,8 @@ from web.enrolments import unread_count
 from web.identity import end_session, identify, presented_token
 from web.language import choose_locale, date_time, localised, long_date
 from web.messages import translate
-from web.sessions import SessionTokens
 from web.problems import error_page_status, problem_message
+from web.sessions import SessionTokens
 
 csrf = CSRFProtect()
 
