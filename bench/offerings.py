@@ -1,6 +1,6 @@
 """Offerings to enrol in, made the way production makes them: scheduled in a catalogue database by
 the catalogue's domain functions, and their events handed to enrolment's consumer handler
-(`shared.consumer.handle_event`, what the enrolment consumer runs for each message) as the relay
+(`shared.messaging.consumer.handle_event`, what the enrolment consumer runs for each message) as the relay
 and the broker would deliver them."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from catalogue import offerings, operations
 from catalogue.schemas import CourseSchema
 from catalogue.seed import COURSES, SEED_ADMIN, offering_fields
 from enrolment.handlers import HANDLERS
-from shared.consumer import handle_event
+from shared.messaging.consumer import handle_event
 from shared.db import Database, utcnow
-from shared.events import Event
-from shared.outbox import claim_pending
+from shared.messaging.envelope import Event
+from shared.messaging.outbox import claim_pending
 
 COURSE_TEMPLATE = next(course for course in COURSES if course["code"] == "HEL-510")
 

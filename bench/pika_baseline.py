@@ -11,7 +11,7 @@ import time
 
 import pika
 
-from shared.consumer import PREFETCH
+from shared.messaging.consumer import PREFETCH
 
 QUEUE = "bench.pika-baseline"
 

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.offerings import record_seats
 from shared import events
-from shared.events import Event
+from shared.messaging.envelope import Event
 
 
 def on_seats_changed(session: Session, event: Event) -> None:

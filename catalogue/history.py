@@ -7,7 +7,7 @@ from typing import Any, Mapping
 from sqlalchemy import Select, select
 
 from catalogue.models import Course, CourseRevision, Offering
-from shared.auth import Principal
+from shared.http.auth import Principal
 
 
 def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -11,10 +11,10 @@ from catalogue.models import Offering
 from catalogue.operations import PRODUCER, get_course, may_view, require_editor, touch_course
 from catalogue.schemas import OfferingEventSchema, check_offering_dates
 from shared import events
-from shared.auth import Principal
-from shared.errors import Problem
-from shared.etag import check_version
-from shared.outbox import record_event
+from shared.http.auth import Principal
+from shared.http.errors import Problem
+from shared.http.etag import check_version
+from shared.messaging.outbox import record_event
 
 EDITABLE_OFFERING_FIELDS = ("term", "starts_on", "ends_on", "enrolment_opens_at", "enrolment_closes_at",
                             "capacity", "waitlist", "location")

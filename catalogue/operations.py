@@ -13,11 +13,11 @@ from catalogue.models import Course, CourseCoordinator, CourseTopic
 from catalogue.schemas import CourseEventSchema
 from catalogue.search import fold, search_text_of
 from shared import events
-from shared.auth import Principal
+from shared.http.auth import Principal
 from shared.db import utcnow
-from shared.errors import Problem
-from shared.etag import check_version
-from shared.outbox import record_event
+from shared.http.errors import Problem
+from shared.http.etag import check_version
+from shared.messaging.outbox import record_event
 
 PRODUCER = "catalogue"
 EDITABLE_COURSE_FIELDS = ("code", "title", "description", "ects", "level", "language", "isced", "topics",

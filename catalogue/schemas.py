@@ -9,9 +9,9 @@ import marshmallow as ma
 from marshmallow import validate
 
 from catalogue.isced import ISCED_F_CODES
-from shared.auth import INSTITUTIONS
-from shared.fields import Instant, Line, Paragraphs, StrictBoolean, StrictFloat
-from shared.pagination import PageArgsSchema
+from shared.http.auth import INSTITUTIONS
+from shared.http.fields import Instant, Line, Paragraphs, StrictBoolean, StrictFloat
+from shared.http.pagination import PageArgsSchema
 
 LEVELS = ("bachelor", "master", "phd", "staff")
 COURSE_STATUSES = ("draft", "published", "archived")

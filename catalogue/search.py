@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from sqlalchemy import Select, exists, or_, select
 
 from catalogue.models import Course, CourseCoordinator, CourseTopic, Offering
-from shared.auth import Principal
+from shared.http.auth import Principal
 
 
 def fold(text: str) -> str:

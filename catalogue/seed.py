@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from catalogue import offerings, operations
 from catalogue.models import Course
 from catalogue.schemas import CourseSchema, OfferingSchema
-from shared.auth import Principal
+from shared.http.auth import Principal
 from shared.logs import correlation
 
 SEED_ADMIN = Principal(id="seed", role="admin", institution="LUMC", email="exchange-admin@lumc.nl",

@@ -10,12 +10,12 @@ from enrolment.idempotency import answer_once
 from enrolment.roster_csv import roster_csv, roster_file_name
 from enrolment.schemas import EnrolmentSchema, EnrolRequestSchema, RosterEntrySchema, SeatsSchema
 from enrolment.waiting_list import with_positions
-from shared.auth import current_principal, require_principal, requires
-from shared.db import current_database
-from shared.errors import PROBLEM_MEDIA_TYPE
-from shared.limits import count_attempt
-from shared.pagination import PAGINATION_HEADER, PageArgsSchema, paginate
-from shared.web import IDEMPOTENCY_KEY_PATTERN, ServiceBlueprint
+from shared.http.auth import current_principal, require_principal, requires
+from shared.http.database import current_database
+from shared.http.errors import PROBLEM_MEDIA_TYPE
+from shared.http.limits import count_attempt
+from shared.http.pagination import PAGINATION_HEADER, PageArgsSchema, paginate
+from shared.http.app import IDEMPOTENCY_KEY_PATTERN, ServiceBlueprint
 
 PROBLEMS = {
     "offering_not_found": (404, "no offering with this id has been scheduled"),

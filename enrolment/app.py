@@ -6,7 +6,7 @@ from flask import Flask
 
 from enrolment.api import blp
 from shared.config import Settings
-from shared.web import create_service_app
+from shared.http.app import create_service_app
 
 
 def create_app(config: Settings | None = None) -> Flask:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from enrolment.operations import announce_seats, cancel_all, promote_from_waitlist
 from enrolment.replica import apply_course_snapshot, apply_offering_snapshot
 from shared import events
-from shared.events import Event
+from shared.messaging.envelope import Event
 
 
 def on_offering_changed(session: Session, event: Event) -> None:

@@ -9,10 +9,10 @@ from typing import Any, Callable
 from sqlalchemy.orm import Session
 
 from enrolment.models import IdempotentRequest
-from shared.auth import Principal
+from shared.http.auth import Principal
 from shared.db import insert_unless_present, utcnow
-from shared.errors import Problem
-from shared.web import IDEMPOTENCY_KEY_PATTERN
+from shared.http.errors import Problem
+from shared.http.app import IDEMPOTENCY_KEY_PATTERN
 
 # Refusals that decide nothing for good, so the key stays free: an offering unknown to enrolment may just
 # not have arrived from the catalogue yet; too many attempts is about now, not about this request.

@@ -16,10 +16,10 @@ from enrolment.models import ACTIVE, Enrolment, Offering
 from enrolment.schemas import EnrolmentEventSchema
 from enrolment.waiting_list import first_in_line, with_positions
 from shared import events
-from shared.auth import Principal
+from shared.http.auth import Principal
 from shared.db import utcnow
-from shared.errors import Problem
-from shared.outbox import record_event
+from shared.http.errors import Problem
+from shared.messaging.outbox import record_event
 
 PRODUCER = "enrolment"
 

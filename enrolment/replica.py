@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from enrolment.models import Course, Offering
 from shared.db import utcnow
-from shared.events import parse_instant
+from shared.messaging.envelope import parse_instant
 
 _COPIED_OFFERING_FIELDS = ("course_id", "institution", "term", "location", "capacity", "waitlist", "status",
                            "cancel_reason", "version")

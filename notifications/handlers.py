@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from notifications.messages import CHANGE_LABELS, course_context, describe_changes
 from notifications.operations import audience, follow_enrolment, notify
 from shared import events
-from shared.events import Event
+from shared.messaging.envelope import Event
 
 ENROLMENT_KINDS = {
     events.ENROLMENT_CONFIRMED: "confirmed",

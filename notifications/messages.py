@@ -10,7 +10,7 @@ from babel.dates import format_date, format_datetime
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from shared.events import parse_instant
+from shared.messaging.envelope import parse_instant
 
 KINDS = ("confirmed", "waitlisted", "promoted", "cancelled", "offering_changed")
 LOCALES = ("en", "ru")

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from notifications.messages import render
 from notifications.models import AudienceMember, EmailDelivery, Notification, Preference
-from shared.auth import Principal
+from shared.http.auth import Principal
 from shared.db import utcnow
-from shared.errors import Problem
-from shared.events import Event
+from shared.http.errors import Problem
+from shared.messaging.envelope import Event
 
 
 def get_preferences(session: Session, person: Principal) -> Preference:

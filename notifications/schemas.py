@@ -6,8 +6,8 @@ import marshmallow as ma
 from marshmallow import validate
 
 from notifications.messages import KINDS
-from shared.auth import LOCALES
-from shared.fields import StrictBoolean
+from shared.http.auth import LOCALES
+from shared.http.fields import StrictBoolean
 
 
 class PreferenceSchema(ma.Schema):

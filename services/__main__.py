@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from shared.auth import INSTITUTIONS, LOCALES, ROLES
+from shared.http.auth import INSTITUTIONS, LOCALES, ROLES
 from shared.config import SERVICES, ConfigError, Settings
 
 
@@ -92,7 +92,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
         make_revision(args.service, Settings.from_env(args.service).database_url, args.message)
     elif args.command == "token":
-        from services.tokens import demo_token
+        from shared.http.demo_tokens import demo_token
 
         settings = Settings.from_env("catalogue")
         if settings.jwks_url:

@@ -18,8 +18,8 @@ from typing import Iterator
 import pika
 from pika.exceptions import ChannelClosedByBroker
 
-from shared.redelivery import ATTEMPTS_HEADER, REASON_HEADER
-from shared.topology import (EXCHANGE_NAME, SUBSCRIPTIONS, Topology, dead_letter_queue_name, queue_name)
+from shared.messaging.redelivery import ATTEMPTS_HEADER, REASON_HEADER
+from shared.messaging.topology import (EXCHANGE_NAME, SUBSCRIPTIONS, Topology, dead_letter_queue_name, queue_name)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import sys
 
 from services import broker
 from shared.config import ConfigError, Settings
-from shared.topology import Topology
+from shared.messaging.topology import Topology
 
 
 def run_broker_command(args: argparse.Namespace) -> int:

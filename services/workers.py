@@ -11,14 +11,14 @@ from typing import Iterator
 
 from prometheus_client import start_http_server
 
-from services.registry import handlers_of
+from services.registry import CONSUMER_HANDLERS
 from shared.config import Settings
-from shared.consumer import EventConsumer
+from shared.messaging.consumer import EventConsumer
 from shared.db import Database
 from shared.logs import configure_logging
-from shared.messaging import connect
-from shared.relay import Relay
-from shared.topology import Topology
+from shared.messaging.connection import connect
+from shared.messaging.relay import Relay
+from shared.messaging.topology import Topology
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def run_relay(service: str) -> None:
 def run_consumer(service: str) -> None:
     """Consume the service's queue until stopped."""
     with worker(service, "consumer") as (settings, db), connect(settings) as connection:
-        EventConsumer(service, db, connection, handlers_of(service), stop_on_signals(),
+        EventConsumer(service, db, connection, CONSUMER_HANDLERS[service], stop_on_signals(),
                       topology=Topology.of(settings), max_attempts=settings.max_attempts).run()
 
 

@@ -121,7 +121,7 @@ class Settings:
 
 
 def token_settings_from_env(env: Mapping[str, str]) -> dict:
-    """How bearer tokens are verified (shared/auth.TokenVerifier), for the services and the front end alike."""
+    """How bearer tokens are verified (shared/http/auth.TokenVerifier), for the services and the front end alike."""
     return {
         "jwt_secret": env.get("JWT_SECRET", DEVELOPMENT_JWT_SECRET),
         "jwks_url": env.get("JWKS_URL") or None,

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import psycopg
-from flask import current_app
 from sqlalchemy import BigInteger, DateTime, Engine, Integer, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -126,11 +125,6 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection (before a fork, and at shutdown)."""
         self.engine.dispose()
-
-
-def current_database() -> Database:
-    """Return the database of the service handling the current request."""
-    return current_app.extensions["database"]
 
 
 def insert_unless_present(session: Session, table: Table, values: dict[str, Any]) -> bool:

@@ -1,13 +1,10 @@
-"""Prometheus metrics: request counts and latencies, served at /metrics."""
+"""Prometheus metrics: request counts and latencies, events published and consumed."""
 
 from __future__ import annotations
 
 import os
-import time
 
-from flask import Flask, Response, g, request
-from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, REGISTRY,
-                               generate_latest, multiprocess)
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
 
 REQUESTS = Counter("http_requests_total", "HTTP requests answered",
                    ["service", "method", "endpoint", "status"])
@@ -26,24 +23,3 @@ def metrics_registry() -> CollectorRegistry:
         multiprocess.MultiProcessCollector(registry)
         return registry
     return REGISTRY
-
-
-def install_metrics(app: Flask, service: str) -> None:
-    """Time every request and serve the metrics in Prometheus' text format."""
-
-    @app.before_request
-    def start_timer():
-        g.request_started = time.perf_counter()
-
-    @app.after_request
-    def record_request(response):
-        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        REQUESTS.labels(service, request.method, endpoint, response.status_code).inc()
-        started = g.get("request_started")
-        if started is not None:
-            LATENCY.labels(service, request.method, endpoint).observe(time.perf_counter() - started)
-        return response
-
-    @app.get("/metrics")
-    def metrics():
-        return Response(generate_latest(metrics_registry()), mimetype=CONTENT_TYPE_LATEST)

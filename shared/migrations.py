@@ -10,8 +10,8 @@ from alembic.config import Config
 from sqlalchemy import MetaData
 
 from shared.db import UTCDateTime, create_db_engine
-from shared.inbox import InboxMessage
-from shared.outbox import OutboxMessage
+from shared.messaging.inbox import InboxMessage
+from shared.messaging.outbox import OutboxMessage
 
 
 def alembic_config(service: str, database_url: str) -> Config:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from shared.config import Settings
 from shared.db import Database
-from shared.messaging import connect
-from shared.relay import Relay
-from shared.topology import Topology
+from shared.messaging.connection import connect
+from shared.messaging.relay import Relay
+from shared.messaging.topology import Topology
 
 
 class RelayKilledAfterPublishing(Relay):

@@ -12,15 +12,16 @@ import pytest
 from enrolment.handlers import HANDLERS
 from enrolment.models import Offering
 from shared import events
-from shared.consumer import EventConsumer
+from shared.messaging.consumer import EventConsumer
 from shared.db import Database
-from shared.inbox import InboxMessage
-from shared.messaging import connect
+from shared.messaging.inbox import InboxMessage
+from shared.messaging.connection import connect
 from shared.migrations import upgrade
-from shared.topology import Topology, dead_letter_queue_name, retry_queue_name
-from tests.conftest import make_settings, seeded_events
-from tests.conftest import wait_for
-from tests.test_delivery_rabbitmq_postgres import count_rows, publish_as_foreign_client
+from shared.messaging.topology import Topology, dead_letter_queue_name, retry_queue_name
+from tests.support.environment import make_settings
+from tests.support.payloads import seeded_events
+from tests.support.environment import wait_for
+from tests.support.delivery import count_rows, publish_as_foreign_client
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres]
 

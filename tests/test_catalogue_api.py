@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from catalogue.models import Course, CourseRevision, Offering
-from shared.outbox import OutboxMessage
-from tests.conftest import bearer, course_payload, offering_payload
-from tests.test_web import assert_problem
+from shared.messaging.outbox import OutboxMessage
+from tests.support.payloads import bearer, course_payload, offering_payload
+from tests.support.problems import assert_problem
 
 LUMC_COORD = bearer("coordinator", "LUMC")
 LUMC_COORD_2 = bearer("coordinator", "LUMC", sub="lumc-2", name="Quinten Bakker")

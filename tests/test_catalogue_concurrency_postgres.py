@@ -9,9 +9,9 @@ from catalogue import operations
 from catalogue.models import CourseRevision
 from catalogue.schemas import CourseSchema
 from shared.db import Database
-from shared.errors import Problem
+from shared.http.errors import Problem
 from shared.migrations import upgrade
-from tests.conftest import course_payload
+from tests.support.payloads import course_payload
 from tests.test_catalogue_domain import LUMC_COORDINATOR, OTHER_LUMC_COORDINATOR
 
 pytestmark = pytest.mark.postgres

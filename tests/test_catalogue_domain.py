@@ -8,10 +8,10 @@ from catalogue import offerings, operations
 from catalogue.models import Course, CourseRevision
 from catalogue.schemas import CourseSchema, OfferingSchema
 from shared import events
-from shared.auth import Principal
-from shared.errors import Problem
-from shared.outbox import OutboxMessage
-from tests.conftest import course_payload, offering_payload
+from shared.http.auth import Principal
+from shared.http.errors import Problem
+from shared.messaging.outbox import OutboxMessage
+from tests.support.payloads import course_payload, offering_payload
 
 LUMC_COORDINATOR = Principal("lumc-coordinator", "coordinator", "LUMC", "p@lumc.nl", "Pieter", "en")
 OTHER_LUMC_COORDINATOR = Principal("lumc-2", "coordinator", "LUMC", "q@lumc.nl", "Quinten", "en")

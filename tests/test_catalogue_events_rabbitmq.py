@@ -6,10 +6,11 @@ import pika
 import pytest
 
 from shared.db import Database
-from shared.messaging import connect
-from shared.relay import Relay
-from shared.topology import Topology, queue_name
-from tests.conftest import bearer, course_payload, make_settings, offering_payload
+from shared.messaging.connection import connect
+from shared.messaging.relay import Relay
+from shared.messaging.topology import Topology, queue_name
+from tests.support.environment import make_settings
+from tests.support.payloads import bearer, course_payload, offering_payload
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
 

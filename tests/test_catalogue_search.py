@@ -15,7 +15,7 @@ from catalogue.search import search_courses
 from catalogue.seed import seed_catalogue
 from shared.db import Database
 from shared.migrations import upgrade
-from tests.conftest import course_payload
+from tests.support.payloads import course_payload
 from tests.test_catalogue_domain import LUMC_COORDINATOR, SSMU_COORDINATOR
 
 

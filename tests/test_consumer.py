@@ -12,12 +12,13 @@ from enrolment.handlers import HANDLERS
 from enrolment.models import Offering
 from enrolment.replica import apply_offering_snapshot
 from shared import events
-from shared.consumer import EventConsumer, Outcome, handle_event
-from shared.inbox import InboxMessage
-from shared.messaging import connect
-from shared.relay import Relay
-from shared.topology import Topology, events_exchange
-from tests.conftest import make_settings, seeded_events, wait_for
+from shared.messaging.consumer import EventConsumer, Outcome, handle_event
+from shared.messaging.inbox import InboxMessage
+from shared.messaging.connection import connect
+from shared.messaging.relay import Relay
+from shared.messaging.topology import Topology, events_exchange
+from tests.support.environment import make_settings, wait_for
+from tests.support.payloads import seeded_events
 from tests.test_outbox_relay import drain
 
 
@@ -102,7 +103,7 @@ def test_a_malformed_message_is_rejected_not_retried_and_the_consumer_lives_on(e
 
 
 def test_events_a_handler_records_carry_the_correlation_id_of_the_event_it_handles(enrolment_db, scheduled):
-    from shared.outbox import OutboxMessage, record_event
+    from shared.messaging.outbox import OutboxMessage, record_event
 
     def record_follow_up(session, event):
         record_event(session, "enrolment", events.SEATS_CHANGED, {"offering_id": event.data["offering_id"]})
@@ -123,7 +124,7 @@ def test_a_consumer_asked_to_stop_while_the_broker_is_away_stops(enrolment_db, t
 
 
 def test_on_the_embedded_broker_a_failing_message_is_retried_then_set_aside(enrolment_db, catalogue_db, tmp_path):
-    from shared.redelivery import ATTEMPTS_HEADER, REASON_HEADER
+    from shared.messaging.redelivery import ATTEMPTS_HEADER, REASON_HEADER
 
     seeded_events(catalogue_db)
     topology = Topology(retry_delay_ms=50)
@@ -208,8 +209,8 @@ def test_the_embedded_broker_never_hands_out_a_message_still_being_written(tmp_p
     from kombu.exceptions import ChannelError
     from queue import Empty
 
-    from shared.messaging import connect
-    from tests.conftest import make_settings
+    from shared.messaging.connection import connect
+    from tests.support.environment import make_settings
 
     settings = make_settings("enrolment", tmp_path)
     sent = [{"number": number, "text": "ж" * 1_000_000} for number in range(20)]

@@ -19,8 +19,9 @@ from collections import Counter
 import httpx
 import pytest
 
-from tests.conftest import course_payload, offering_payload, wait_for
-from tests.containers import Stack, require_docker
+from tests.support.environment import wait_for
+from tests.support.payloads import course_payload, offering_payload
+from tests.support.containers import Stack, require_docker
 
 pytestmark = [pytest.mark.containers]
 
@@ -212,7 +213,7 @@ def self_signed_certificate(folder) -> None:
 def test_the_proxy_configuration_with_tls_is_valid(tmp_path):
     """deploy/tls.yml's mounts: nginx accepts the whole configuration with a certificate in place."""
     require_docker()
-    from tests.containers import ROOT, stand_in_images
+    from tests.support.containers import ROOT, stand_in_images
 
     self_signed_certificate(tmp_path)
     nginx = ROOT / "deploy/nginx"

@@ -11,32 +11,29 @@ from pathlib import Path
 
 import pika
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from enrolment.handlers import HANDLERS
 from enrolment.models import Offering
 from enrolment.replica import apply_offering_snapshot
 from shared import events
-from shared.consumer import EventConsumer
+from shared.messaging.consumer import EventConsumer
 from shared.db import Database
-from shared.inbox import InboxMessage
-from shared.messaging import connect
+from shared.messaging.inbox import InboxMessage
+from shared.messaging.connection import connect
 from shared.migrations import upgrade
-from shared.outbox import OutboxMessage, count_pending, record_event
-from shared.relay import Relay
-from shared.topology import Topology, dead_letter_queue_name, queue_name, retry_queue_name
-from tests.conftest import make_settings, seeded_events
-from tests.conftest import wait_for
+from shared.messaging.outbox import OutboxMessage, count_pending, record_event
+from shared.messaging.relay import Relay
+from shared.messaging.topology import Topology, dead_letter_queue_name, queue_name, retry_queue_name
+from tests.support.delivery import count_rows, publish_as_foreign_client
+from tests.support.environment import make_settings
+from tests.support.payloads import seeded_events
+from tests.support.environment import wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
 
 SEEDED_EVENTS = 16
 SEEDED_OFFERINGS = 8
-
-
-def count_rows(db, model) -> int:
-    with db.transaction() as session:
-        return session.scalar(select(func.count()).select_from(model))
 
 
 class System:
@@ -142,19 +139,6 @@ def test_a_relay_killed_between_publish_and_mark_causes_duplicates_the_inbox_abs
 
     assert system.count(system.enrolment, InboxMessage) == SEEDED_EVENTS
     assert system.count(system.enrolment, Offering) == SEEDED_OFFERINGS
-
-
-def publish_as_foreign_client(amqp_url: str, event, times: int) -> None:
-    """Publish an envelope with pika, as another system (or a broker redelivery) would."""
-    with pika.BlockingConnection(pika.URLParameters(amqp_url)) as connection:
-        channel = connection.channel()
-        channel.confirm_delivery()
-        for _ in range(times):
-            channel.basic_publish(
-                "events", event.type, event.to_json().encode(),
-                pika.BasicProperties(message_id=event.id, type=event.type, content_type="application/json",
-                                     delivery_mode=2),
-                mandatory=True)
 
 
 def test_the_same_message_delivered_twice_changes_things_once(system):

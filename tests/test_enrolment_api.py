@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from enrolment import operations
 from enrolment.models import Enrolment, IdempotentRequest
 from enrolment.replica import apply_offering_snapshot
-from shared.outbox import OutboxMessage
-from shared.auth import Principal
-from tests.conftest import bearer, offering_snapshot
-from tests.test_web import assert_problem
+from shared.messaging.outbox import OutboxMessage
+from shared.http.auth import Principal
+from tests.support.payloads import bearer, offering_snapshot
+from tests.support.problems import assert_problem
 
 
 def student_headers(number: int, **extra) -> dict:

@@ -10,14 +10,14 @@ from sqlalchemy import select
 from enrolment.models import Enrolment
 from enrolment.operations import get_offering
 from enrolment.replica import apply_offering_snapshot
-from services.tokens import demo_token
+from shared.http.demo_tokens import demo_token
 from shared import events
 from shared.config import DEVELOPMENT_JWT_SECRET
 from shared.db import Database
 from shared.migrations import upgrade
-from shared.outbox import OutboxMessage
-from tests.conftest import offering_snapshot
-from tests.servers import gunicorn
+from shared.messaging.outbox import OutboxMessage
+from tests.support.payloads import offering_snapshot
+from tests.support.servers import gunicorn
 
 pytestmark = pytest.mark.postgres
 

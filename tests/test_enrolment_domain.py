@@ -11,12 +11,12 @@ from enrolment.models import Enrolment
 from enrolment.operations import cancel_enrolment, enrol_student, get_enrolment, get_offering, roster
 from enrolment.replica import apply_offering_snapshot
 from shared import events
-from shared.auth import Principal
-from shared.consumer import handle_event
-from shared.errors import Problem
-from shared.events import Event
-from shared.outbox import OutboxMessage
-from tests.conftest import offering_snapshot, student
+from shared.http.auth import Principal
+from shared.messaging.consumer import handle_event
+from shared.http.errors import Problem
+from shared.messaging.envelope import Event
+from shared.messaging.outbox import OutboxMessage
+from tests.support.payloads import offering_snapshot, student
 
 COORDINATOR = Principal("lumc-coordinator", "coordinator", "LUMC", "c@lumc.nl", "Pieter", "en")
 OTHER_COORDINATOR = Principal("ssmu-coordinator", "coordinator", "SSMU", "i@ssmu.ru", "Ирина", "ru")

@@ -6,8 +6,8 @@ from enrolment.models import Offering
 from enrolment.operations import get_offering
 from enrolment.replica import apply_course_snapshot, apply_offering_snapshot
 from shared import events
-from shared.errors import Problem
-from tests.conftest import seeded_events
+from shared.http.errors import Problem
+from tests.support.payloads import seeded_events
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from shared import events
-from shared.events import Event, MalformedEvent
+from shared.messaging.envelope import Event, MalformedEvent
 from shared.logs import correlation
 
 
@@ -56,7 +56,7 @@ def test_anything_but_a_valid_envelope_is_refused_as_malformed(body, reason):
 
 
 def test_the_outbox_takes_only_event_types_of_the_contract():
-    from shared.outbox import record_event
+    from shared.messaging.outbox import record_event
 
     with pytest.raises(ValueError, match="not an event type"):
         record_event(None, "notifications", "notifications.sent", {})

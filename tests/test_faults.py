@@ -29,13 +29,14 @@ from enrolment.models import Enrolment
 from enrolment.models import Offering as EnrolmentOffering
 from enrolment.replica import apply_offering_snapshot
 from notifications.models import EmailDelivery, Notification
-from services.tokens import demo_token
+from shared.http.demo_tokens import demo_token
 from shared.config import DEVELOPMENT_JWT_SECRET
 from shared.db import Database
 from shared.migrations import upgrade
-from shared.outbox import count_pending
-from tests.conftest import offering_snapshot, rabbitmqctl
-from tests.servers import gunicorn
+from shared.messaging.outbox import count_pending
+from tests.support.environment import rabbitmqctl
+from tests.support.payloads import offering_snapshot
+from tests.support.servers import gunicorn
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.faults]
 
@@ -219,7 +220,7 @@ def test_the_consumers_database_connections_terminated_again_and_again(pipeline)
 
 def published_events(pipeline: Pipeline) -> list[tuple[str, str]]:
     """(type, body) of every event the enrolment relay has published so far."""
-    from shared.outbox import OutboxMessage
+    from shared.messaging.outbox import OutboxMessage
 
     with pipeline.enrolment.transaction() as session:
         return [(row.event_type, row.body) for row in session.scalars(
@@ -246,7 +247,8 @@ def test_every_event_published_twice_more_and_in_reverse_order(pipeline):
 
 
 def test_a_poison_message_is_set_aside_without_blocking_and_after_the_fix_replayed_once(pipeline):
-    from shared.events import ENROLMENT_CONFIRMED, Event
+    from shared.messaging.envelope import Event
+    from shared.events import ENROLMENT_CONFIRMED
 
     # Another producer's bug: an enrolment event for a student in a language we have no templates for.
     poison = Event(type=ENROLMENT_CONFIRMED, producer="enrolment", data={

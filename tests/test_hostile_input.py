@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from catalogue.models import Course, Offering
 from shared.config import DEVELOPMENT_JWT_SECRET
-from shared.errors import PROBLEM_MEDIA_TYPE
-from shared.outbox import OutboxMessage
-from tests.conftest import bearer, course_payload, offering_payload
+from shared.http.errors import PROBLEM_MEDIA_TYPE
+from shared.messaging.outbox import OutboxMessage
+from tests.support.payloads import bearer, course_payload, offering_payload
 
 COORDINATOR = bearer("coordinator", "LUMC")
 UNSTORABLE = ["\x00", "\ud800", "a\udfffb"]

@@ -11,9 +11,9 @@ from notifications.handlers import HANDLERS
 from notifications.mailer import Mailer, SmtpTransport
 from notifications.models import EmailDelivery
 from shared import events
-from shared.consumer import handle_event
+from shared.messaging.consumer import handle_event
 from shared.db import utcnow
-from tests.conftest import make_settings, migrated_database
+from tests.support.environment import make_settings, migrated_database
 from tests.test_notifications import SANNE, enrolment_event
 
 pytestmark = pytest.mark.postgres

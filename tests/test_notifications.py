@@ -10,11 +10,13 @@ from notifications.handlers import HANDLERS
 from notifications.mailer import Mailer, SmtpTransport
 from notifications.models import EmailDelivery, Notification, Preference
 from shared import events
-from shared.consumer import Outcome, handle_event
-from shared.events import Event
-from tests.conftest import SmtpInbox, bearer, make_settings, migrated_database
-from tests.servers import free_port
-from tests.test_web import assert_problem
+from shared.messaging.consumer import Outcome, handle_event
+from shared.messaging.envelope import Event
+from tests.support.environment import make_settings, migrated_database
+from tests.support.payloads import bearer
+from tests.support.smtp import SmtpInbox
+from tests.support.servers import free_port
+from tests.support.problems import assert_problem
 
 OFFERING = {"id": "off-1", "course_id": "c-1", "course_code": "HEL-510",
             "course_title": {"en": "Helminth Infections and the Immune System", "ru": "Гельминтозы и иммунная система"},

@@ -12,10 +12,11 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 
-from services.tokens import demo_token
+from shared.http.demo_tokens import demo_token
 from shared.config import DEVELOPMENT_JWT_SECRET
-from tests.conftest import course_payload, offering_payload, throwaway_postgres_databases, wait_for
-from tests.servers import running_system
+from tests.support.environment import throwaway_postgres_databases, wait_for
+from tests.support.payloads import course_payload, offering_payload
+from tests.support.servers import running_system
 
 pytestmark = pytest.mark.e2e
 

@@ -8,11 +8,12 @@ from sqlalchemy import func, select
 
 from catalogue.models import Course
 from catalogue.seed import COURSES, seed_catalogue
-from shared.messaging import connect
-from shared.outbox import OutboxMessage, count_pending
-from shared.relay import Relay
-from shared.topology import Topology
-from tests.conftest import make_settings, seeded_events
+from shared.messaging.connection import connect
+from shared.messaging.outbox import OutboxMessage, count_pending
+from shared.messaging.relay import Relay
+from shared.messaging.topology import Topology
+from tests.support.environment import make_settings
+from tests.support.payloads import seeded_events
 
 EVENTS_PER_SEED = 2 * len(COURSES)  # each demo course is published and scheduled once
 

@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 
 from shared.config import ConfigError, Settings
-from shared.errors import register_error_handlers
-from tests.conftest import bearer, course_payload, offering_snapshot
+from shared.http.errors import register_error_handlers
+from tests.support.payloads import bearer, course_payload, offering_snapshot
 
 ISSUER = "https://login.lumc-ssmu.invalid/realms/exchange"
 AUDIENCE = "course-exchange"
@@ -472,7 +472,7 @@ def test_a_single_valued_parameter_given_twice_is_refused(service_app):
 
 
 def test_development_tokens_live_a_working_day_at_most():
-    from shared.auth import mint_token
+    from shared.http.auth import mint_token
 
     with pytest.raises(ValueError, match="24 hours"):
         mint_token("s" * 40, sub="x", role="student", institution="SSMU", email="x@ssmu.ru", name="X",

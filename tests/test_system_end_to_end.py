@@ -7,10 +7,11 @@ import signal
 import httpx
 import pytest
 
-from services.tokens import demo_token
+from shared.http.demo_tokens import demo_token
 from shared.config import DEVELOPMENT_JWT_SECRET
-from tests.conftest import course_payload, offering_payload, wait_for
-from tests.servers import running_system as launched_system
+from tests.support.environment import wait_for
+from tests.support.payloads import course_payload, offering_payload
+from tests.support.servers import running_system as launched_system
 
 pytestmark = pytest.mark.e2e
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
-from tests.servers import running_system
+from tests.support.environment import IN_CI
+from tests.support.servers import running_system
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -203,9 +203,9 @@ def test_the_pages_work_from_the_keyboard_on_a_phone(browser, front_end):
 def test_a_title_of_one_long_unbroken_word_wraps_instead_of_widening_the_page(browser, system):
     import httpx
 
-    from services.tokens import demo_token
+    from shared.http.demo_tokens import demo_token
     from shared.config import DEVELOPMENT_JWT_SECRET
-    from tests.conftest import course_payload
+    from tests.support.payloads import course_payload
 
     coordinator = {"Authorization": "Bearer " + demo_token(DEVELOPMENT_JWT_SECRET, role="coordinator",
                                                             institution="LUMC")}

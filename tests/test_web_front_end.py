@@ -19,9 +19,10 @@ from web.app import create_app
 from web.config import DEVELOPMENT_WEB_SECRET_KEY, WebSettings
 from web.identity import mint_demo_token
 from enrolment.handlers import HANDLERS as ENROLMENT_HANDLERS
-from shared.consumer import handle_event
-from tests.conftest import make_settings, seeded_events
-from tests.servers import free_port
+from shared.messaging.consumer import handle_event
+from tests.support.environment import make_settings
+from tests.support.payloads import seeded_events
+from tests.support.servers import free_port
 
 SERVICE_URLS = {"catalogue_url": "http://catalogue.test", "enrolment_url": "http://enrolment.test",
                 "notifications_url": "http://notifications.test"}
@@ -348,7 +349,7 @@ def test_an_id_is_one_path_segment_of_the_service_call_and_cannot_steer_it(brows
 
 def test_the_roster_download_is_the_spreadsheet_safe_csv_named_after_the_course_and_term(service_app):
     from enrolment import operations
-    from shared.auth import Principal
+    from shared.http.auth import Principal
 
     apps = with_enrolment(service_app)
     client = front_end(apps).test_client()

@@ -6,7 +6,7 @@ import string
 
 import pytest
 
-from shared.web import IDEMPOTENCY_KEY_PATTERN
+from shared.http.app import IDEMPOTENCY_KEY_PATTERN
 from web.client import ServiceError, api_url
 from web.enrolments import idempotency_key
 from web.forms import (as_utc_instant, course_form_values, course_payload, merge_edit, offering_payload,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from shared.web import IDEMPOTENCY_KEY_PATTERN
+from shared.http.app import IDEMPOTENCY_KEY_PATTERN
 from web.client import ServiceError, Services
 
 ACTIVE = ("confirmed", "waitlisted")

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from flask import Request, current_app, session
 
-from services.tokens import DEMO_NAMES, demo_token
-from shared.auth import Principal, TokenVerifier
-from shared.errors import Problem
+from shared.http.demo_tokens import DEMO_NAMES, demo_token
+from shared.http.auth import Principal, TokenVerifier
+from shared.http.errors import Problem
 from web.config import WebSettings
 
 # The people of the sign-in page: students and coordinators of both institutions.

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from babel.dates import format_date, format_datetime
 from flask import Request
 
-from shared.auth import LOCALES
+from shared.http.auth import LOCALES
 
 LOCALE_COOKIE = "locale"
 LOCALE_COOKIE_SECONDS = 365 * 24 * 3600

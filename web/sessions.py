@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cachelib import FileSystemCache
 
-from shared.auth import MAX_TOKEN_LIFETIME
+from shared.http.auth import MAX_TOKEN_LIFETIME
 
 
 class SessionTokens:

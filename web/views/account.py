@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 
-from shared.auth import LOCALES
+from shared.http.auth import LOCALES
 from web.identity import SESSION_ID, demo_people, end_session, identify, mint_demo_token
 from web.language import LOCALE_COOKIE, LOCALE_COOKIE_SECONDS
 from web.messages import translate

@@ -7,7 +7,7 @@ import uuid
 
 from flask import Blueprint, g, jsonify, render_template, request
 
-from shared.pagination import MAX_PAGE
+from shared.http.pagination import MAX_PAGE
 from web.enrolments import active_by_offering_if_known, live_seats
 from web.messages import translate
 

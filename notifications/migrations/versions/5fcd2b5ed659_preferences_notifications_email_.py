@@ -10,7 +10,7 @@ from typing import Sequence, Union
 from alembic import op
 import sqlalchemy as sa
 
-from shared.messaging_schema import create_messaging_tables_v1, drop_messaging_tables_v1
+from shared.messaging.tables import create_messaging_tables_v1, drop_messaging_tables_v1
 
 
 # revision identifiers, used by Alembic.

@@ -8,8 +8,8 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from shared.db import current_database
-from shared.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemSchema
+from shared.http.database import current_database
+from shared.http.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemSchema
 
 log = logging.getLogger(__name__)
 

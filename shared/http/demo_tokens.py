@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared.auth import mint_token
+from shared.http.auth import mint_token
 
 DEMO_NAMES = {
     ("LUMC", "student"): ("Sanne de Vries", "en"),

@@ -12,7 +12,7 @@ from kombu.utils.encoding import str_to_bytes
 from kombu.utils.json import dumps
 
 from shared.config import Settings
-from shared.topology import Topology
+from shared.messaging.topology import Topology
 
 HEARTBEAT_SECONDS = 20
 

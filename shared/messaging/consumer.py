@@ -13,12 +13,12 @@ from kombu.mixins import ConsumerMixin
 from sqlalchemy.orm import Session
 
 from shared.db import Database, is_database_outage
-from shared.events import Event
-from shared.inbox import claim_events
+from shared.messaging.envelope import Event
+from shared.messaging.inbox import claim_events
 from shared.logs import correlation
 from shared.metrics import EVENTS_CONSUMED
-from shared.redelivery import Redelivery, attempts_of
-from shared.topology import Topology
+from shared.messaging.redelivery import Redelivery, attempts_of
+from shared.messaging.topology import Topology
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@ from sqlalchemy import Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.db import BigIntegerKey, MessagingBase, UTCDateTime, utcnow
-from shared.events import EVENT_TYPES, Event
+from shared.messaging.envelope import Event
+from shared.events import EVENT_TYPES
 
 
 class OutboxMessage(MessagingBase):

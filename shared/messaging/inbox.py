@@ -9,7 +9,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.db import MessagingBase, UTCDateTime, insert_missing, utcnow
-from shared.events import Event
+from shared.messaging.envelope import Event
 
 
 class InboxMessage(MessagingBase):

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.tokens import demo_token
-from tests.servers import free_port
+from shared.http.demo_tokens import demo_token
+from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUER, AUDIENCE = "https://login.example.invalid/", "course-exchange"

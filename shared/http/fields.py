@@ -9,7 +9,7 @@ from datetime import timezone
 import marshmallow as ma
 from marshmallow import validate
 
-from shared.text import CONTROL, CONTROL_BUT_LAYOUT, ONE_LINE_PATTERN, PARAGRAPHS_PATTERN, is_blank
+from shared.http.text import CONTROL, CONTROL_BUT_LAYOUT, ONE_LINE_PATTERN, PARAGRAPHS_PATTERN, is_blank
 
 
 class StrictBoolean(ma.fields.Boolean):

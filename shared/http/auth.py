@@ -18,8 +18,8 @@ import jwt
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 
-from shared.errors import GENERAL_PROBLEMS, RETRY_AFTER_SECONDS, Problem, documents_problems
-from shared.text import CONTROL, UNSTORABLE, is_blank
+from shared.http.errors import GENERAL_PROBLEMS, RETRY_AFTER_SECONDS, Problem, documents_problems
+from shared.http.text import CONTROL, UNSTORABLE, is_blank
 
 ROLES = ("student", "coordinator", "admin")
 INSTITUTIONS = ("LUMC", "SSMU")

@@ -9,11 +9,11 @@ import threading
 from kombu import Connection
 
 from shared.db import Database, utcnow
-from shared.messaging import topology_producer
+from shared.messaging.connection import topology_producer
 from shared.metrics import EVENTS_PUBLISHED
-from shared.outbox import OutboxMessage, claim_pending
-from shared.publishing import Confirmations, ConfirmingPublisher, OneByOnePublisher
-from shared.topology import Topology, events_exchange
+from shared.messaging.outbox import OutboxMessage, claim_pending
+from shared.messaging.publishing import Confirmations, ConfirmingPublisher, OneByOnePublisher
+from shared.messaging.topology import Topology, events_exchange
 
 log = logging.getLogger(__name__)
 

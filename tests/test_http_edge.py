@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from notifications.models import Preference
-from shared.auth import mint_token
+from shared.http.auth import mint_token
 from shared.config import DEVELOPMENT_JWT_SECRET
-from shared.errors import PROBLEM_MEDIA_TYPE
-from tests.conftest import bearer
+from tests.support.problems import assert_problem
+from tests.support.payloads import bearer
 
 PREFERENCES = "/api/v1/preferences/me"
 
@@ -30,15 +30,6 @@ def client(app):
 def stored_preferences(app) -> int:
     with app.extensions["database"].transaction() as session:
         return session.scalar(select(func.count()).select_from(Preference))
-
-
-def assert_problem(response, status, code):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == PROBLEM_MEDIA_TYPE
-    body = response.get_json(force=True)
-    assert body["status"] == status and body["code"] == code
-    assert body["type"].endswith(code) and body["title"] and body["detail"]
-    return body
 
 
 def test_a_valid_request_is_stored(client, app):
@@ -149,9 +140,9 @@ def test_the_correlation_id_is_echoed_or_made(client):
 def test_a_view_for_some_roles_refuses_the_others_with_403(tmp_path):
     from flask.views import MethodView
 
-    from shared.auth import requires
-    from shared.web import ServiceBlueprint, create_service_app
-    from tests.conftest import make_settings
+    from shared.http.auth import requires
+    from shared.http.app import ServiceBlueprint, create_service_app
+    from tests.support.environment import make_settings
 
     blp = ServiceBlueprint("admin_only", __name__)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from amqp.exceptions import MessageNacked
 from kombu import Producer
 
-from shared.outbox import OutboxMessage
+from shared.messaging.outbox import OutboxMessage
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Callable
 from flask import request
 from flask_smorest import Blueprint
 
-from shared.errors import GENERAL_PROBLEMS, Problem, documents_problems
+from shared.http.errors import GENERAL_PROBLEMS, Problem, documents_problems
 
 ENTITY_TAG = re.compile(r'"([0-9]{1,9})"', re.ASCII)  # a strong tag of a version, as etag_for writes it
 IF_MATCH_HEADER_DOC = {

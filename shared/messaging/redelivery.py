@@ -8,9 +8,9 @@ import threading
 
 from kombu import Connection, Message, Producer
 
-from shared.messaging import topology_producer
-from shared.relay import CONFIRM_TIMEOUT_SECONDS, PUBLISH_RETRY_POLICY
-from shared.topology import DEFAULT_EXCHANGE, Topology, dead_letter_queue_name, queue_name, retry_queue_name
+from shared.messaging.connection import topology_producer
+from shared.messaging.relay import CONFIRM_TIMEOUT_SECONDS, PUBLISH_RETRY_POLICY
+from shared.messaging.topology import DEFAULT_EXCHANGE, Topology, dead_letter_queue_name, queue_name, retry_queue_name
 
 log = logging.getLogger(__name__)
 

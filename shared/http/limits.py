@@ -17,8 +17,8 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
-from shared.auth import current_principal
-from shared.errors import Problem
+from shared.http.auth import current_principal
+from shared.http.errors import Problem
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Helpers that test modules import: servers, payloads, problems, message publishing."""

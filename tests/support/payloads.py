@@ -1,0 +1,79 @@
+"""What tests send and receive: tokens of demo people, valid request bodies, event data."""
+
+from __future__ import annotations
+
+import uuid
+
+from shared.config import DEVELOPMENT_JWT_SECRET
+from shared.db import Database
+from shared.http.demo_tokens import demo_token
+
+
+def bearer(role: str = "student", institution: str = "SSMU", **claims) -> dict[str, str]:
+    """Return an Authorization header for a demo person."""
+    token = demo_token(DEVELOPMENT_JWT_SECRET, role=role, institution=institution, **claims)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def seeded_events(db: Database) -> list:
+    """Seed the demo catalogue into `db` and return the events it put in the outbox."""
+    from sqlalchemy import select
+
+    from catalogue.seed import seed_catalogue
+    from shared.messaging.envelope import Event
+    from shared.messaging.outbox import OutboxMessage
+
+    with db.transaction() as session:
+        seed_catalogue(session)
+    with db.transaction() as session:
+        return [Event.from_json(body) for body in session.scalars(select(OutboxMessage.body).order_by(OutboxMessage.id))]
+
+
+def course_payload(**overrides) -> dict:
+    """Return a valid new course as a coordinator would send it."""
+    payload = {
+        "code": "IMM-700", "institution": "LUMC", "ects": 5, "level": "master", "language": "en",
+        "isced": "0912", "topics": ["Immunology", "allergy"], "coordinators": ["lumc-coordinator"],
+        "title": {"en": "Advanced Immunology of Helminth Infections",
+                  "ru": "Углублённая иммунология гельминтозов"},
+        "description": {"en": "Type 2 immunity in depth.", "ru": "Иммунитет 2-го типа подробно."},
+    }
+    return {**payload, **overrides}
+
+
+def offering_payload(**overrides) -> dict:
+    """Return a valid new offering whose enrolment window is open now."""
+    payload = {
+        "term": "2027-spring", "starts_on": "2027-02-08", "ends_on": "2027-03-05",
+        "enrolment_opens_at": "2026-01-01T08:00:00Z", "enrolment_closes_at": "2027-01-25T23:59:00Z",
+        "capacity": 20, "waitlist": True, "location": "LUMC, Leiden",
+    }
+    return {**payload, **overrides}
+
+
+def offering_snapshot(**overrides) -> dict:
+    """Return catalogue.offering.* event data for an offering whose enrolment window is open now."""
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime.now(timezone.utc)
+    data = {
+        "offering_id": str(uuid.uuid4()), "course_id": str(uuid.uuid4()), "course_code": "HEL-510",
+        "course_title": {"en": "Helminth Infections and the Immune System", "ru": "Гельминтозы и иммунная система"},
+        "course_status": "published", "course_version": 2, "institution": "LUMC",
+        "coordinators": ["lumc-coordinator"], "term": "2027-spring", "starts_on": "2027-02-08",
+        "ends_on": "2027-03-05", "location": "LUMC, Leiden", "capacity": 2, "waitlist": True,
+        "enrolment_opens_at": (now - timedelta(days=1)).isoformat(),
+        "enrolment_closes_at": (now + timedelta(days=30)).isoformat(),
+        "status": "scheduled", "cancel_reason": None, "version": 1,
+    }
+    return {**data, **overrides}
+
+
+def student(number: int, institution: str = "SSMU"):
+    """Return a student principal with a Cyrillic name (SSMU) or a Dutch one (LUMC)."""
+    from shared.http.auth import Principal
+
+    name = f"Студент Номер {number}" if institution == "SSMU" else f"Student {number}"
+    return Principal(f"{institution.lower()}-student-{number}", "student", institution,
+                     f"student{number}@{'ssmu.ru' if institution == 'SSMU' else 'lumc.nl'}", name,
+                     "ru" if institution == "SSMU" else "en")
