@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Response, json, request
+from flask import Response, request
 from flask.views import MethodView
 
 from enrolment import operations
-from enrolment.idempotency import answer_once
+from enrolment.idempotency import idempotent
 from enrolment.roster_csv import roster_csv, roster_file_name
 from enrolment.schemas import EnrolmentSchema, EnrolRequestSchema, RosterEntrySchema, SeatsSchema
 from enrolment.waiting_list import with_positions
 from shared.http.auth import current_principal, require_principal, requires
 from shared.http.database import current_database
-from shared.http.errors import PROBLEM_MEDIA_TYPE
-from shared.http.limits import count_attempt
 from shared.http.pagination import PAGINATION_HEADER, PageArgsSchema, paginate
-from shared.http.app import IDEMPOTENCY_KEY_PATTERN, ServiceBlueprint
+from shared.http.app import ServiceBlueprint
 
 PROBLEMS = {
     "offering_not_found": (404, "no offering with this id has been scheduled"),
@@ -28,36 +26,17 @@ PROBLEMS = {
 }
 blp = ServiceBlueprint("enrolment", __name__, description="Enrolments, seats and waiting lists", problems=PROBLEMS)
 
-IDEMPOTENCY_KEY_DOC = {"name": "Idempotency-Key", "in": "header", "required": False,
-                       "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN.pattern},
-                       "description": "Repeats with the same key get the first answer instead of a second enrolment"}
-
-
 @blp.route("/enrolments")
 class Enrolments(MethodView):
     @requires("student")
-    @blp.doc(parameters=[IDEMPOTENCY_KEY_DOC])
     @blp.arguments(EnrolRequestSchema)
     @blp.problems("offering_not_found", "already_enrolled", "offering_full", "enrolment_closed",
                   "bad_idempotency_key", "idempotency_key_reused", "rate_limited")
     @blp.response(201, EnrolmentSchema)
-    def post(self, body):
+    @idempotent(EnrolmentSchema, status=201, attempts="enrolment_attempts")
+    def post(self, body, session):
         """Enrol in an offering: a seat if one is free, else a place on the waiting list"""
-        student = require_principal()
-        key = request.headers.get("Idempotency-Key")
-        if key is None:
-            count_attempt("enrolment_attempts")
-            with current_database().transaction() as session:
-                return operations.enrol_student(session, student, body["offering_id"])
-        with current_database().transaction() as session:
-
-            def enrol() -> tuple[int, dict]:
-                count_attempt("enrolment_attempts")  # a replay of the stored answer is no new attempt
-                return 201, EnrolmentSchema().dump(operations.enrol_student(session, student, body["offering_id"]))
-
-            status, answer = answer_once(session, student, key, body, enrol)
-        return Response(json.dumps(answer), status=status,
-                        mimetype="application/json" if status < 400 else PROBLEM_MEDIA_TYPE)
+        return operations.enrol_student(session, require_principal(), body["offering_id"])
 
 
 @blp.route("/enrolments/me")

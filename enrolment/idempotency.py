@@ -4,19 +4,60 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import wraps
 from typing import Any, Callable
 
+import marshmallow as ma
+from flask import Response, current_app, request
+from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
 from enrolment.models import IdempotentRequest
-from shared.http.auth import Principal
 from shared.db import insert_unless_present, utcnow
-from shared.http.errors import Problem
 from shared.http.app import IDEMPOTENCY_KEY_PATTERN
+from shared.http.auth import Principal, require_principal
+from shared.http.database import current_database
+from shared.http.errors import PROBLEM_MEDIA_TYPE, Problem
+from shared.http.limits import count_attempt
 
 # Refusals that decide nothing for good, so the key stays free: an offering unknown to enrolment may just
 # not have arrived from the catalogue yet; too many attempts is about now, not about this request.
 TRANSIENT_REFUSALS = {"offering_not_found", "rate_limited"}
+IDEMPOTENCY_KEY_DOC = {"name": "Idempotency-Key", "in": "header", "required": False,
+                       "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN.pattern},
+                       "description": "Repeats with the same key get the first answer instead of a second enrolment"}
+
+
+def idempotent(schema: type[ma.Schema], *, status: int, attempts: str) -> Callable:
+    """Decorate a view `(self, body, session)` that creates something: it runs in a transaction, counted
+    against the rate limit `attempts`, and its answer is serialised with `schema`. With an
+    Idempotency-Key, the first answer (or refusal) is stored with the work and a repeat gets it again:
+    no second piece of work, and no second attempt counted."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(self, body):
+            key = request.headers.get("Idempotency-Key")
+            with current_database().transaction() as session:
+
+                def handle() -> tuple[int, dict]:
+                    count_attempt(attempts)
+                    return status, schema().dump(view(self, body, session))
+
+                answer_status, answer = (handle() if key is None
+                                         else answer_once(session, require_principal(), key, body, handle))
+            return _json_response(answer_status, answer)
+
+        return Blueprint.doc(parameters=[IDEMPOTENCY_KEY_DOC])(wrapper)
+
+    return decorator
+
+
+def _json_response(status: int, body: dict) -> Response:
+    response = current_app.json.response(body)
+    response.status_code = status
+    response.mimetype = "application/json" if status < 400 else PROBLEM_MEDIA_TYPE
+    return response
 
 
 def fingerprint(request_body: Any) -> str:
