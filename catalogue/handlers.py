@@ -6,12 +6,14 @@ from sqlalchemy.orm import Session
 
 from catalogue.offerings import record_seats
 from shared import events
+from shared.events.enrolment import SeatsChanged
 from shared.messaging.envelope import Event
 
 
 def on_seats_changed(session: Session, event: Event) -> None:
     """Show enrolment's latest seat counts on the offering."""
-    record_seats(session, event.data["offering_id"], event.data["seats"], event.data["seats_revision"])
+    change: SeatsChanged = event.payload
+    record_seats(session, change.offering_id, change.seats, change.seats_revision)
 
 
 HANDLERS = {events.SEATS_CHANGED: on_seats_changed}

@@ -9,8 +9,10 @@ from sqlalchemy.orm import Session
 from catalogue.history import field_changes, record_revision
 from catalogue.models import Offering
 from catalogue.operations import PRODUCER, get_course, may_view, require_editor, touch_course
-from catalogue.schemas import OfferingEventSchema, check_offering_dates
+from catalogue.schemas import check_offering_dates
 from shared import events
+from shared.events.catalogue import OfferingSnapshot, OfferingUpdated
+from shared.events.enrolment import SeatCounts
 from shared.http.auth import Principal
 from shared.http.errors import Problem
 from shared.http.etag import check_version
@@ -49,7 +51,7 @@ def schedule_offering(session: Session, actor: Principal, course_id: str, fields
     touch_course(course)
     record_revision(session, actor, course, "offering_scheduled",
                     field_changes({}, _plain(offering_fields(offering))), offering)
-    record_event(session, PRODUCER, events.OFFERING_SCHEDULED, OfferingEventSchema().dump(offering))
+    record_event(session, PRODUCER, events.OFFERING_SCHEDULED, OfferingSnapshot(**_offering_state(offering)).to_data())
     return offering
 
 
@@ -73,7 +75,7 @@ def update_offering(session: Session, actor: Principal, offering_id: str, expect
     touch_course(offering.course)
     record_revision(session, actor, offering.course, "offering_updated", changes, offering)
     record_event(session, PRODUCER, events.OFFERING_UPDATED,
-                 {**OfferingEventSchema().dump(offering), "changes": changes})
+                 OfferingUpdated(**_offering_state(offering), changes=changes).to_data())
     return offering
 
 
@@ -90,17 +92,17 @@ def cancel_offering(session: Session, actor: Principal, offering_id: str, reason
     record_revision(session, actor, offering.course, "offering_cancelled",
                     {"status": {"from": "scheduled", "to": "cancelled"},
                      "cancel_reason": {"from": None, "to": reason}}, offering)
-    record_event(session, PRODUCER, events.OFFERING_CANCELLED, OfferingEventSchema().dump(offering))
+    record_event(session, PRODUCER, events.OFFERING_CANCELLED, OfferingSnapshot(**_offering_state(offering)).to_data())
     return offering
 
 
-def record_seats(session: Session, offering_id: str, seats: Mapping[str, int], revision: int) -> bool:
+def record_seats(session: Session, offering_id: str, seats: SeatCounts, revision: int) -> bool:
     """Show enrolment's seat counts on an offering unless newer ones arrived first."""
     offering = session.get(Offering, offering_id, with_for_update=True)
     if offering is None or revision <= offering.seats_revision:
         return False
-    offering.seats_confirmed = seats["confirmed"]
-    offering.seats_waitlisted = seats["waitlisted"]
+    offering.seats_confirmed = seats.confirmed
+    offering.seats_waitlisted = seats.waitlisted
     offering.seats_revision = revision
     return True
 
@@ -108,3 +110,15 @@ def record_seats(session: Session, offering_id: str, seats: Mapping[str, int], r
 def _plain(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Return JSON-ready values (dates and instants as ISO strings) for history and events."""
     return {name: value.isoformat() if hasattr(value, "isoformat") else value for name, value in fields.items()}
+
+
+def _offering_state(offering: Offering) -> dict[str, Any]:
+    """The fields of the offering's state, and its course's, that its events carry."""
+    course = offering.course
+    return {"offering_id": offering.id, "course_id": offering.course_id, "course_code": course.code,
+            "course_title": course.title, "course_status": course.status, "course_version": course.version,
+            "institution": course.institution, "coordinators": course.coordinators, "term": offering.term,
+            "starts_on": offering.starts_on, "ends_on": offering.ends_on, "location": offering.location,
+            "capacity": offering.capacity, "waitlist": offering.waitlist,
+            "enrolment_opens_at": offering.enrolment_opens_at, "enrolment_closes_at": offering.enrolment_closes_at,
+            "status": offering.status, "cancel_reason": offering.cancel_reason, "version": offering.version}

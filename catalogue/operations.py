@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from catalogue.history import course_history, field_changes, record_revision
 from catalogue.models import Course, CourseCoordinator, CourseTopic
-from catalogue.schemas import CourseEventSchema
 from catalogue.search import fold, search_text_of
 from shared import events
+from shared.events.catalogue import CourseSnapshot, CourseUpdated
 from shared.http.auth import Principal
 from shared.db import utcnow
 from shared.http.errors import Problem
@@ -88,8 +88,8 @@ def update_course(session: Session, actor: Principal, course_id: str, expected_v
     _ensure_code_free(session, course)
     _flush_unique_code(session, course)
     record_revision(session, actor, course, "updated", changes)
-    record_event(session, PRODUCER, events.COURSE_UPDATED, {**CourseEventSchema().dump(course),
-                                                             "changes": changes})
+    record_event(session, PRODUCER, events.COURSE_UPDATED,
+                 CourseUpdated(**_course_state(course), changes=changes).to_data())
     return course
 
 
@@ -102,7 +102,7 @@ def set_course_status(session: Session, actor: Principal, course_id: str, status
         course.status = status
         _next_version(course)
         record_revision(session, actor, course, status, {"status": {"from": before, "to": status}})
-        record_event(session, PRODUCER, STATUS_EVENTS[status], CourseEventSchema().dump(course))
+        record_event(session, PRODUCER, STATUS_EVENTS[status], CourseSnapshot(**_course_state(course)).to_data())
     return course
 
 
@@ -166,3 +166,10 @@ def _flush_unique_code(session: Session, course: Course) -> None:
 def _duplicate_code(course: Course) -> Problem:
     return Problem(409, "duplicate_course_code",
                    f"{course.institution} already has a course with code {course.code}.")
+
+
+def _course_state(course: Course) -> dict[str, Any]:
+    """The fields of the course's state that its events carry."""
+    return {"course_id": course.id, "code": course.code, "institution": course.institution,
+            "title": course.title, "status": course.status, "coordinators": course.coordinators,
+            "version": course.version}

@@ -1,4 +1,4 @@
-"""What the catalogue accepts and answers, and the data its events carry."""
+"""What the catalogue accepts and answers (its events are defined in shared.events.catalogue)."""
 
 from __future__ import annotations
 
@@ -182,39 +182,3 @@ class RevisionSchema(ma.Schema):
     actor_id = ma.fields.String()
     actor_name = ma.fields.String()
     at = ma.fields.DateTime()
-
-
-class OfferingEventSchema(ma.Schema):
-    """What enrolment and notifications need to act on an offering alone (DESIGN section 5)."""
-
-    offering_id = ma.fields.String(attribute="id")
-    course_id = ma.fields.String()
-    course_code = ma.fields.String(attribute="course.code")
-    course_title = ma.fields.Dict(attribute="course.title")
-    course_status = ma.fields.String(attribute="course.status")
-    course_version = ma.fields.Integer(attribute="course.version")
-    institution = ma.fields.String(attribute="course.institution")
-    coordinators = ma.fields.List(ma.fields.String(), attribute="course.coordinators")
-    term = ma.fields.String()
-    starts_on = ma.fields.Date()
-    ends_on = ma.fields.Date()
-    location = ma.fields.String()
-    capacity = ma.fields.Integer()
-    waitlist = ma.fields.Boolean()
-    enrolment_opens_at = ma.fields.DateTime()
-    enrolment_closes_at = ma.fields.DateTime()
-    status = ma.fields.String()
-    cancel_reason = ma.fields.String(allow_none=True)
-    version = ma.fields.Integer()
-
-
-class CourseEventSchema(ma.Schema):
-    """What consumers need to know about a course's state."""
-
-    course_id = ma.fields.String(attribute="id")
-    code = ma.fields.String()
-    institution = ma.fields.String()
-    title = ma.fields.Dict()
-    status = ma.fields.String()
-    coordinators = ma.fields.List(ma.fields.String())
-    version = ma.fields.Integer()

@@ -7,12 +7,14 @@ from sqlalchemy.orm import Session
 from enrolment.operations import announce_seats, cancel_all, promote_from_waitlist
 from enrolment.replica import apply_course_snapshot, apply_offering_snapshot
 from shared import events
+from shared.events.catalogue import CourseSnapshot, OfferingSnapshot
 from shared.messaging.envelope import Event
 
 
 def on_offering_changed(session: Session, event: Event) -> None:
     """Take the offering's newest state; a raised capacity promotes, a cancellation cancels everyone."""
-    offering = apply_offering_snapshot(session, event.data)
+    snapshot: OfferingSnapshot = event.payload
+    offering = apply_offering_snapshot(session, snapshot)
     if offering is None or event.type == events.OFFERING_SCHEDULED:
         return  # an older snapshot, or a new offering nobody has enrolled in yet
     if offering.status == "cancelled":
@@ -24,7 +26,8 @@ def on_offering_changed(session: Session, event: Event) -> None:
 
 def on_course_changed(session: Session, event: Event) -> None:
     """Take the course's newest status, title and coordinators onto its offerings."""
-    apply_course_snapshot(session, event.data)
+    course: CourseSnapshot = event.payload
+    apply_course_snapshot(session, course)
 
 
 HANDLERS = {

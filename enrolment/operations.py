@@ -13,9 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from enrolment.models import ACTIVE, Enrolment, Offering
-from enrolment.schemas import EnrolmentEventSchema
 from enrolment.waiting_list import first_in_line, with_positions
 from shared import events
+from shared.events.enrolment import EnrolmentChanged, SeatsChanged
 from shared.http.auth import Principal
 from shared.db import utcnow
 from shared.http.errors import Problem
@@ -111,8 +111,8 @@ def cancel_all(session: Session, offering: Offering) -> int:
 def announce_seats(session: Session, offering: Offering) -> None:
     """Publish the offering's new seat counts, numbered so consumers keep the newest."""
     offering.seats_revision += 1
-    record_event(session, PRODUCER, events.SEATS_CHANGED,
-                 {"offering_id": offering.id, "seats": offering.seats, "seats_revision": offering.seats_revision})
+    record_event(session, PRODUCER, events.SEATS_CHANGED, SeatsChanged(
+        offering_id=offering.id, seats=offering.seats, seats_revision=offering.seats_revision).to_data())
 
 
 def get_enrolment(session: Session, actor: Principal, enrolment_id: str) -> Enrolment:
@@ -176,4 +176,12 @@ def _cancel(session: Session, enrolment: Enrolment, by: str) -> None:
 
 
 def _tell(session: Session, enrolment: Enrolment, event_type: str) -> None:
-    record_event(session, PRODUCER, event_type, EnrolmentEventSchema().dump(enrolment))
+    offering = enrolment.offering
+    record_event(session, PRODUCER, event_type, EnrolmentChanged(
+        enrolment={"id": enrolment.id, "status": enrolment.status, "waitlist_position": enrolment.waitlist_position,
+                   "cancelled_by": enrolment.cancelled_by},
+        offering={"id": offering.id, "course_id": offering.course_id, "course_code": offering.course_code,
+                  "course_title": offering.course_title, "institution": offering.institution, "term": offering.term,
+                  "starts_on": offering.starts_on, "ends_on": offering.ends_on, "location": offering.location,
+                  "cancel_reason": offering.cancel_reason},
+        student=enrolment.student, seats=offering.seats).to_data())

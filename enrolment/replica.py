@@ -2,63 +2,57 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Mapping
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from enrolment.models import Course, Offering
 from shared.db import utcnow
-from shared.messaging.envelope import parse_instant
+from shared.events.catalogue import CourseSnapshot, OfferingSnapshot
 
-_COPIED_OFFERING_FIELDS = ("course_id", "institution", "term", "location", "capacity", "waitlist", "status",
-                           "cancel_reason", "version")
+_COPIED_OFFERING_FIELDS = ("course_id", "institution", "term", "starts_on", "ends_on", "location", "capacity",
+                           "waitlist", "enrolment_opens_at", "enrolment_closes_at", "status", "cancel_reason",
+                           "version")
 
 
-def apply_offering_snapshot(session: Session, data: Mapping[str, Any]) -> Offering | None:
+def apply_offering_snapshot(session: Session, snapshot: OfferingSnapshot) -> Offering | None:
     """Bring the replica up to the catalogue's offering, locked; None if it already holds a newer version."""
-    offering = session.get(Offering, data["offering_id"], with_for_update=True)
-    if offering is not None and offering.version >= data["version"]:
+    offering = session.get(Offering, snapshot.offering_id, with_for_update=True)
+    if offering is not None and offering.version >= snapshot.version:
         return None
-    known = session.get(Course, data["course_id"])
+    known = session.get(Course, snapshot.course_id)
     if offering is None:
-        offering = Offering(id=data["offering_id"], course_version=0, confirmed_count=0, waitlisted_count=0,
+        offering = Offering(id=snapshot.offering_id, course_version=0, confirmed_count=0, waitlisted_count=0,
                             seats_revision=0, last_waitlist_ticket=0)
         session.add(offering)
     for name in _COPIED_OFFERING_FIELDS:
-        setattr(offering, name, data[name])
-    offering.starts_on = date.fromisoformat(data["starts_on"])
-    offering.ends_on = date.fromisoformat(data["ends_on"])
-    offering.enrolment_opens_at = parse_instant(data["enrolment_opens_at"])
-    offering.enrolment_closes_at = parse_instant(data["enrolment_closes_at"])
+        setattr(offering, name, getattr(snapshot, name))
     offering.course_version = 0  # take the course as this event has it, unless we know a newer one
-    if known is not None and known.version > data["course_version"]:
+    if known is not None and known.version > snapshot.course_version:
         _take_course(offering, known)
     else:
-        _take_course(offering, Course(code=data["course_code"], title=data["course_title"],
-                                      status=data["course_status"], coordinators=data["coordinators"],
-                                      version=data["course_version"]))
+        _take_course(offering, Course(code=snapshot.course_code, title=dict(snapshot.course_title),
+                                      status=snapshot.course_status, coordinators=list(snapshot.coordinators),
+                                      version=snapshot.course_version))
     offering.updated_at = utcnow()
     return offering
 
 
-def apply_course_snapshot(session: Session, data: Mapping[str, Any]) -> int:
+def apply_course_snapshot(session: Session, snapshot: CourseSnapshot) -> int:
     """Remember the course's newer state and carry it onto its offerings; return how many changed.
 
     The course is remembered even when none of its offerings has arrived yet, so that an offering
     event handled later still ends up with the newest course state.
     """
-    course = session.get(Course, data["course_id"], with_for_update=True)
-    if course is not None and course.version >= data["version"]:
+    course = session.get(Course, snapshot.course_id, with_for_update=True)
+    if course is not None and course.version >= snapshot.version:
         return 0
     if course is None:
-        course = Course(id=data["course_id"])
+        course = Course(id=snapshot.course_id)
         session.add(course)
-    course.code, course.title, course.status = data["code"], data["title"], data["status"]
-    course.coordinators, course.version = data["coordinators"], data["version"]
+    course.code, course.title, course.status = snapshot.code, dict(snapshot.title), snapshot.status
+    course.coordinators, course.version = list(snapshot.coordinators), snapshot.version
     offerings = session.scalars(
-        select(Offering).where(Offering.course_id == data["course_id"]).with_for_update())
+        select(Offering).where(Offering.course_id == snapshot.course_id).with_for_update())
     return sum(_take_course(offering, course) for offering in offerings)
 
 

@@ -1,4 +1,4 @@
-"""What the enrolment service accepts and answers, and the data its events carry."""
+"""What the enrolment service accepts and answers (its events are defined in shared.events.enrolment)."""
 
 from __future__ import annotations
 
@@ -67,16 +67,3 @@ class RosterEntrySchema(ma.Schema):
     institution = ma.fields.String(attribute="student_institution")
     enrolled_at = ma.fields.DateTime(attribute="created_at")
     confirmed_at = ma.fields.DateTime(allow_none=True)
-
-
-class EnrolmentEventSchema(ma.Schema):
-    """What notifications (and anyone else) need to tell a student what changed (DESIGN section 5)."""
-
-    enrolment = ma.fields.Method("dump_enrolment")
-    offering = ma.fields.Nested(OfferingSummarySchema)
-    student = ma.fields.Dict()
-    seats = ma.fields.Dict(attribute="offering.seats")
-
-    def dump_enrolment(self, enrolment) -> dict:
-        return {"id": enrolment.id, "status": enrolment.status, "waitlist_position": enrolment.waitlist_position,
-                "cancelled_by": enrolment.cancelled_by}

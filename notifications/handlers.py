@@ -7,6 +7,8 @@ from sqlalchemy.orm import Session
 from notifications.messages import CHANGE_LABELS, course_context, describe_changes
 from notifications.operations import audience, follow_enrolment, notify
 from shared import events
+from shared.events.catalogue import OfferingUpdated
+from shared.events.enrolment import EnrolmentChanged
 from shared.messaging.envelope import Event
 
 ENROLMENT_KINDS = {
@@ -19,28 +21,30 @@ ENROLMENT_KINDS = {
 
 def on_enrolment_changed(session: Session, event: Event) -> None:
     """Tell the student what happened to their enrolment, and remember who takes the offering."""
-    enrolment, offering, student = event.data["enrolment"], event.data["offering"], event.data["student"]
-    was_waiting = follow_enrolment(session, offering["id"], student, enrolment["status"], event.occurred_at)
+    change: EnrolmentChanged = event.payload
+    enrolment, offering, student = change.enrolment, change.offering, change.student.model_dump()
+    was_waiting = follow_enrolment(session, offering.id, student, enrolment.status, event.occurred_at)
     notify(session, event, student, ENROLMENT_KINDS[event.type], lambda locale: {
-        "course": course_context(offering, locale),
-        "position": enrolment.get("waitlist_position"),
-        "cancelled_by": enrolment.get("cancelled_by"),
-        "reason": offering.get("cancel_reason"),
+        "course": course_context(offering.model_dump(), locale),
+        "position": enrolment.waitlist_position,
+        "cancelled_by": enrolment.cancelled_by,
+        "reason": offering.cancel_reason,
         "was_waiting": was_waiting,
-    }, offering_id=offering["id"], enrolment_id=enrolment["id"])
+    }, offering_id=offering.id, enrolment_id=enrolment.id)
 
 
 def on_offering_updated(session: Session, event: Event) -> None:
     """Tell everyone holding or waiting for a seat when dates, place or window changed."""
-    changes = event.data.get("changes") or {}
-    if not set(changes) & set(CHANGE_LABELS["en"]):
+    update: OfferingUpdated = event.payload
+    if not set(update.changes) & set(CHANGE_LABELS["en"]):
         return  # capacity or waiting-list changes reach students as promotions, not as news
-    for member in audience(session, event.data["offering_id"]):
+    offering = update.model_dump()
+    for member in audience(session, update.offering_id):
         recipient = {"id": member.student_id, "email": member.email, "name": member.name, "locale": member.locale}
         notify(session, event, recipient, "offering_changed", lambda locale, waiting=member.waiting: {
-            "course": course_context(event.data, locale), "changes": describe_changes(changes, locale),
+            "course": course_context(offering, locale), "changes": describe_changes(update.changes, locale),
             "waiting": waiting,
-        }, offering_id=event.data["offering_id"])
+        }, offering_id=update.offering_id)
 
 
 def on_offering_cancelled(session: Session, event: Event) -> None:

@@ -8,6 +8,7 @@ from shared import events
 from shared.messaging.envelope import Event
 from catalogue.operations import create_course
 from catalogue.schemas import CourseSchema
+from shared.seats import seat_counts
 from tests.support.payloads import bearer, course_payload
 from tests.test_catalogue_domain import SSMU_COORDINATOR
 
@@ -70,7 +71,7 @@ def test_offerings_show_seats_kept_current_from_enrolment_events(app, client):
     def seats_changed(revision, confirmed, waitlisted):
         return Event(type=events.SEATS_CHANGED, producer="enrolment", data={
             "offering_id": offering["id"], "seats_revision": revision,
-            "seats": {"capacity": capacity, "confirmed": confirmed, "waitlisted": waitlisted}})
+            "seats": seat_counts(capacity, confirmed, waitlisted)})
 
     database = app.extensions["database"]
     with database.transaction() as session:

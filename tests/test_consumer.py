@@ -18,7 +18,7 @@ from shared.messaging.connection import connect
 from shared.messaging.relay import Relay
 from shared.messaging.topology import Topology, events_exchange
 from tests.support.environment import make_settings, wait_for
-from tests.support.payloads import seeded_events
+from tests.support.payloads import offering_snapshot, seeded_events
 from tests.test_outbox_relay import drain
 
 
@@ -42,7 +42,7 @@ def test_an_event_changes_things_once_however_often_it_arrives(enrolment_db, sch
 
 def test_a_failing_handler_leaves_neither_its_changes_nor_an_inbox_record(enrolment_db, scheduled):
     def fail_after_working(session, event):
-        apply_offering_snapshot(session, event.data)
+        apply_offering_snapshot(session, event.payload)
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
@@ -235,3 +235,39 @@ def test_the_embedded_broker_never_hands_out_a_message_still_being_written(tmp_p
             pass
     assert sorted(message["number"] for message in received) == list(range(20))
     assert all(message["text"] == "ж" * 1_000_000 for message in received)
+
+
+def test_data_that_breaks_the_contract_or_an_unknown_version_is_set_aside_at_once_with_the_reason(
+        enrolment_db, tmp_path):
+    from shared.messaging.envelope import Event
+    from shared.messaging.redelivery import ATTEMPTS_HEADER, REASON_HEADER
+
+    topology = Topology(retry_delay_ms=50)
+    broken = Event(type=events.OFFERING_SCHEDULED, producer="catalogue",
+                   data={**offering_snapshot(), "capacity": "many", "location": None})
+    from_the_future = Event(type=events.OFFERING_SCHEDULED, producer="catalogue", data={}, version=2)
+    with connect(make_settings("catalogue", tmp_path)) as connection:
+        producer = Producer(connection.channel())
+        topology.declare(producer.channel)
+        for event in (broken, from_the_future):
+            producer.publish(event.to_json(), exchange=events_exchange, routing_key=event.type, message_id=event.id,
+                             content_type="application/json")
+    calls = []
+    stop = threading.Event()
+    consumer = EventConsumer("enrolment", enrolment_db, connect(make_settings("enrolment", tmp_path)),
+                             {events.OFFERING_SCHEDULED: lambda session, event: calls.append(event.id)}, stop,
+                             topology=topology, max_attempts=5)
+    thread = threading.Thread(target=consumer.run, daemon=True)
+    thread.start()
+    try:
+        with connect(make_settings("enrolment", tmp_path)) as connection:
+            with connection.SimpleQueue(topology.dead_letter_queue("enrolment")) as queue:
+                dead = {m.properties["message_id"]: m.headers for m in [queue.get(timeout=20) for _ in range(2)]}
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert calls == [] and count(enrolment_db, InboxMessage) == 0
+    assert dead[broken.id][ATTEMPTS_HEADER] == 0  # not retried: it would not match the next time either
+    assert "does not match the contract" in dead[broken.id][REASON_HEADER]
+    assert "capacity" in dead[broken.id][REASON_HEADER] and "location" in dead[broken.id][REASON_HEADER]
+    assert "unknown version 2 of catalogue.offering.scheduled" in dead[from_the_future.id][REASON_HEADER]

@@ -162,7 +162,7 @@ def test_a_failing_handler_leaves_the_database_unchanged_and_the_message_is_retr
     broken.set()
 
     def fail_while_broken(session, event):
-        apply_offering_snapshot(session, event.data)
+        apply_offering_snapshot(session, event.payload)
         attempts.append(event.id)
         if broken.is_set():
             raise RuntimeError("the database refused the write")

@@ -11,6 +11,7 @@ from enrolment.models import Enrolment, IdempotentRequest
 from enrolment.replica import apply_offering_snapshot
 from shared.messaging.outbox import OutboxMessage
 from shared.http.auth import Principal
+from shared.events.catalogue import OfferingSnapshot
 from tests.support.payloads import bearer, offering_snapshot
 from tests.support.problems import assert_problem
 
@@ -33,7 +34,7 @@ def client(app):
 def offering_id(app):
     snapshot = offering_snapshot(capacity=1)
     with app.extensions["database"].transaction() as session:
-        apply_offering_snapshot(session, snapshot)
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
     return snapshot["offering_id"]
 
 
@@ -182,7 +183,7 @@ def test_an_unknown_offering_is_not_remembered_for_the_key_since_it_may_still_ar
                           headers=student_headers(1, **{"Idempotency-Key": "early"}))
     assert_problem(refused, 404, "offering_not_found")
     with app.extensions["database"].transaction() as session:
-        apply_offering_snapshot(session, snapshot)  # the catalogue's event arrives
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))  # the catalogue's event arrives
     retried = client.post("/api/v1/enrolments", json={"offering_id": snapshot["offering_id"]},
                           headers=student_headers(1, **{"Idempotency-Key": "early"}))
     assert retried.status_code == 201
@@ -196,7 +197,7 @@ def test_no_roster_cell_starts_a_formula_in_a_spreadsheet(app, client):
     """Names reach the roster from tokens; whatever they hold, a spreadsheet shows them as text (OWASP)."""
     snapshot = offering_snapshot(capacity=len(FORMULAS))
     with app.extensions["database"].transaction() as session:
-        apply_offering_snapshot(session, snapshot)
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
         for number, name in enumerate(FORMULAS):
             operations.enrol_student(session, Principal(f"student-{number}", "student", "SSMU", f"=s{number}@ssmu.ru",
                                                         name, "ru"), snapshot["offering_id"])
@@ -213,7 +214,7 @@ def test_no_roster_cell_starts_a_formula_in_a_spreadsheet(app, client):
 def test_seats_of_an_offering_of_a_course_the_catalogue_hides_are_hidden_too(app, client, course_status):
     snapshot = offering_snapshot(course_status=course_status)
     with app.extensions["database"].transaction() as session:
-        apply_offering_snapshot(session, snapshot)
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
     seats = f"/api/v1/offerings/{snapshot['offering_id']}/seats"
     assert_problem(client.get(seats), 404, "offering_not_found")
     assert_problem(client.get(seats, headers=student_headers(1)), 404, "offering_not_found")

@@ -16,6 +16,7 @@ from shared.config import DEVELOPMENT_JWT_SECRET
 from shared.db import Database
 from shared.migrations import upgrade
 from shared.messaging.outbox import OutboxMessage
+from shared.events.catalogue import OfferingSnapshot
 from tests.support.payloads import offering_snapshot
 from tests.support.servers import gunicorn
 
@@ -36,7 +37,7 @@ def rush(postgres_url, tmp_path):
     db = Database(postgres_url)
     snapshot = offering_snapshot(capacity=SEATS)
     with db.transaction() as session:
-        apply_offering_snapshot(session, snapshot)
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
     with gunicorn("enrolment", {"ENROLMENT_DATABASE_URL": postgres_url, "DATA_DIR": str(tmp_path)}, tmp_path) as url:
         yield db, url, snapshot["offering_id"]
     db.dispose()

@@ -16,6 +16,7 @@ from shared.messaging.consumer import handle_event
 from shared.http.errors import Problem
 from shared.messaging.envelope import Event
 from shared.messaging.outbox import OutboxMessage
+from shared.events.catalogue import OfferingSnapshot
 from tests.support.payloads import offering_snapshot, student
 
 COORDINATOR = Principal("lumc-coordinator", "coordinator", "LUMC", "c@lumc.nl", "Pieter", "en")
@@ -27,7 +28,7 @@ def offering(enrolment_db):
     """An open offering with 2 seats and a waiting list."""
     snapshot = offering_snapshot()
     with enrolment_db.transaction() as session:
-        apply_offering_snapshot(session, snapshot)
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
     return snapshot
 
 
@@ -67,7 +68,7 @@ def test_students_get_seats_then_places_in_line(enrolment_db, offering):
 def test_a_full_offering_without_a_waiting_list_refuses(enrolment_db):
     snapshot = offering_snapshot(capacity=1, waitlist=False)
     with enrolment_db.transaction() as session:
-        apply_offering_snapshot(session, snapshot)
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
     enrol(enrolment_db, 1, snapshot["offering_id"])
     assert refused(enrolment_db, 2, snapshot["offering_id"]) == "offering_full"
 
@@ -94,7 +95,7 @@ def test_an_unknown_offering_is_404(enrolment_db):
 def test_outside_the_window_or_for_an_unpublished_course_enrolment_is_closed(enrolment_db, change):
     snapshot = offering_snapshot(**change)
     with enrolment_db.transaction() as session:
-        apply_offering_snapshot(session, snapshot)
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
     assert refused(enrolment_db, 1, snapshot["offering_id"]) == "enrolment_closed"
     assert statuses(enrolment_db, snapshot["offering_id"]) == {}
 

@@ -21,6 +21,7 @@ from shared.db import Database
 from shared.http.errors import Problem
 from shared.messaging.envelope import Event
 from shared.migrations import upgrade
+from shared.events.catalogue import OfferingSnapshot
 from tests.support.payloads import offering_snapshot, student
 
 STUDENTS = st.integers(min_value=0, max_value=6)
@@ -44,7 +45,7 @@ class EnrolmentRules(RuleBasedStateMachine):
         self.db = Database(f"sqlite:///{self.folder / 'enrolment.db'}")
         self.snapshot = offering_snapshot(capacity=2, waitlist=True)
         with self.db.transaction() as session:
-            apply_offering_snapshot(session, self.snapshot)
+            apply_offering_snapshot(session, OfferingSnapshot.model_validate(self.snapshot))
         self.offering_id = self.snapshot["offering_id"]
         self.capacity, self.version = 2, 1
         self.confirmed: list[int] = []

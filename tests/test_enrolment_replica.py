@@ -7,6 +7,7 @@ from enrolment.operations import get_offering
 from enrolment.replica import apply_course_snapshot, apply_offering_snapshot
 from shared import events
 from shared.http.errors import Problem
+from shared.events.catalogue import CourseSnapshot, OfferingSnapshot
 from tests.support.payloads import seeded_events
 
 
@@ -22,7 +23,7 @@ def replica(db, offering_id) -> Offering:
 
 def test_a_scheduled_offering_appears_with_free_seats(enrolment_db, snapshot):
     with enrolment_db.transaction() as session:
-        assert apply_offering_snapshot(session, snapshot)
+        assert apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
     offering = replica(enrolment_db, snapshot["offering_id"])
     assert offering.seats == {"capacity": snapshot["capacity"], "confirmed": 0,
                               "available": snapshot["capacity"], "waitlisted": 0}
@@ -32,19 +33,22 @@ def test_a_scheduled_offering_appears_with_free_seats(enrolment_db, snapshot):
 def test_an_older_offering_version_arriving_late_changes_nothing(enrolment_db, snapshot):
     newer = {**snapshot, "version": 3, "capacity": 99}
     with enrolment_db.transaction() as session:
-        apply_offering_snapshot(session, newer)
-        assert not apply_offering_snapshot(session, snapshot)
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(newer))
+        assert not apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
     assert replica(enrolment_db, snapshot["offering_id"]).capacity == 99
 
 
 def test_a_newer_course_state_wins_over_the_course_state_inside_an_older_offering_event(enrolment_db, snapshot):
     archived = {"course_id": snapshot["course_id"], "code": snapshot["course_code"], "version": snapshot["course_version"] + 1,
-                "status": "archived", "title": snapshot["course_title"], "coordinators": []}
+                "status": "archived", "title": snapshot["course_title"], "coordinators": [],
+                "institution": snapshot["institution"]}
     with enrolment_db.transaction() as session:
-        apply_offering_snapshot(session, snapshot)
-        assert apply_course_snapshot(session, archived) == 1
-        apply_offering_snapshot(session, {**snapshot, "version": snapshot["version"] + 1, "capacity": 5})
-        assert apply_course_snapshot(session, {**archived, "version": 1, "status": "published"}) == 0
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
+        assert apply_course_snapshot(session, CourseSnapshot.model_validate(archived)) == 1
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(
+            {**snapshot, "version": snapshot["version"] + 1, "capacity": 5}))
+        assert apply_course_snapshot(session, CourseSnapshot.model_validate(
+            {**archived, "version": 1, "status": "published"})) == 0
     offering = replica(enrolment_db, snapshot["offering_id"])
     assert (offering.course_status, offering.capacity) == ("archived", 5)
 
@@ -57,10 +61,11 @@ def test_an_unknown_offering_is_a_404_problem(enrolment_db):
 
 def test_a_course_event_handled_before_its_offerings_first_event_is_not_lost(enrolment_db, snapshot):
     published = {"course_id": snapshot["course_id"], "code": "HEL-511", "version": snapshot["course_version"] + 1,
-                 "status": "published", "title": {"en": "Renamed", "ru": None}, "coordinators": ["x"]}
+                 "status": "published", "title": {"en": "Renamed", "ru": None}, "coordinators": ["x"],
+                 "institution": snapshot["institution"]}
     with enrolment_db.transaction() as session:
-        assert apply_course_snapshot(session, published) == 0  # no offering yet
-        apply_offering_snapshot(session, {**snapshot, "course_status": "draft"})
+        assert apply_course_snapshot(session, CourseSnapshot.model_validate(published)) == 0  # no offering yet
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate({**snapshot, "course_status": "draft"}))
     offering = replica(enrolment_db, snapshot["offering_id"])
     assert (offering.course_status, offering.course_code, offering.course_title["en"]) == (
         "published", "HEL-511", "Renamed")

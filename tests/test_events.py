@@ -4,6 +4,7 @@ import json
 import uuid
 
 import pytest
+from sqlalchemy import select
 
 from shared import events
 from shared.messaging.envelope import Event, MalformedEvent
@@ -60,3 +61,28 @@ def test_the_outbox_takes_only_event_types_of_the_contract():
 
     with pytest.raises(ValueError, match="not an event type"):
         record_event(None, "notifications", "notifications.sent", {})
+
+
+def test_every_event_the_producers_record_parses_into_its_typed_payload(catalogue_db, enrolment_db):
+    from enrolment.operations import cancel_enrolment, enrol_student
+    from enrolment.replica import apply_offering_snapshot
+    from shared.events.catalogue import OfferingSnapshot
+    from shared.messaging.outbox import OutboxMessage
+    from tests.support.payloads import offering_snapshot, seeded_events, student
+
+    recorded = seeded_events(catalogue_db)
+    snapshot = OfferingSnapshot.model_validate(offering_snapshot(capacity=1))
+    with enrolment_db.transaction() as session:
+        apply_offering_snapshot(session, snapshot)
+        enrolment = enrol_student(session, student(1), snapshot.offering_id)
+        enrol_student(session, student(2), snapshot.offering_id)
+        cancel_enrolment(session, student(1), enrolment.id)
+    with enrolment_db.transaction() as session:
+        recorded += [Event.from_json(body) for body in session.scalars(select(OutboxMessage.body))]
+
+    assert {event.type for event in recorded} >= {events.COURSE_PUBLISHED, events.OFFERING_SCHEDULED,
+                                                   events.ENROLMENT_CONFIRMED, events.ENROLMENT_WAITLISTED,
+                                                   events.ENROLMENT_CANCELLED, events.ENROLMENT_PROMOTED,
+                                                   events.SEATS_CHANGED}
+    for event in recorded:
+        assert event.payload.to_data() == event.data  # typed, and written back exactly as it came

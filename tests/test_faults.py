@@ -34,6 +34,7 @@ from shared.config import DEVELOPMENT_JWT_SECRET
 from shared.db import Database
 from shared.migrations import upgrade
 from shared.messaging.outbox import count_pending
+from shared.events.catalogue import OfferingSnapshot
 from tests.support.environment import rabbitmqctl
 from tests.support.payloads import offering_snapshot
 from tests.support.servers import gunicorn
@@ -103,7 +104,7 @@ def pipeline(tmp_path, postgres_database_factory, amqp_url, smtp_server):
     with built.enrolment.transaction() as session:
         for _ in range(OFFERINGS):
             snapshot = offering_snapshot(capacity=CAPACITY)
-            apply_offering_snapshot(session, snapshot)
+            apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
             offering_ids.append(snapshot["offering_id"])
     for name in ("relay", "consumer", "mailer"):
         built.start(name)
@@ -255,9 +256,9 @@ def test_a_poison_message_is_set_aside_without_blocking_and_after_the_fix_replay
         "enrolment": {"id": "from-elsewhere", "status": "confirmed", "waitlist_position": None, "cancelled_by": None},
         "offering": {"id": pipeline.offering_ids[0], "course_id": "c", "course_code": "HEL-510",
                      "course_title": {"en": "Helminths"}, "institution": "LUMC", "term": "2027-spring",
-                     "starts_on": "2027-02-08", "ends_on": "2027-03-05", "location": "Leiden"},
+                     "starts_on": "2027-02-08", "ends_on": "2027-03-05", "location": "Leiden", "cancel_reason": None},
         "student": {"id": "visiting-student", "email": "gast@uni.de", "name": "Gast", "locale": "de"},
-        "seats": {}})
+        "seats": {"capacity": 2, "confirmed": 1, "available": 1, "waitlisted": 0}})
     sent = []
 
     def poison_once():

@@ -22,6 +22,7 @@ from sqlalchemy import MetaData, select
 from enrolment.replica import apply_offering_snapshot
 from shared.config import DEVELOPMENT_JWT_SECRET
 from shared.http.errors import PROBLEM_MEDIA_TYPE
+from shared.events.catalogue import OfferingSnapshot
 from tests.support.payloads import course_payload, offering_payload, offering_snapshot
 
 EXAMPLES = 200  # per database: about 10 s each on this machine
@@ -171,7 +172,7 @@ def system(request, service_app):
                                  headers=coordinator).get_json()
     snapshot = offering_snapshot(capacity=3, coordinators=["hostile-coordinator"])
     with apps["enrolment"].extensions["database"].transaction() as session:
-        apply_offering_snapshot(session, snapshot)
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
     enrolment = apps["enrolment"].test_client().post(
         "/api/v1/enrolments", json={"offering_id": snapshot["offering_id"]},
         headers={"Authorization": f"Bearer {token('student', {})}"}).get_json()

@@ -13,7 +13,7 @@ from shared import events
 from shared.messaging.consumer import Outcome, handle_event
 from shared.messaging.envelope import Event
 from tests.support.environment import make_settings, migrated_database
-from tests.support.payloads import bearer
+from tests.support.payloads import bearer, offering_snapshot
 from tests.support.smtp import SmtpInbox
 from tests.support.servers import free_port
 from tests.support.problems import assert_problem
@@ -141,7 +141,7 @@ def test_a_schedule_change_reaches_those_holding_or_waiting_for_a_seat_only(db):
 
     def updated(changes):
         return Event(type=events.OFFERING_UPDATED, producer="catalogue",
-                     data={"offering_id": "off-1", **OFFERING, "changes": changes})
+                     data={**offering_snapshot(offering_id="off-1"), "changes": changes})
 
     handle_event(db, HANDLERS, updated({"capacity": {"from": 2, "to": 3}}))
     handle_event(db, HANDLERS, updated({"location": {"from": "LUMC, Leiden", "to": "Online"}}))

@@ -20,6 +20,7 @@ from flask import Flask
 
 from shared.config import ConfigError, Settings
 from shared.http.errors import register_error_handlers
+from shared.events.catalogue import OfferingSnapshot
 from tests.support.payloads import bearer, course_payload, offering_snapshot
 
 ISSUER = "https://login.lumc-ssmu.invalid/realms/exchange"
@@ -266,7 +267,7 @@ def enrolment_app_with_offering(service_app, **settings_changes) -> Flask:
 
     app = service_app("enrolment", **settings_changes)
     with app.extensions["database"].transaction() as session:
-        apply_offering_snapshot(session, offering_snapshot(offering_id="off-1"))
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(offering_snapshot(offering_id="off-1")))
     return app
 
 

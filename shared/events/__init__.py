@@ -1,20 +1,31 @@
-"""The events of the contract (DESIGN section 5): their types, routing keys alike."""
+"""The events of the contract (DESIGN section 5), one module per producer; the type is the routing key.
 
-COURSE_PUBLISHED = "catalogue.course.published"
-COURSE_UPDATED = "catalogue.course.updated"
-COURSE_ARCHIVED = "catalogue.course.archived"
-OFFERING_SCHEDULED = "catalogue.offering.scheduled"
-OFFERING_UPDATED = "catalogue.offering.updated"
-OFFERING_CANCELLED = "catalogue.offering.cancelled"
-ENROLMENT_CONFIRMED = "enrolment.confirmed"
-ENROLMENT_WAITLISTED = "enrolment.waitlisted"
-ENROLMENT_PROMOTED = "enrolment.promoted"
-ENROLMENT_CANCELLED = "enrolment.cancelled"
-SEATS_CHANGED = "enrolment.seats_changed"
+Producers build an event's data from its payload class, consumers get it back typed (`Event.payload`),
+and docs/asyncapi.json is generated from the same definitions (`python -m services asyncapi`).
+"""
 
-EVENT_TYPES = frozenset({
-    COURSE_PUBLISHED, COURSE_UPDATED, COURSE_ARCHIVED,
-    OFFERING_SCHEDULED, OFFERING_UPDATED, OFFERING_CANCELLED,
-    ENROLMENT_CONFIRMED, ENROLMENT_WAITLISTED, ENROLMENT_PROMOTED, ENROLMENT_CANCELLED,
-    SEATS_CHANGED,
-})
+from __future__ import annotations
+
+from typing import Mapping
+
+from shared.events import catalogue, enrolment
+from shared.events.catalogue import (COURSE_ARCHIVED, COURSE_PUBLISHED, COURSE_UPDATED, OFFERING_CANCELLED,
+                                     OFFERING_SCHEDULED, OFFERING_UPDATED)
+from shared.events.contract import EventDefinition, EventPayload
+from shared.events.enrolment import (ENROLMENT_CANCELLED, ENROLMENT_CONFIRMED, ENROLMENT_PROMOTED,
+                                     ENROLMENT_WAITLISTED, SEATS_CHANGED)
+
+__all__ = ["COURSE_ARCHIVED", "COURSE_PUBLISHED", "COURSE_UPDATED", "OFFERING_CANCELLED", "OFFERING_SCHEDULED",
+           "OFFERING_UPDATED", "ENROLMENT_CANCELLED", "ENROLMENT_CONFIRMED", "ENROLMENT_PROMOTED",
+           "ENROLMENT_WAITLISTED", "SEATS_CHANGED", "DEFINITIONS", "EVENT_TYPES", "EventPayload", "definition_of"]
+
+DEFINITIONS: Mapping[tuple[str, int], EventDefinition] = {
+    (definition.type, definition.version): definition
+    for definition in (*catalogue.DEFINITIONS, *enrolment.DEFINITIONS)
+}
+EVENT_TYPES = frozenset(event_type for event_type, _ in DEFINITIONS)
+
+
+def definition_of(event_type: str, version: int) -> EventDefinition | None:
+    """Return the definition of a version of an event type, or None if the contract has none."""
+    return DEFINITIONS.get((event_type, version))

@@ -22,6 +22,7 @@ from shared.messaging.topology import Topology
 
 log = logging.getLogger(__name__)
 
+# A handler reads the event's typed data as `event.payload` (shared.events).
 Handler = Callable[[Session, Event], None]
 PREFETCH = 100
 # Messages handled in one transaction (one commit, then their acks); a batch is handled when full or
@@ -148,9 +149,12 @@ class EventConsumer(ConsumerMixin):
             self.handle_batch()
 
     def on_message(self, message: Message) -> None:
-        """Take a delivery into the batch; a message that is not an event is set aside at once."""
+        """Take a delivery into the batch; a message that is not an event of the contract, or whose data
+        does not match its type and version, is set aside at once: retrying would not help."""
         try:
             event = Event.from_json(message.body)
+            if event.type in self.handlers:
+                event.payload  # noqa: B018 - parsed here, so that a handler is only given data it can read
         except Exception as exc:  # noqa: BLE001 - whatever is wrong with it, retrying will not help
             self._settle(message, lambda: self.redelivery.set_aside(message, f"malformed message: {exc!r}"))
             return

@@ -7,11 +7,15 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, Mapping
 
-from shared.events import EVENT_TYPES
+from pydantic import ValidationError
+
+from shared.events import EVENT_TYPES, EventPayload, definition_of
 from shared.logs import current_correlation_id
 
+# The version of its event type's payload an event is published in, unless its definition says otherwise.
 ENVELOPE_VERSION = 1
 
 
@@ -83,8 +87,11 @@ class Event:
                 raise MalformedEvent(f"envelope field {name} is not a string")
         if raw["type"] not in EVENT_TYPES:
             raise MalformedEvent(f"unknown event type {raw['type']!r}")
-        if raw["version"] != ENVELOPE_VERSION:
-            raise MalformedEvent(f"unsupported envelope version {raw['version']!r}")
+        if not isinstance(raw["version"], int) or isinstance(raw["version"], bool):
+            raise MalformedEvent("envelope field version is not an integer")
+        if definition_of(raw["type"], raw["version"]) is None:
+            raise MalformedEvent(f"unknown version {raw['version']!r} of {raw['type']} (this consumer knows "
+                                 "the versions in shared.events)")
         if not isinstance(raw["data"], dict):
             raise MalformedEvent("event data is not a JSON object")
         correlation_id = raw.get("correlation_id")
@@ -96,4 +103,18 @@ class Event:
         except ValueError as exc:
             raise MalformedEvent(f"bad id or occurred_at: {exc}") from None
         return cls(type=raw["type"], data=raw["data"], producer=raw["producer"], id=event_id,
-                   occurred_at=occurred_at, correlation_id=correlation_id)
+                   occurred_at=occurred_at, correlation_id=correlation_id, version=raw["version"])
+
+    @cached_property
+    def payload(self) -> EventPayload:
+        """The data as the typed payload of this event type and version; MalformedEvent if it does not match."""
+        definition = definition_of(self.type, self.version)
+        if definition is None:
+            raise MalformedEvent(f"unknown version {self.version!r} of {self.type}")
+        try:
+            return definition.payload.model_validate(self.data)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, error['loc'])) or 'data'}: {error['msg']}"
+                                 for error in exc.errors()[:10])
+            raise MalformedEvent(f"data of {self.type} version {self.version} does not match the contract: "
+                                 f"{problems}") from None

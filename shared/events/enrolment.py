@@ -1,0 +1,86 @@
+"""The enrolment service's events: what happened to an enrolment, and an offering's seat counts."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from shared.events.contract import EventDefinition, EventPayload, LocalisedText
+
+PRODUCER = "enrolment"
+ENROLMENT_CONFIRMED = "enrolment.confirmed"
+ENROLMENT_WAITLISTED = "enrolment.waitlisted"
+ENROLMENT_PROMOTED = "enrolment.promoted"
+ENROLMENT_CANCELLED = "enrolment.cancelled"
+SEATS_CHANGED = "enrolment.seats_changed"
+
+
+class EnrolmentState(EventPayload):
+    """Where an enrolment stands."""
+
+    id: str
+    status: Literal["confirmed", "waitlisted", "cancelled"]
+    waitlist_position: int | None
+    cancelled_by: Literal["student", "coordinator", "catalogue"] | None
+
+
+class OfferingSummary(EventPayload):
+    """The offering an enrolment is for, as a student recognises it."""
+
+    id: str
+    course_id: str
+    course_code: str
+    course_title: LocalisedText
+    institution: str
+    term: str
+    starts_on: date
+    ends_on: date
+    location: str
+    cancel_reason: str | None
+
+
+class Student(EventPayload):
+    """Who enrolled, and how to reach them."""
+
+    id: str
+    email: str
+    name: str
+    locale: str
+
+
+class SeatCounts(EventPayload):
+    """An offering's seats (DESIGN section 4): while anyone waits, none is available to a newcomer."""
+
+    capacity: int
+    confirmed: int
+    available: int
+    waitlisted: int
+
+
+class EnrolmentChanged(EventPayload):
+    """What notifications (and anyone else) need to tell a student what changed (DESIGN section 5)."""
+
+    enrolment: EnrolmentState
+    offering: OfferingSummary
+    student: Student
+    seats: SeatCounts
+
+
+class SeatsChanged(EventPayload):
+    """An offering's new seat counts, numbered so consumers keep the newest."""
+
+    offering_id: str
+    seats: SeatCounts
+    seats_revision: int
+
+
+DEFINITIONS = (
+    EventDefinition(ENROLMENT_CONFIRMED, 1, PRODUCER, EnrolmentChanged, "A student got a seat at once."),
+    EventDefinition(ENROLMENT_WAITLISTED, 1, PRODUCER, EnrolmentChanged, "Every seat was taken: the student "
+                    "is on the waiting list."),
+    EventDefinition(ENROLMENT_PROMOTED, 1, PRODUCER, EnrolmentChanged, "A seat freed up and went to the student "
+                    "first on the waiting list."),
+    EventDefinition(ENROLMENT_CANCELLED, 1, PRODUCER, EnrolmentChanged, "An enrolment was cancelled by its "
+                    "student, a coordinator, or the catalogue (offering cancelled)."),
+    EventDefinition(SEATS_CHANGED, 1, PRODUCER, SeatsChanged, "An offering's seat counts changed."),
+)
