@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("services", nargs="*", metavar="SERVICE",
                          help=f"services to migrate: {', '.join(SERVICES)} (default: all)")
     commands.add_parser("seed", help="seed an empty catalogue with the demo courses")
+    commands.add_parser("asyncapi", help="write docs/asyncapi.json, the AsyncAPI document of the events")
     revision = commands.add_parser("makemigration", help="write a new migration from model changes")
     revision.add_argument("service", choices=SERVICES)
     revision.add_argument("message")
@@ -87,6 +88,11 @@ def dispatch(args: argparse.Namespace) -> int:
         from services.launcher import prepare
 
         prepare({service: Settings.from_env(service) for service in SERVICES})
+    elif args.command == "asyncapi":
+        from services.asyncapi import DOCUMENT_PATH, render
+
+        DOCUMENT_PATH.write_text(render(), encoding="utf-8")
+        print(f"wrote {DOCUMENT_PATH}")
     elif args.command == "makemigration":
         from shared.migrations import make_revision
 
