@@ -12,8 +12,8 @@ from catalogue import offerings, operations
 from catalogue.schemas import CourseSchema
 from catalogue.seed import COURSES, SEED_ADMIN, offering_fields
 from enrolment.handlers import HANDLERS
-from shared.messaging.consumer import handle_event
 from shared.db import Database, utcnow
+from shared.messaging.consumer import handle_event
 from shared.messaging.envelope import Event
 from shared.messaging.outbox import claim_pending
 

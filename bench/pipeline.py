@@ -21,13 +21,13 @@ from bench.seat_rush import student_token
 from enrolment.operations import enrol_student
 from notifications.models import Notification
 from services.registry import app_factory_path
-from shared.http.auth import Principal
 from shared.config import SERVICES
 from shared.db import Database, utcnow
+from shared.http.auth import Principal
 from shared.messaging.inbox import InboxMessage
-from shared.migrations import upgrade
 from shared.messaging.outbox import OutboxMessage
 from shared.messaging.topology import queue_name
+from shared.migrations import upgrade
 
 TARGET_EVENTS_PER_SECOND = 1000
 TARGET_P99_MS = 1000

@@ -14,13 +14,13 @@ from bench.measure import Figure, Outcome, Sample, generate_load, ratio, require
 from bench.offerings import OfferingDesk
 from bench.scale import Scale
 from services.registry import app_factory_path
-from shared.http.demo_tokens import demo_token
 from shared import events
 from shared.config import DEVELOPMENT_JWT_SECRET
 from shared.db import Database
+from shared.http.demo_tokens import demo_token
 from shared.messaging.envelope import Event
-from shared.migrations import upgrade
 from shared.messaging.outbox import OutboxMessage
+from shared.migrations import upgrade
 
 TARGET_RATIO = 0.6
 

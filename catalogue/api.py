@@ -9,11 +9,11 @@ from catalogue import offerings, operations
 from catalogue.schemas import (CancelSchema, CoursePatchSchema, CourseQuerySchema, CourseSchema,
                                OfferingPatchSchema, OfferingSchema, RevisionSchema)
 from catalogue.search import search_courses
+from shared.http.app import ServiceBlueprint
 from shared.http.auth import current_principal, require_principal, requires
 from shared.http.database import current_database
 from shared.http.etag import if_match_required, version_headers
 from shared.http.pagination import PAGINATION_HEADER, PageArgsSchema, paginate
-from shared.http.app import ServiceBlueprint
 
 PROBLEMS = {
     "course_not_found": (404, "no course with this id that you may see (drafts are private to their editors)"),

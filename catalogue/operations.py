@@ -12,9 +12,9 @@ from catalogue.history import course_history, field_changes, record_revision
 from catalogue.models import Course, CourseCoordinator, CourseTopic
 from catalogue.search import fold, search_text_of
 from shared import events
+from shared.db import utcnow
 from shared.events.catalogue import CourseSnapshot, CourseUpdated
 from shared.http.auth import Principal
-from shared.db import utcnow
 from shared.http.errors import Problem
 from shared.http.etag import check_version
 from shared.messaging.outbox import record_event

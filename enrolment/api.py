@@ -10,10 +10,10 @@ from enrolment.idempotency import idempotent
 from enrolment.roster_csv import roster_csv, roster_file_name
 from enrolment.schemas import EnrolmentSchema, EnrolRequestSchema, RosterEntrySchema, SeatsSchema
 from enrolment.waiting_list import with_positions
+from shared.http.app import ServiceBlueprint
 from shared.http.auth import current_principal, require_principal, requires
 from shared.http.database import current_database
 from shared.http.pagination import PAGINATION_HEADER, PageArgsSchema, paginate
-from shared.http.app import ServiceBlueprint
 
 PROBLEMS = {
     "offering_not_found": (404, "no offering with this id has been scheduled"),

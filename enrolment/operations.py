@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from enrolment.models import ACTIVE, Enrolment, Offering
 from enrolment.waiting_list import first_in_line, with_positions
 from shared import events
+from shared.db import utcnow
 from shared.events.enrolment import EnrolmentChanged, SeatsChanged
 from shared.http.auth import Principal
-from shared.db import utcnow
 from shared.http.errors import Problem
 from shared.messaging.outbox import record_event
 

@@ -6,10 +6,10 @@ from flask.views import MethodView
 
 from notifications import operations
 from notifications.schemas import NotificationSchema, PreferenceSchema
+from shared.http.app import ServiceBlueprint
 from shared.http.auth import require_principal, requires
 from shared.http.database import current_database
 from shared.http.pagination import PAGINATION_HEADER, PageArgsSchema, paginate
-from shared.http.app import ServiceBlueprint
 
 PROBLEMS = {"notification_not_found": (404, "no notification of yours with this id")}
 blp = ServiceBlueprint("notifications", __name__, description="Inbox, email and preferences", problems=PROBLEMS)

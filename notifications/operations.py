@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from notifications.messages import render
 from notifications.models import AudienceMember, EmailDelivery, Notification, Preference
-from shared.http.auth import Principal
 from shared.db import utcnow
+from shared.http.auth import Principal
 from shared.http.errors import Problem
 from shared.messaging.envelope import Event
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from shared.http.auth import INSTITUTIONS, LOCALES, ROLES
 from shared.config import SERVICES, ConfigError, Settings
+from shared.http.auth import INSTITUTIONS, LOCALES, ROLES
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,10 +13,10 @@ from prometheus_client import start_http_server
 
 from services.registry import CONSUMER_HANDLERS
 from shared.config import Settings
-from shared.messaging.consumer import EventConsumer
 from shared.db import Database
 from shared.logs import configure_logging
 from shared.messaging.connection import connect
+from shared.messaging.consumer import EventConsumer
 from shared.messaging.relay import Relay
 from shared.messaging.topology import Topology
 

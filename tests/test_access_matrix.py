@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.http.demo_tokens import demo_token
 from shared.config import DEVELOPMENT_JWT_SECRET
+from shared.http.demo_tokens import demo_token
 from tests.support.environment import wait_for
 from tests.support.payloads import course_payload, offering_payload
 from tests.support.servers import running_system

@@ -12,16 +12,16 @@ import pytest
 from enrolment.handlers import HANDLERS
 from enrolment.models import Offering
 from shared import events
-from shared.messaging.consumer import EventConsumer
 from shared.db import Database
-from shared.messaging.inbox import InboxMessage
 from shared.messaging.connection import connect
-from shared.migrations import upgrade
+from shared.messaging.consumer import EventConsumer
+from shared.messaging.inbox import InboxMessage
 from shared.messaging.topology import Topology, dead_letter_queue_name, retry_queue_name
-from tests.support.environment import make_settings
-from tests.support.payloads import seeded_events
-from tests.support.environment import wait_for
+from shared.migrations import upgrade
 from tests.support.delivery import count_rows, publish_as_foreign_client
+from tests.support.environment import make_settings
+from tests.support.environment import wait_for
+from tests.support.payloads import seeded_events
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.postgres]
 

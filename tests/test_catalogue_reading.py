@@ -3,11 +3,11 @@
 import pytest
 
 from catalogue.handlers import on_seats_changed
+from catalogue.operations import create_course
+from catalogue.schemas import CourseSchema
 from catalogue.seed import COURSES, seed_catalogue
 from shared import events
 from shared.messaging.envelope import Event
-from catalogue.operations import create_course
-from catalogue.schemas import CourseSchema
 from shared.seats import seat_counts
 from tests.support.payloads import bearer, course_payload
 from tests.test_catalogue_domain import SSMU_COORDINATOR

@@ -12,9 +12,9 @@ from enrolment.handlers import HANDLERS
 from enrolment.models import Offering
 from enrolment.replica import apply_offering_snapshot
 from shared import events
+from shared.messaging.connection import connect
 from shared.messaging.consumer import EventConsumer, Outcome, handle_event
 from shared.messaging.inbox import InboxMessage
-from shared.messaging.connection import connect
 from shared.messaging.relay import Relay
 from shared.messaging.topology import Topology, events_exchange
 from tests.support.environment import make_settings, wait_for

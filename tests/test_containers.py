@@ -19,9 +19,9 @@ from collections import Counter
 import httpx
 import pytest
 
+from tests.support.containers import Stack, require_docker
 from tests.support.environment import wait_for
 from tests.support.payloads import course_payload, offering_payload
-from tests.support.containers import Stack, require_docker
 
 pytestmark = [pytest.mark.containers]
 

@@ -14,8 +14,8 @@ from collections import Counter
 import httpx
 import pytest
 
-from tests.support.environment import wait_for
 from tests.support.containers import Stack, require_docker
+from tests.support.environment import wait_for
 from tests.test_containers import enrol_until_answered, schedule_offering, student_headers
 
 pytestmark = [pytest.mark.containers]

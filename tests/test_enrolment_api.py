@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from enrolment import operations
 from enrolment.models import Enrolment, IdempotentRequest
 from enrolment.replica import apply_offering_snapshot
-from shared.messaging.outbox import OutboxMessage
-from shared.http.auth import Principal
 from shared.events.catalogue import OfferingSnapshot
+from shared.http.auth import Principal
+from shared.messaging.outbox import OutboxMessage
 from tests.support.payloads import bearer, offering_snapshot
 from tests.support.problems import assert_problem
 

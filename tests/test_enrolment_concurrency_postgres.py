@@ -10,13 +10,13 @@ from sqlalchemy import select
 from enrolment.models import Enrolment
 from enrolment.operations import get_offering
 from enrolment.replica import apply_offering_snapshot
-from shared.http.demo_tokens import demo_token
 from shared import events
 from shared.config import DEVELOPMENT_JWT_SECRET
 from shared.db import Database
-from shared.migrations import upgrade
-from shared.messaging.outbox import OutboxMessage
 from shared.events.catalogue import OfferingSnapshot
+from shared.http.demo_tokens import demo_token
+from shared.messaging.outbox import OutboxMessage
+from shared.migrations import upgrade
 from tests.support.payloads import offering_snapshot
 from tests.support.servers import gunicorn
 

@@ -11,12 +11,12 @@ from enrolment.models import Enrolment
 from enrolment.operations import cancel_enrolment, enrol_student, get_enrolment, get_offering, roster
 from enrolment.replica import apply_offering_snapshot
 from shared import events
+from shared.events.catalogue import OfferingSnapshot
 from shared.http.auth import Principal
-from shared.messaging.consumer import handle_event
 from shared.http.errors import Problem
+from shared.messaging.consumer import handle_event
 from shared.messaging.envelope import Event
 from shared.messaging.outbox import OutboxMessage
-from shared.events.catalogue import OfferingSnapshot
 from tests.support.payloads import offering_snapshot, student
 
 COORDINATOR = Principal("lumc-coordinator", "coordinator", "LUMC", "c@lumc.nl", "Pieter", "en")

@@ -16,12 +16,12 @@ from enrolment.models import ACTIVE, Enrolment
 from enrolment.operations import cancel_enrolment, enrol_student, get_offering
 from enrolment.replica import apply_offering_snapshot
 from shared import events
-from shared.messaging.consumer import Outcome, handle_event
 from shared.db import Database
+from shared.events.catalogue import OfferingSnapshot
 from shared.http.errors import Problem
+from shared.messaging.consumer import Outcome, handle_event
 from shared.messaging.envelope import Event
 from shared.migrations import upgrade
-from shared.events.catalogue import OfferingSnapshot
 from tests.support.payloads import offering_snapshot, student
 
 STUDENTS = st.integers(min_value=0, max_value=6)

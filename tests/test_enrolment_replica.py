@@ -6,8 +6,8 @@ from enrolment.models import Offering
 from enrolment.operations import get_offering
 from enrolment.replica import apply_course_snapshot, apply_offering_snapshot
 from shared import events
-from shared.http.errors import Problem
 from shared.events.catalogue import CourseSnapshot, OfferingSnapshot
+from shared.http.errors import Problem
 from tests.support.payloads import seeded_events
 
 

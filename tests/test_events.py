@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from shared import events
-from shared.messaging.envelope import Event, MalformedEvent
 from shared.logs import correlation
+from shared.messaging.envelope import Event, MalformedEvent
 
 
 def test_an_envelope_round_trips_with_every_field_of_the_contract():

@@ -29,12 +29,12 @@ from enrolment.models import Enrolment
 from enrolment.models import Offering as EnrolmentOffering
 from enrolment.replica import apply_offering_snapshot
 from notifications.models import EmailDelivery, Notification
-from shared.http.demo_tokens import demo_token
 from shared.config import DEVELOPMENT_JWT_SECRET
 from shared.db import Database
-from shared.migrations import upgrade
-from shared.messaging.outbox import count_pending
 from shared.events.catalogue import OfferingSnapshot
+from shared.http.demo_tokens import demo_token
+from shared.messaging.outbox import count_pending
+from shared.migrations import upgrade
 from tests.support.environment import rabbitmqctl
 from tests.support.payloads import offering_snapshot
 from tests.support.servers import gunicorn
@@ -248,8 +248,8 @@ def test_every_event_published_twice_more_and_in_reverse_order(pipeline):
 
 
 def test_a_poison_message_is_set_aside_without_blocking_and_after_the_fix_replayed_once(pipeline):
-    from shared.messaging.envelope import Event
     from shared.events import ENROLMENT_CONFIRMED
+    from shared.messaging.envelope import Event
 
     # Another producer's bug: an enrolment event for a student in a language we have no templates for.
     poison = Event(type=ENROLMENT_CONFIRMED, producer="enrolment", data={

@@ -21,8 +21,8 @@ from sqlalchemy import MetaData, select
 
 from enrolment.replica import apply_offering_snapshot
 from shared.config import DEVELOPMENT_JWT_SECRET
-from shared.http.errors import PROBLEM_MEDIA_TYPE
 from shared.events.catalogue import OfferingSnapshot
+from shared.http.errors import PROBLEM_MEDIA_TYPE
 from tests.support.payloads import course_payload, offering_payload, offering_snapshot
 
 EXAMPLES = 200  # per database: about 10 s each on this machine

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from notifications.models import Preference
-from shared.http.auth import mint_token
 from shared.config import DEVELOPMENT_JWT_SECRET
-from tests.support.problems import assert_problem
+from shared.http.auth import mint_token
 from tests.support.payloads import bearer
+from tests.support.problems import assert_problem
 
 PREFERENCES = "/api/v1/preferences/me"
 
@@ -140,8 +140,8 @@ def test_the_correlation_id_is_echoed_or_made(client):
 def test_a_view_for_some_roles_refuses_the_others_with_403(tmp_path):
     from flask.views import MethodView
 
-    from shared.http.auth import requires
     from shared.http.app import ServiceBlueprint, create_service_app
+    from shared.http.auth import requires
     from tests.support.environment import make_settings
 
     blp = ServiceBlueprint("admin_only", __name__)

@@ -11,8 +11,8 @@ from notifications.handlers import HANDLERS
 from notifications.mailer import Mailer, SmtpTransport
 from notifications.models import EmailDelivery
 from shared import events
-from shared.messaging.consumer import handle_event
 from shared.db import utcnow
+from shared.messaging.consumer import handle_event
 from tests.support.environment import make_settings, migrated_database
 from tests.test_notifications import SANNE, enrolment_event
 

@@ -14,9 +14,9 @@ from shared.messaging.consumer import Outcome, handle_event
 from shared.messaging.envelope import Event
 from tests.support.environment import make_settings, migrated_database
 from tests.support.payloads import bearer, offering_snapshot
-from tests.support.smtp import SmtpInbox
-from tests.support.servers import free_port
 from tests.support.problems import assert_problem
+from tests.support.servers import free_port
+from tests.support.smtp import SmtpInbox
 
 OFFERING = {"id": "off-1", "course_id": "c-1", "course_code": "HEL-510",
             "course_title": {"en": "Helminth Infections and the Immune System", "ru": "Гельминтозы и иммунная система"},

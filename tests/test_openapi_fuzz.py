@@ -12,8 +12,8 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 
-from shared.http.demo_tokens import demo_token
 from shared.config import DEVELOPMENT_JWT_SECRET
+from shared.http.demo_tokens import demo_token
 from tests.support.environment import throwaway_postgres_databases, wait_for
 from tests.support.payloads import course_payload, offering_payload
 from tests.support.servers import running_system

@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 
 from shared.config import ConfigError, Settings
-from shared.http.errors import register_error_handlers
 from shared.events.catalogue import OfferingSnapshot
+from shared.http.errors import register_error_handlers
 from tests.support.payloads import bearer, course_payload, offering_snapshot
 
 ISSUER = "https://login.lumc-ssmu.invalid/realms/exchange"

@@ -203,8 +203,8 @@ def test_the_pages_work_from_the_keyboard_on_a_phone(browser, front_end):
 def test_a_title_of_one_long_unbroken_word_wraps_instead_of_widening_the_page(browser, system):
     import httpx
 
-    from shared.http.demo_tokens import demo_token
     from shared.config import DEVELOPMENT_JWT_SECRET
+    from shared.http.demo_tokens import demo_token
     from tests.support.payloads import course_payload
 
     coordinator = {"Authorization": "Bearer " + demo_token(DEVELOPMENT_JWT_SECRET, role="coordinator",

@@ -13,16 +13,16 @@ import pytest
 
 from catalogue.app import create_app as create_catalogue_app
 from catalogue.seed import seed_catalogue
-from shared.migrations import upgrade
-from shared.config import ConfigError
-from web.app import create_app
-from web.config import DEVELOPMENT_WEB_SECRET_KEY, WebSettings
-from web.identity import mint_demo_token
 from enrolment.handlers import HANDLERS as ENROLMENT_HANDLERS
+from shared.config import ConfigError
 from shared.messaging.consumer import handle_event
+from shared.migrations import upgrade
 from tests.support.environment import make_settings
 from tests.support.payloads import seeded_events
 from tests.support.servers import free_port
+from web.app import create_app
+from web.config import DEVELOPMENT_WEB_SECRET_KEY, WebSettings
+from web.identity import mint_demo_token
 
 SERVICE_URLS = {"catalogue_url": "http://catalogue.test", "enrolment_url": "http://enrolment.test",
                 "notifications_url": "http://notifications.test"}

@@ -10,9 +10,9 @@ from flask import Flask, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from shared.http.app import STRICT_TRANSPORT_SECURITY, install_correlation_ids
 from shared.http.auth import TokenVerifier
 from shared.logs import configure_logging, current_correlation_id
-from shared.http.app import STRICT_TRANSPORT_SECURITY, install_correlation_ids
 from web.client import ServiceError, Services
 from web.config import WebSettings
 from web.enrolments import unread_count

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from flask import Request, current_app, session
 
-from shared.http.demo_tokens import DEMO_NAMES, demo_token
 from shared.http.auth import Principal, TokenVerifier
+from shared.http.demo_tokens import DEMO_NAMES, demo_token
 from shared.http.errors import Problem
 from web.config import WebSettings
 

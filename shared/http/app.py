@@ -13,17 +13,17 @@ from flask import Flask, g, request, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from shared.http.auth import BEARER_SCHEME, TokenVerifier
 from shared.config import Settings
 from shared.db import Database
+from shared.http.auth import BEARER_SCHEME, TokenVerifier
 from shared.http.errors import (GENERAL_PROBLEMS, PROBLEM_MEDIA_TYPE, Problem, ProblemSchema, documents_problems,
                            register_error_handlers)
 from shared.http.health import health_blueprint
 from shared.http.limits import install_rate_limits
-from shared.logs import (bind_correlation_id, configure_logging, current_correlation_id,
-                         new_correlation_id, unbind_correlation_id)
 from shared.http.metrics import install_metrics
 from shared.http.text import UNSTORABLE, unstorable_path
+from shared.logs import (bind_correlation_id, configure_logging, current_correlation_id,
+                         new_correlation_id, unbind_correlation_id)
 
 SWAGGER_ASSETS_URL = "/docs/assets/"
 MAX_URL_LENGTH = 4096  # path and query; gunicorn itself takes up to 8190 (services/gunicorn_conf.py)

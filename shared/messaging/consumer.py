@@ -13,12 +13,12 @@ from kombu.mixins import ConsumerMixin
 from sqlalchemy.orm import Session
 
 from shared.db import Database, is_database_outage
+from shared.logs import correlation
 from shared.messaging.envelope import Event
 from shared.messaging.inbox import claim_events
-from shared.logs import correlation
-from shared.metrics import EVENTS_CONSUMED
 from shared.messaging.redelivery import Redelivery, attempts_of
 from shared.messaging.topology import Topology
+from shared.metrics import EVENTS_CONSUMED
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from sqlalchemy import Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.db import BigIntegerKey, MessagingBase, UTCDateTime, utcnow
-from shared.messaging.envelope import Event
 from shared.events import EVENT_TYPES
+from shared.messaging.envelope import Event
 
 
 class OutboxMessage(MessagingBase):

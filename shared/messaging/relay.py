@@ -10,10 +10,10 @@ from kombu import Connection
 
 from shared.db import Database, utcnow
 from shared.messaging.connection import topology_producer
-from shared.metrics import EVENTS_PUBLISHED
 from shared.messaging.outbox import OutboxMessage, claim_pending
 from shared.messaging.publishing import Confirmations, ConfirmingPublisher, OneByOnePublisher
 from shared.messaging.topology import Topology, events_exchange
+from shared.metrics import EVENTS_PUBLISHED
 
 log = logging.getLogger(__name__)
 
