@@ -11,8 +11,7 @@ from catalogue.schemas import CourseSchema
 from shared.db import Database
 from shared.http.errors import Problem
 from shared.migrations import upgrade
-from tests.support.payloads import course_payload
-from tests.test_catalogue_domain import LUMC_COORDINATOR, OTHER_LUMC_COORDINATOR
+from tests.support.payloads import LUMC_COORDINATOR, OTHER_LUMC_COORDINATOR, course_payload
 
 pytestmark = pytest.mark.postgres
 

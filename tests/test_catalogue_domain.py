@@ -11,12 +11,9 @@ from shared import events
 from shared.http.auth import Principal
 from shared.http.errors import Problem
 from shared.messaging.outbox import OutboxMessage
-from tests.support.payloads import course_payload, offering_payload
+from tests.support.payloads import (LUMC_COORDINATOR, OTHER_LUMC_COORDINATOR, SSMU_COORDINATOR, SSMU_STUDENT, course_payload,
+                                    offering_payload)
 
-LUMC_COORDINATOR = Principal("lumc-coordinator", "coordinator", "LUMC", "p@lumc.nl", "Pieter", "en")
-OTHER_LUMC_COORDINATOR = Principal("lumc-2", "coordinator", "LUMC", "q@lumc.nl", "Quinten", "en")
-SSMU_COORDINATOR = Principal("ssmu-coordinator", "coordinator", "SSMU", "i@ssmu.ru", "Ирина", "ru")
-SSMU_STUDENT = Principal("ssmu-student", "student", "SSMU", "a@ssmu.ru", "Анна", "ru")
 
 
 def create(session, actor=LUMC_COORDINATOR, **overrides):

@@ -9,8 +9,7 @@ from catalogue.seed import COURSES, seed_catalogue
 from shared import events
 from shared.messaging.envelope import Event
 from shared.seats import seat_counts
-from tests.support.payloads import bearer, course_payload
-from tests.test_catalogue_domain import SSMU_COORDINATOR
+from tests.support.payloads import SSMU_COORDINATOR, bearer, course_payload
 
 
 @pytest.fixture

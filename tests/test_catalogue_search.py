@@ -15,8 +15,7 @@ from catalogue.search import search_courses
 from catalogue.seed import seed_catalogue
 from shared.db import Database
 from shared.migrations import upgrade
-from tests.support.payloads import course_payload
-from tests.test_catalogue_domain import LUMC_COORDINATOR, SSMU_COORDINATOR
+from tests.support.payloads import LUMC_COORDINATOR, SSMU_COORDINATOR, course_payload
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

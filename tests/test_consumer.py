@@ -19,7 +19,7 @@ from shared.messaging.relay import Relay
 from shared.messaging.topology import Topology, events_exchange
 from tests.support.environment import make_settings, wait_for
 from tests.support.payloads import offering_snapshot, seeded_events
-from tests.test_outbox_relay import drain
+from tests.support.delivery import drain
 
 
 def count(db, model):

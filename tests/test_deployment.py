@@ -3,7 +3,6 @@
 import os
 import re
 import sys
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,17 +12,10 @@ import yaml
 from services.__main__ import build_parser
 from services.registry import app_factory_path
 from shared.config import SERVICES
+from tests.support.containers import ROOT, require_docker_compose
 
-ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_ENV = {"JWT_SECRET": "s" * 40, "POSTGRES_PASSWORD": "pg-secret", "RABBITMQ_PASSWORD": "mq-secret",
                "WEB_SECRET_KEY": "w" * 40, "SMTP_HOST": "smtp.lumc.example"}
-
-
-def require_docker_compose() -> None:
-    if shutil.which("docker-compose") is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true but docker-compose is not installed (.ci/run installs it)")
-        pytest.skip("docker-compose is not installed: apt-get install docker-compose")
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from shared import events
 from shared.db import utcnow
 from shared.messaging.consumer import handle_event
 from tests.support.environment import make_settings, migrated_database
-from tests.test_notifications import SANNE, enrolment_event
+from tests.support.payloads import SANNE, enrolment_event
 
 pytestmark = pytest.mark.postgres
 

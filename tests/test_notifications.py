@@ -13,26 +13,10 @@ from shared import events
 from shared.messaging.consumer import Outcome, handle_event
 from shared.messaging.envelope import Event
 from tests.support.environment import make_settings, migrated_database
-from tests.support.payloads import bearer, offering_snapshot
+from tests.support.payloads import ANNA, SANNE, bearer, enrolment_event, offering_snapshot
 from tests.support.problems import assert_problem
 from tests.support.servers import free_port
 from tests.support.smtp import SmtpInbox
-
-OFFERING = {"id": "off-1", "course_id": "c-1", "course_code": "HEL-510",
-            "course_title": {"en": "Helminth Infections and the Immune System", "ru": "Гельминтозы и иммунная система"},
-            "institution": "LUMC", "term": "2027-spring", "starts_on": "2027-02-08", "ends_on": "2027-03-05",
-            "location": "LUMC, Leiden", "cancel_reason": None}
-ANNA = {"id": "ssmu-student", "email": "anna@ssmu.ru", "name": "Анна Смирнова", "locale": "ru"}
-SANNE = {"id": "lumc-student", "email": "sanne@lumc.nl", "name": "Sanne de Vries", "locale": "en"}
-
-
-def enrolment_event(event_type, student=ANNA, status="waitlisted", position=3, cancelled_by=None, at=None):
-    return Event(type=event_type, producer="enrolment", occurred_at=at or datetime.now(timezone.utc), data={
-        "enrolment": {"id": f"enr-{student['id']}", "status": status, "waitlist_position": position,
-                      "cancelled_by": cancelled_by},
-        "offering": OFFERING, "student": student,
-        "seats": {"capacity": 2, "confirmed": 2, "available": 0, "waitlisted": 3}})
-
 
 @pytest.fixture
 def db(tmp_path):

@@ -11,25 +11,11 @@ from catalogue.seed import COURSES, seed_catalogue
 from shared.messaging.connection import connect
 from shared.messaging.outbox import OutboxMessage, count_pending
 from shared.messaging.relay import Relay
-from shared.messaging.topology import Topology
+from tests.support.delivery import drain
 from tests.support.environment import make_settings
 from tests.support.payloads import seeded_events
 
 EVENTS_PER_SEED = 2 * len(COURSES)  # each demo course is published and scheduled once
-
-
-def drain(connection, service, limit=100):
-    """Take every message waiting in a service's queue (acking them) and return them."""
-    messages = []
-    with connection.SimpleQueue(Topology().work_queue(service)) as queue:
-        while len(messages) < limit:
-            try:
-                message = queue.get(timeout=0.5)
-            except queue.Empty:
-                break
-            message.ack()
-            messages.append(message)
-    return messages
 
 
 def published_metric() -> float:

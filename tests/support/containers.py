@@ -16,7 +16,7 @@ import pytest
 from shared.http.demo_tokens import demo_token
 from tests.support.servers import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ISSUER, AUDIENCE = "https://login.example.invalid/", "course-exchange"
 
 
@@ -111,3 +111,10 @@ class Stack:
         answer = httpx.get(f"{self.mail_catcher}/api/v1/messages", params={"limit": 10000}, timeout=10)
         answer.raise_for_status()
         return answer.json()["messages"]
+
+
+def require_docker_compose() -> None:
+    if shutil.which("docker-compose") is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true but docker-compose is not installed (.ci/run installs it)")
+        pytest.skip("docker-compose is not installed: apt-get install docker-compose")

@@ -1,7 +1,9 @@
-"""Counting what arrived, and publishing as another system would."""
+"""Counting what arrived, draining a queue, and publishing as another system would."""
 
 import pika
 from sqlalchemy import func, select
+
+from shared.messaging.topology import Topology
 
 
 def count_rows(db, model) -> int:
@@ -20,3 +22,17 @@ def publish_as_foreign_client(amqp_url: str, event, times: int) -> None:
                 pika.BasicProperties(message_id=event.id, type=event.type, content_type="application/json",
                                      delivery_mode=2),
                 mandatory=True)
+
+
+def drain(connection, service, limit=100):
+    """Take every message waiting in a service's queue (acking them) and return them."""
+    messages = []
+    with connection.SimpleQueue(Topology().work_queue(service)) as queue:
+        while len(messages) < limit:
+            try:
+                message = queue.get(timeout=0.5)
+            except queue.Empty:
+                break
+            message.ack()
+            messages.append(message)
+    return messages

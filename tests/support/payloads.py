@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timezone
 
 from shared.config import DEVELOPMENT_JWT_SECRET
 from shared.db import Database
+from shared.http.auth import Principal
 from shared.http.demo_tokens import demo_token
+from shared.messaging.envelope import Event
+
+LUMC_COORDINATOR = Principal("lumc-coordinator", "coordinator", "LUMC", "p@lumc.nl", "Pieter", "en")
+OTHER_LUMC_COORDINATOR = Principal("lumc-2", "coordinator", "LUMC", "q@lumc.nl", "Quinten", "en")
+SSMU_COORDINATOR = Principal("ssmu-coordinator", "coordinator", "SSMU", "i@ssmu.ru", "Ирина", "ru")
+SSMU_STUDENT = Principal("ssmu-student", "student", "SSMU", "a@ssmu.ru", "Анна", "ru")
 
 
 def bearer(role: str = "student", institution: str = "SSMU", **claims) -> dict[str, str]:
@@ -77,3 +85,20 @@ def student(number: int, institution: str = "SSMU"):
     return Principal(f"{institution.lower()}-student-{number}", "student", institution,
                      f"student{number}@{'ssmu.ru' if institution == 'SSMU' else 'lumc.nl'}", name,
                      "ru" if institution == "SSMU" else "en")
+
+
+# An enrolment event as the enrolment service writes it, for the students below.
+OFFERING = {"id": "off-1", "course_id": "c-1", "course_code": "HEL-510",
+            "course_title": {"en": "Helminth Infections and the Immune System", "ru": "Гельминтозы и иммунная система"},
+            "institution": "LUMC", "term": "2027-spring", "starts_on": "2027-02-08", "ends_on": "2027-03-05",
+            "location": "LUMC, Leiden", "cancel_reason": None}
+ANNA = {"id": "ssmu-student", "email": "anna@ssmu.ru", "name": "Анна Смирнова", "locale": "ru"}
+SANNE = {"id": "lumc-student", "email": "sanne@lumc.nl", "name": "Sanne de Vries", "locale": "en"}
+
+
+def enrolment_event(event_type, student=ANNA, status="waitlisted", position=3, cancelled_by=None, at=None):
+    return Event(type=event_type, producer="enrolment", occurred_at=at or datetime.now(timezone.utc), data={
+        "enrolment": {"id": f"enr-{student['id']}", "status": status, "waitlist_position": position,
+                      "cancelled_by": cancelled_by},
+        "offering": OFFERING, "student": student,
+        "seats": {"capacity": 2, "confirmed": 2, "available": 0, "waitlisted": 3}})
