@@ -103,7 +103,7 @@ def test_students_enrol_wait_and_are_promoted_while_the_coordinator_watches_the_
     # The coordinator sees her on the roster.
     coordinator.goto(offering_page)
     expect(coordinator.locator("#roster")).to_contain_text("Анна Смирнова")
-    expect(coordinator.locator("[data-seats-for]")).to_contain_text("0 of 1 seats free")
+    expect(coordinator.locator("[data-seats-for]")).to_contain_text("0 of 1 seat free")
     with coordinator.expect_download() as download:
         coordinator.get_by_role("link", name="Download the roster (CSV)").click()
     assert "Анна Смирнова" in Path(download.value.path()).read_text(encoding="utf-8")

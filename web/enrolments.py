@@ -7,6 +7,7 @@ from typing import Any
 
 from shared.web import IDEMPOTENCY_KEY_PATTERN
 from web.client import ServiceError, Services
+from web.i18n import gettext, ngettext
 
 ACTIVE = ("confirmed", "waitlisted")
 MAX_PAGES = 10  # 1,000 enrolments: more than any student has
@@ -28,13 +29,22 @@ def active_by_offering(enrolments: list[dict[str, Any]]) -> dict[str, dict[str, 
     return {e["offering_id"]: e for e in enrolments if e["status"] in ACTIVE}
 
 
-def enrolment_outcome(enrolment: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The message key and values telling a student where an enrolment stands."""
+def enrolment_outcome(enrolment: dict[str, Any]) -> str:
+    """The sentence telling a student where an enrolment stands, in their language."""
     if enrolment["status"] == "confirmed":
-        return "enrolled_confirmed", {}
+        return gettext("You have a seat: your enrolment is confirmed.")
     if enrolment["status"] == "waitlisted":
-        return "enrolled_waitlisted", {"position": enrolment["waitlist_position"]}
-    return "enrolment_cancelled", {}
+        return gettext("The course is full: you are number %(position)s on the waiting list.",
+                       position=enrolment["waitlist_position"])
+    return gettext("Your enrolment is cancelled.")
+
+
+def seats_summary(counts: dict[str, int]) -> str:
+    """"3 of 12 seats free, 2 waiting" in the reader's language, with each number's plural form."""
+    free = ngettext("%(available)s of %(num)d seat free", "%(available)s of %(num)d seats free",
+                    counts.get("capacity", 0), available=counts.get("available", 0))
+    waiting = ngettext("%(num)d waiting", "%(num)d waiting", counts.get("waitlisted", 0))
+    return gettext("%(free)s, %(waiting)s", free=free, waiting=waiting)
 
 
 def idempotency_key(submitted: str | None) -> str:

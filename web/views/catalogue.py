@@ -8,11 +8,11 @@ import uuid
 from flask import Blueprint, g, jsonify, render_template, request
 
 from shared.pagination import MAX_PAGE
-from web.enrolments import active_by_offering_if_known, live_seats
-from web.messages import translate
+from web.names import LEVELS as LEVEL_NAMES
+from web.enrolments import active_by_offering_if_known, live_seats, seats_summary
 
 blp = Blueprint("catalogue", __name__)
-LEVELS = ("bachelor", "master", "phd", "staff")
+LEVELS = tuple(LEVEL_NAMES)
 INSTITUTIONS = ("LUMC", "SSMU")
 
 
@@ -46,8 +46,4 @@ def course(course_id: str):
 def seats(offering_id: str):
     """Live seats of an offering, with the sentence the page shows, for the page's polling script."""
     counts = g.services.get("enrolment", ("offerings", offering_id, "seats")).body
-    return jsonify(counts=counts, text=translate("seats_summary", g.locale, **seat_values(counts)))
-
-
-def seat_values(counts: dict) -> dict:
-    return {name: counts.get(name, 0) for name in ("available", "capacity", "waitlisted")}
+    return jsonify(counts=counts, text=seats_summary(counts))

@@ -7,8 +7,8 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from web import courses
 from web.client import ServiceError
 from web.enrolments import live_seats
-from web.forms import EDITABLE_COURSE_FIELDS, FIELD_LABELS, course_form_values, offering_payload, originals_of
-from web.messages import translate
+from web.forms import EDITABLE_COURSE_FIELDS, course_form_values, offering_payload, originals_of
+from web.i18n import gettext
 from web.problems import problem_message
 from web.views.catalogue import LEVELS
 from web.views.guards import coordinators_only
@@ -34,7 +34,7 @@ def new_course():
         return render_template("manage/course_form.html", values=values, outcome=None, course=None, levels=LEVELS)
     outcome = courses.create_course(g.services, request.form)
     if outcome.saved:
-        flash(translate("course_saved", g.locale, version=outcome.version), "success")
+        flash(gettext("The course is saved (version %(version)s).", version=outcome.version), "success")
         return redirect(url_for("coordinator.course", course_id=outcome.saved["id"]))
     return render_template("manage/course_form.html", values=request.form, outcome=outcome, course=None,
                            levels=LEVELS, problem=outcome_problem(outcome)), 422
@@ -52,14 +52,14 @@ def edit_course(course_id: str):
                                original=originals_of(loaded, EDITABLE_COURSE_FIELDS, prefix=""))
     outcome = courses.edit_course(g.services, course_id, request.form)
     if outcome.saved:
-        flash(translate("course_saved", g.locale, version=outcome.version), "success")
+        flash(gettext("The course is saved (version %(version)s).", version=outcome.version), "success")
         return redirect(url_for("coordinator.course", course_id=course_id))
     if outcome.current:  # stale: the form now edits their version, so theirs is the original to compare with
         theirs = course_form_values(outcome.current)
         return render_template("manage/course_form.html", course=outcome.current, outcome=outcome, theirs=theirs,
                                values={**outcome.merge.values, "version": outcome.version},
                                original=originals_of(theirs, EDITABLE_COURSE_FIELDS, prefix=""),
-                               levels=LEVELS, field_labels=FIELD_LABELS, problem=outcome_problem(outcome)), 409
+                               levels=LEVELS, problem=outcome_problem(outcome)), 409
     course = g.services.get("catalogue", ("courses", course_id)).body
     return render_template("manage/course_form.html", course=course, outcome=outcome, values=request.form,
                            original=originals_of(request.form, EDITABLE_COURSE_FIELDS), levels=LEVELS,
@@ -83,7 +83,7 @@ def course(course_id: str):
 def change_status(course_id: str, action: str):
     """Publish or archive a course."""
     g.services.post("catalogue", ("courses", course_id, action))
-    flash(translate("course_published" if action == "publish" else "course_archived_done", g.locale), "success")
+    flash(gettext("The course is published.") if action == "publish" else gettext("The course is archived."), "success")
     return redirect(url_for("coordinator.course", course_id=course_id))
 
 
@@ -94,7 +94,7 @@ def schedule_offering(course_id: str):
     payload, errors = offering_payload(request.form)
     outcome = courses.EditOutcome(errors=errors) if errors else courses.schedule_offering(g.services, course_id, payload)
     if outcome.saved:
-        flash(translate("offering_scheduled", g.locale), "success")
+        flash(gettext("The offering is scheduled."), "success")
         return redirect(url_for("coordinator.offering", offering_id=outcome.saved["id"]))
     answer = g.services.get("catalogue", ("courses", course_id))
     offerings = g.services.get("catalogue", ("courses", course_id, "offerings")).body
@@ -120,11 +120,12 @@ def change_seats(offering_id: str):
     """Change the number of seats on the version shown; if someone was quicker, say what it is now."""
     outcome = courses.change_capacity(g.services, offering_id, request.form)
     if outcome.saved:
-        flash(translate("seats_changed", g.locale, capacity=outcome.saved["capacity"]), "success")
+        flash(gettext("Seats changed to %(capacity)s.", capacity=outcome.saved["capacity"]), "success")
     elif outcome.current:
-        flash(translate("seats_conflict", g.locale, capacity=outcome.current["capacity"]), "error")
+        flash(gettext("Someone else changed this offering meanwhile; it now has %(capacity)s seats. "
+                      "Check and send again.", capacity=outcome.current["capacity"]), "error")
     else:
-        flash(outcome_problem(outcome) or translate("problem_validation_error", g.locale), "error")
+        flash(outcome_problem(outcome) or gettext("Please correct the marked fields."), "error")
     return redirect(url_for("coordinator.offering", offering_id=offering_id))
 
 
@@ -150,7 +151,7 @@ def cancel_offering(offering_id: str):
             raise
         flash(problem_message(error, g.locale), "error")
     else:
-        flash(translate("offering_was_cancelled", g.locale), "success")
+        flash(gettext("The offering is cancelled; its students are told."), "success")
     return redirect(url_for("coordinator.offering", offering_id=offering_id))
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from web.client import ServiceError
 from web.enrolments import enrolment_outcome, idempotency_key, my_enrolments
-from web.messages import translate
+from web.i18n import gettext
 from web.navigation import safe_next
 from web.problems import problem_message
 from web.views.guards import signed_in
@@ -27,8 +27,7 @@ def enrol(offering_id: str):
             raise
         flash(problem_message(error, g.locale), "error")
     else:
-        message, values = enrolment_outcome(enrolment)
-        flash(translate(message, g.locale, **values), "success")
+        flash(enrolment_outcome(enrolment), "success")
     return redirect(safe_next(request.form.get("next"), url_for("student.enrolments")))
 
 
@@ -44,7 +43,7 @@ def enrolments():
 def cancel(enrolment_id: str):
     """Give up a seat or a place in line; the first in line gets the seat."""
     g.services.post("enrolment", ("enrolments", enrolment_id, "cancel"))
-    flash(translate("enrolment_cancelled", g.locale), "success")
+    flash(gettext("Your enrolment is cancelled."), "success")
     return redirect(safe_next(request.form.get("next"), url_for("student.enrolments")))
 
 

@@ -1,0 +1,108 @@
+"""The front end's gettext catalogues: complete, current with the code, with Russian plural forms; and
+the words for terms, languages, topics and the services' field messages in the reader's language."""
+
+from __future__ import annotations
+
+import re
+
+import marshmallow as ma
+import pytest
+
+from catalogue.schemas import CourseSchema, OfferingSchema
+from web.i18n import gettext_in, ngettext_in, po_path
+from web.names import language_name, term_name, topic_name
+from web.problems import BY_CODE, field_message
+from web.translation_files import read_catalog, stale_messages, untranslated
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def test_the_catalogues_hold_every_message_of_the_code_and_no_other():
+    assert stale_messages("ru") == set(), "run `make translations` and translate what it lists"
+
+
+def test_every_message_is_translated_into_russian():
+    assert untranslated("ru") == [], "translate these in web/translations/ru/LC_MESSAGES/messages.po"
+
+
+def test_each_translation_keeps_the_placeholders_of_its_message():
+    for message in read_catalog(po_path("ru"), "ru"):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        texts = message.string if isinstance(message.string, tuple) else (message.string,)
+        expected = set(PLACEHOLDER.findall(ids[-1]))
+        for text in texts:
+            assert set(PLACEHOLDER.findall(text)) == expected, (message.id, text)
+
+
+@pytest.mark.parametrize("count, russian, english", [
+    (1, "1 курс", "1 course"), (2, "2 курса", "2 courses"), (5, "5 курсов", "5 courses"),
+    (11, "11 курсов", "11 courses"), (21, "21 курс", "21 courses"), (22, "22 курса", "22 courses"),
+    (0, "0 курсов", "0 courses")])
+def test_counts_take_the_plural_form_of_their_language(count, russian, english):
+    assert ngettext_in("ru", "%(num)d course", "%(num)d courses", count) == russian
+    assert ngettext_in("en", "%(num)d course", "%(num)d courses", count) == english
+
+
+def test_a_message_with_no_translation_in_the_readers_language_is_shown_in_english():
+    assert gettext_in("ru", "A sentence nobody wrote yet.") == "A sentence nobody wrote yet."
+    assert gettext_in("nl", "Course catalogue") == "Course catalogue"
+    assert gettext_in("ru", "Course catalogue") == "Каталог курсов"
+
+
+@pytest.mark.parametrize("term, english, russian", [
+    ("2027-spring", "Spring 2027", "весна 2027"), ("2026-autumn", "Autumn 2026", "осень 2026"),
+    ("2028-winter", "Winter 2028", "зима 2028"), ("special", "special", "special")])
+def test_terms_are_named_in_the_readers_language(term, english, russian):
+    assert (term_name(term, "en"), term_name(term, "ru")) == (english, russian)
+
+
+def test_teaching_languages_and_known_topics_are_named_in_the_readers_language():
+    assert (language_name("en", "ru"), language_name("ru", "en"), language_name("nl-BE", "ru")) == \
+        ("английский", "Russian", "нидерландский")
+    assert language_name("not a language", "ru") == "not a language"
+    assert (topic_name("helminths", "ru"), topic_name("helminths", "en")) == ("гельминты", "helminths")
+    assert topic_name("lectin arrays", "ru") == "lectin arrays"  # typed by a coordinator: shown as typed
+
+
+def test_every_problem_code_has_a_russian_sentence():
+    for code, message in BY_CODE.items():
+        assert gettext_in("ru", message) != message, code
+
+
+def service_messages(schema: ma.Schema, bad_inputs: list[dict]) -> set[str]:
+    """Every field message the catalogue's own schema answers to these inputs."""
+    found: set[str] = set()
+
+    def collect(errors):
+        for value in errors.values() if isinstance(errors, dict) else errors:
+            collect(value) if isinstance(value, (dict, list)) else found.add(value)
+
+    for data in bad_inputs:
+        collect(schema.validate(data))
+    return found
+
+
+COURSE_INPUTS = [
+    {}, {"code": "a b", "institution": "Leiden", "title": {"en": ""}, "description": {"en": "x" * 5000},
+         "ects": 0.7, "level": "doctor", "language": "english!", "isced": "9999", "topics": ["", "x" * 61],
+         "coordinators": ["x"] * 21, "surprise": 1},
+    {"ects": 100, "language": "en-" + "x" * 40, "title": None, "topics": "a"},
+    {"ects": "five", "code": 5},
+]
+OFFERING_INPUTS = [
+    {}, {"term": "spring", "starts_on": "2027-02-08", "ends_on": "2027-01-01", "capacity": -1,
+         "enrolment_opens_at": "2027-01-02T00:00:00Z", "enrolment_closes_at": "2027-01-01T00:00:00Z",
+         "location": ""},
+    {"starts_on": "soon", "enrolment_opens_at": "2027-01-02T00:00:00", "capacity": "ten"},
+]
+
+
+def test_every_field_message_of_the_catalogues_schemas_reaches_a_russian_page_in_russian():
+    messages = service_messages(CourseSchema(), COURSE_INPUTS) | service_messages(OfferingSchema(), OFFERING_INPUTS)
+    assert len(messages) > 15
+    untranslated_messages = {message for message in messages if field_message(message, "ru") == message}
+    assert untranslated_messages == set()
+    assert field_message("Length must be between 1 and 4000.", "ru") == "От 1 до 4000 символов."
+    assert field_message("Something new a service says.", "ru") == "Something new a service says."

@@ -1,0 +1,51 @@
+"""The catalogue's codes as words in the reader's language: terms, levels, statuses, roles, languages, topics."""
+
+from __future__ import annotations
+
+import re
+
+from babel import Locale, UnknownLocaleError
+
+from web.i18n import N_, gettext_in
+
+TERM_PATTERN = re.compile(r"(\d{4})-(spring|summer|autumn|winter)")
+# Russian writes seasons in lower case ("весна 2027"), English capitalises them ("Spring 2027").
+SEASONS = {"spring": N_("Spring %(year)s"), "summer": N_("Summer %(year)s"), "autumn": N_("Autumn %(year)s"),
+           "winter": N_("Winter %(year)s")}
+LEVELS = {"bachelor": N_("Bachelor"), "master": N_("Master"), "phd": N_("PhD"), "staff": N_("Staff")}
+STATUSES = {"draft": N_("Draft"), "published": N_("Published"), "archived": N_("Archived"),
+            "scheduled": N_("Scheduled"), "cancelled": N_("Cancelled"), "confirmed": N_("Confirmed"),
+            "waitlisted": N_("Waiting list")}
+ROLES = {"student": N_("student"), "coordinator": N_("coordinator"), "admin": N_("administrator")}
+# The topics of the exchange's courses; a topic a coordinator types that is not here shows as typed.
+KNOWN_TOPICS = frozenset((
+    N_("allergy"), N_("clinical trials"), N_("epidemiology"), N_("glycomics"), N_("helminths"), N_("immunology"),
+    N_("immunomics"), N_("mass spectrometry"), N_("metabolomics"), N_("parasitology"), N_("proteomics"),
+    N_("biostatistics"), N_("bioinformatics"), N_("microbiology"), N_("vaccines")))
+
+
+def term_name(term: str, locale: str) -> str:
+    """`2027-spring` as "Spring 2027" or "весна 2027"; anything else as it is."""
+    match = TERM_PATTERN.fullmatch(term or "")
+    if not match:
+        return term or ""
+    year, season = match.groups()
+    return gettext_in(locale, SEASONS[season], year=year)
+
+
+def language_name(code: str, locale: str) -> str:
+    """A BCP 47 teaching language (`en`, `ru`, `nl-BE`) named in the reader's language (CLDR's names)."""
+    try:
+        return Locale.parse(locale).languages.get(Locale.parse(code, sep="-").language, code)
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def topic_name(topic: str, locale: str) -> str:
+    """A known topic in the reader's language; any other as the coordinator typed it."""
+    return gettext_in(locale, topic) if topic in KNOWN_TOPICS else topic
+
+
+def named(names: dict[str, str], code: str, locale: str) -> str:
+    """The word for `code` from one of the tables above; an unknown code as it is."""
+    return gettext_in(locale, names[code]) if code in names else code
