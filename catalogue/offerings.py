@@ -7,11 +7,12 @@ from typing import Any, Mapping
 from sqlalchemy.orm import Session
 
 from catalogue.history import field_changes, record_revision
-from catalogue.models import Offering
-from catalogue.operations import PRODUCER, get_course, may_view, require_editor, touch_course
+from catalogue.models import Course, Offering
+from catalogue.operations import PRODUCER, get_course, may_view, require_editor, set_course_status, touch_course
 from catalogue.schemas import OfferingEventSchema, check_offering_dates
 from shared import events
 from shared.auth import Principal
+from shared.db import utcnow
 from shared.errors import Problem
 from shared.etag import check_version
 from shared.outbox import record_event
@@ -78,11 +79,28 @@ def update_offering(session: Session, actor: Principal, offering_id: str, expect
 
 
 def cancel_offering(session: Session, actor: Principal, offering_id: str, reason: str | None) -> Offering:
-    """Cancel an offering; enrolment cancels its enrolments and everyone is told."""
+    """Cancel an offering; enrolment cancels its enrolments and everyone is told. Cancelling twice
+    changes nothing."""
     offering = get_offering(session, actor, offering_id, for_update=True)
     require_editor(actor, offering.course)
-    if offering.status == "cancelled":
-        return offering
+    if offering.status != "cancelled":
+        _cancel(session, actor, offering, reason)
+    return offering
+
+
+def archive_course(session: Session, actor: Principal, course_id: str, reason: str | None) -> Course:
+    """Archive a course and cancel its offerings that have not ended, with the reason: their students
+    are then told (enrolment cancels each enrolment, notifications writes to each student) instead of
+    holding a seat in a course nobody runs any more. Ended offerings stay as they were."""
+    course = set_course_status(session, actor, course_id, "archived")
+    today = utcnow().date()
+    for offering in course.offerings:
+        if offering.status == "scheduled" and offering.ends_on >= today:
+            _cancel(session, actor, offering, reason)
+    return course
+
+
+def _cancel(session: Session, actor: Principal, offering: Offering, reason: str | None) -> None:
     offering.status = "cancelled"
     offering.cancel_reason = reason
     offering.version += 1

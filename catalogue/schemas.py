@@ -145,7 +145,7 @@ class OfferingPatchSchema(OfferingSchema):
 
 
 class CancelSchema(ma.Schema):
-    """Why an offering is cancelled (told to the enrolled students)."""
+    """Why an offering is cancelled or a course archived (told to the enrolled students)."""
 
     reason = ma.fields.String(validate=validate.Length(max=1000), load_default=None, allow_none=True)
 

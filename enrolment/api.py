@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from enrolment import operations
 from enrolment.idempotency import answer_once
-from enrolment.schemas import EnrolmentSchema, EnrolRequestSchema, RosterEntrySchema, SeatsSchema
+from enrolment.schemas import EnrolmentSchema, EnrolRequestSchema, RosterEntrySchema, RosterQuerySchema, SeatsSchema
 from enrolment.waiting_list import with_positions
 from shared.auth import require_principal, requires
 from shared.db import current_database
@@ -112,14 +112,15 @@ class OfferingSeats(MethodView):
 @blp.route("/offerings/<offering_id>/roster")
 class OfferingRoster(MethodView):
     @requires("coordinator", "admin")
+    @blp.arguments(RosterQuerySchema, location="query")
     @blp.problems("offering_not_found")
     @blp.doc(responses={"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}})
     @blp.response(200, RosterEntrySchema(many=True),
                   description="JSON, or CSV (UTF-8, one header row) with Accept: text/csv")
-    def get(self, offering_id):
+    def get(self, query, offering_id):
         """Show the confirmed students and the waiting list in order (the course's coordinators)"""
         with current_database().reading() as session:
-            entries = operations.roster(session, require_principal(), offering_id)
+            entries = operations.roster(session, require_principal(), offering_id, cancelled=query["cancelled"])
         if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
             return roster_csv(offering_id, RosterEntrySchema(many=True).dump(entries))
         return entries

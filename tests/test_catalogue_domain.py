@@ -102,6 +102,30 @@ def test_publishing_and_archiving_tell_consumers_once(catalogue_db):
         assert course.version == 3
 
 
+def test_archiving_cancels_the_offerings_that_have_not_ended_with_the_reason_and_keeps_the_course_readable(
+        catalogue_db):
+    with catalogue_db.transaction() as session:
+        course = create(session)
+        operations.set_course_status(session, LUMC_COORDINATOR, course.id, "published")
+        running = offerings.schedule_offering(session, LUMC_COORDINATOR, course.id,
+                                              OfferingSchema().load(offering_payload()))
+        ended = offerings.schedule_offering(session, LUMC_COORDINATOR, course.id, OfferingSchema().load(
+            offering_payload(term="2020-spring", starts_on="2020-02-03", ends_on="2020-03-01",
+                             enrolment_opens_at="2019-11-01T08:00:00Z", enrolment_closes_at="2020-01-20T23:59:00Z")))
+        offerings.archive_course(session, LUMC_COORDINATOR, course.id, "The exchange ends.")
+        assert (running.status, running.cancel_reason) == ("cancelled", "The exchange ends.")
+        assert ended.status == "scheduled"  # history, not news
+        assert outbox_types(session)[-2:] == [events.COURSE_ARCHIVED, events.OFFERING_CANCELLED]
+        # Its students keep a page to read at the address they were given.
+        assert operations.get_course(session, SSMU_STUDENT, course.id).status == "archived"
+        assert offerings.get_offering(session, None, running.id).status == "cancelled"
+        draft = create(session, code="IMM-701")
+        offerings.archive_course(session, LUMC_COORDINATOR, draft.id, None)
+        with pytest.raises(Problem) as hidden:
+            operations.get_course(session, SSMU_STUDENT, draft.id)  # never published: stays private
+        assert hidden.value.status == 404
+
+
 def test_an_archived_course_cannot_be_scheduled(catalogue_db):
     with catalogue_db.transaction() as session:
         course = create(session)

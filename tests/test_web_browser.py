@@ -117,7 +117,10 @@ def test_students_enrol_wait_and_are_promoted_while_the_coordinator_watches_the_
     expect(coordinator.locator("#waiting-list")).to_contain_text("Sanne de Vries")
     screenshot(coordinator, "roster")
 
-    # Anna cancels: the seat goes to Sanne, who sees it and is told in her inbox.
+    # Anna cancels, after reading what it means: the seat goes to Sanne, who sees it and is told in her inbox.
+    anna.get_by_role("link", name="Отменить запись…").click()
+    expect(anna.locator(".consequences")).to_contain_text("Оно перейдёт первому из 1 ожидающего студента")
+    screenshot(anna, "cancel-enrolment")
     anna.get_by_role("button", name="Отменить запись").click()
     expect(anna.locator(".flash-success")).to_contain_text("Ваша запись отменена")
     sanne.get_by_role("link", name="My enrolments").click()
@@ -127,6 +130,16 @@ def test_students_enrol_wait_and_are_promoted_while_the_coordinator_watches_the_
             break
         sanne.wait_for_timeout(500)
         sanne.reload()
+    # Cutting the seats below the one Sanne holds is explained before anything changes.
+    coordinator.goto(offering_page)
+    coordinator.get_by_label("Seats").fill("0")
+    coordinator.get_by_role("button", name="Change seats").click()
+    expect(coordinator.get_by_role("heading", level=1)).to_have_text("Fewer seats than students with a seat")
+    expect(coordinator.locator(".consequences")).to_contain_text("Nobody loses their seat and nobody is told.")
+    screenshot(coordinator, "seats-warning")
+    coordinator.get_by_role("link", name="Keep 1 seat").click()
+    expect(coordinator.get_by_label("Seats")).to_have_value("1")
+
     sanne.locator("#inbox-link").click()
     expect(sanne.locator(".notification[data-kind=promoted]")).to_have_count(1)
     expect(sanne.locator(".notification[data-kind=waitlisted]")).to_have_count(1)
@@ -138,6 +151,44 @@ def test_students_enrol_wait_and_are_promoted_while_the_coordinator_watches_the_
     sanne.get_by_role("link", name="Каталог").click()
     expect(sanne.get_by_role("heading", level=1)).to_have_text("Каталог курсов")
     screenshot(sanne, "catalogue")
+
+
+def test_a_coordinator_cancels_an_offering_after_reading_who_is_told_and_still_sees_who_was_enrolled(
+        browser, front_end):
+    from playwright.sync_api import expect
+
+    anna = signed_in(browser, front_end, "ssmu-student")
+    anna.get_by_label("Поиск курсов").fill("OPI-410")
+    anna.get_by_role("button", name="Найти").click()
+    anna.get_by_role("link", name=re.compile("Описторхоз")).click()
+    anna.get_by_role("button", name="Записаться").click()
+    expect(anna.locator(".status-confirmed")).to_be_visible()
+
+    irina = signed_in(browser, front_end, "ssmu-coordinator")  # reads Russian
+    irina.get_by_role("link", name=re.compile("Описторхоз")).click()
+    irina.get_by_role("link", name="В архив…").click()
+    expect(irina.locator(".consequences")).to_contain_text("1 студент с местом")
+    screenshot(irina, "archive-confirm")
+    irina.get_by_role("link", name="Не отменять").click()
+    irina.get_by_role("link", name=re.compile("Список и места")).first.click()
+    irina.get_by_role("link", name="Отменить этот набор…").click()
+    expect(irina.locator(".consequences")).to_contain_text("1 студент с местом и 0 в листе ожидания")
+    irina.get_by_label("Причина").fill("Преподаватель заболел.")
+    screenshot(irina, "cancel-offering")
+    irina.get_by_role("button", name="Отменить набор").click()
+    expect(irina.locator(".flash-success")).to_contain_text("Набор отменён")
+    for _ in range(40):  # enrolment cancels Anna's seat when the catalogue's event reaches it
+        if irina.locator("#cancelled-enrolments").count():
+            break
+        irina.wait_for_timeout(500)
+        irina.reload()
+    expect(irina.locator("#cancelled-enrolments")).to_contain_text("Анна Смирнова")
+    expect(irina.locator("#cancelled-enrolments")).to_contain_text("Набор отменён. Преподаватель заболел.")
+    screenshot(irina, "cancelled-roster")
+
+    anna.goto("/me/enrolments")
+    opisthorchiasis = anna.locator(".card").filter(has_text="OPI-410")
+    expect(opisthorchiasis.locator(".status-cancelled")).to_have_text("Отменена")
 
 
 def test_a_stale_course_edit_shows_the_other_change_and_can_be_reapplied(browser, front_end):

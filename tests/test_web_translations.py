@@ -10,7 +10,7 @@ import pytest
 
 from catalogue.schemas import CourseSchema, OfferingSchema
 from web.i18n import gettext_in, ngettext_in, po_path
-from web.names import language_name, term_name, topic_name
+from web.names import language_name, status_name, term_name, topic_name
 from web.problems import BY_CODE, field_message
 from web.translation_files import read_catalog, stale_messages, untranslated
 
@@ -64,6 +64,13 @@ def test_teaching_languages_and_known_topics_are_named_in_the_readers_language()
     assert language_name("not a language", "ru") == "not a language"
     assert (topic_name("helminths", "ru"), topic_name("helminths", "en")) == ("гельминты", "helminths")
     assert topic_name("lectin arrays", "ru") == "lectin arrays"  # typed by a coordinator: shown as typed
+
+
+def test_a_status_agrees_in_russian_with_what_it_describes():
+    assert [status_name(kind, "cancelled", "ru") for kind in ("offering", "enrolment")] == ["Отменён", "Отменена"]
+    assert [status_name(kind, "cancelled", "en") for kind in ("offering", "enrolment")] == ["Cancelled", "Cancelled"]
+    assert status_name("course", "published", "ru") == "Опубликован"
+    assert status_name("course", "unheard-of", "ru") == "unheard-of"
 
 
 def test_every_problem_code_has_a_russian_sentence():

@@ -20,8 +20,8 @@ from web.identity import SESSION_TOKEN, identify, presented_token
 from web.forms import FIELD_LABELS
 from web.i18n import N_, gettext, gettext_in, install_gettext
 from web.language import choose_locale, date_time, localised, long_date
-from web.names import LEVELS, ROLES, STATUSES, language_name, named, term_name, topic_name
-from web.problems import error_page_status, field_message, problem_message
+from web.names import LEVELS, ROLES, language_name, named, status_name, term_name, topic_name
+from web.problems import error_page_status, field_errors_text, problem_message
 
 csrf = CSRFProtect()
 
@@ -95,17 +95,12 @@ def _install_request_context(app: Flask, settings: WebSettings) -> None:
                 "language_name": lambda code: language_name(code, locale),
                 "topic_name": lambda topic: topic_name(topic, locale),
                 "level_name": lambda level: named(LEVELS, level, locale),
-                "status_name": lambda status: named(STATUSES, status, locale),
+                "status_name": lambda kind, status: status_name(kind, status, locale),
                 "role_name": lambda role: named(ROLES, role, locale),
                 "seats_summary": seats_summary,
                 "field_label": lambda name: gettext(FIELD_LABELS[name]),
                 "field_error": lambda error: field_errors_text(error, locale),
                 "unread_count": lambda: unread_count(g.services) if g.get("identity") else None}
-
-
-def field_errors_text(error: str | list[str], locale: str) -> str:
-    """A field's error (one sentence or a service's several) in the reader's language."""
-    return " ".join(field_message(message, locale) for message in ([error] if isinstance(error, str) else error))
 
 
 # The front end's own refusals (werkzeug's HTTP errors) and the sentence each page says.
@@ -151,9 +146,9 @@ def _reader_locale() -> str:
 
 
 def _register_views(app: Flask) -> None:
-    from web.views import account, catalogue, coordinator, health, student
+    from web.views import account, catalogue, coordinator, health, offerings, student
 
-    for blueprint in (health.blp, account.blp, catalogue.blp, student.blp, coordinator.blp):
+    for blueprint in (health.blp, account.blp, catalogue.blp, student.blp, coordinator.blp, offerings.blp):
         app.register_blueprint(blueprint)
     csrf.exempt(health.blp)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Mapping
 
 from werkzeug.exceptions import BadRequest
@@ -89,23 +90,40 @@ def version_to_match(form: Mapping[str, str]) -> str:
 
 
 def refused(error: ServiceError) -> EditOutcome:
-    """A refusal to show on the form: field errors next to their fields, anything else above it."""
-    if error.status in (400, 409, 422):
+    """A refusal to show on the form, with what was typed: field errors next to their fields, anything
+    else (a 403 too) above it."""
+    if error.status in (400, 403, 409, 422):
         return EditOutcome(problem=error, errors=service_field_errors(error.errors))
     raise error
 
 
-def roster_of(services: Services, offering_id: str) -> tuple[list[dict], list[dict]]:
-    """The confirmed students and the waiting list of an offering (empty until enrolment knows it)."""
+@dataclass
+class Roster:
+    """Who holds a seat, who waits in line, and who was there but no longer is (and who ended it)."""
+
+    confirmed: list[dict]
+    waiting: list[dict]
+    cancelled: list[dict]
+
+
+def roster_of(services: Services, offering_id: str) -> Roster:
+    """An offering's roster, cancelled enrolments included (all empty until enrolment knows the offering)."""
     try:
-        rows = services.get("enrolment", ("offerings", offering_id, "roster")).body
+        rows = services.get("enrolment", ("offerings", offering_id, "roster"), cancelled="true").body
     except ServiceError as error:
         if error.status != 404:
             raise
         rows = []
-    confirmed = [row for row in rows if row["status"] == "confirmed"]
     waiting = sorted((row for row in rows if row["status"] == "waitlisted"), key=lambda row: row["waitlist_position"])
-    return confirmed, waiting
+    return Roster(confirmed=[row for row in rows if row["status"] == "confirmed"], waiting=waiting,
+                  cancelled=[row for row in rows if row["status"] == "cancelled"])
+
+
+def offerings_archiving_cancels(offerings: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+    """The offerings that archiving their course cancels: scheduled ones that have not ended (as the
+    catalogue's archive_course decides)."""
+    return [offering for offering in offerings
+            if offering["status"] == "scheduled" and date.fromisoformat(offering["ends_on"]) >= today]
 
 
 def courses_i_manage(services: Services, institution: str | None) -> list[dict[str, Any]]:

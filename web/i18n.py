@@ -51,6 +51,11 @@ def ngettext_in(locale: str, singular: str, plural: str, num: int, **values) -> 
     return translations(locale).ngettext(singular, plural, num) % {"num": num, **values}
 
 
+def pgettext_in(locale: str, context: str, message: str) -> str:
+    """`message` in `locale` as meant in `context` (Russian: a course is "Опубликован", an enrolment "Отменена")."""
+    return translations(locale).pgettext(context, message)
+
+
 def current_locale() -> str:
     """The reader's language in a request (set by the app before each page); English elsewhere."""
     return (g.get("locale") if has_app_context() else None) or SOURCE_LOCALE
@@ -69,6 +74,11 @@ def ngettext(singular: str, plural: str, num: int, **values) -> str:
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
     """Mark `message` for extraction where it is defined; it is translated where it is shown."""
     return message
+
+
+def C_(context: str, message: str) -> tuple[str, str]:  # noqa: N802 - a gettext-style marker, like N_
+    """Mark `message` with its context for extraction; translate it with pgettext_in where it is shown."""
+    return context, message
 
 
 def install_gettext(app: Flask) -> None:

@@ -6,16 +6,21 @@ import re
 
 from babel import Locale, UnknownLocaleError
 
-from web.i18n import N_, gettext_in
+from web.i18n import C_, N_, gettext_in, pgettext_in
 
 TERM_PATTERN = re.compile(r"(\d{4})-(spring|summer|autumn|winter)")
 # Russian writes seasons in lower case ("весна 2027"), English capitalises them ("Spring 2027").
 SEASONS = {"spring": N_("Spring %(year)s"), "summer": N_("Summer %(year)s"), "autumn": N_("Autumn %(year)s"),
            "winter": N_("Winter %(year)s")}
 LEVELS = {"bachelor": N_("Bachelor"), "master": N_("Master"), "phd": N_("PhD"), "staff": N_("Staff")}
-STATUSES = {"draft": N_("Draft"), "published": N_("Published"), "archived": N_("Archived"),
-            "scheduled": N_("Scheduled"), "cancelled": N_("Cancelled"), "confirmed": N_("Confirmed"),
-            "waitlisted": N_("Waiting list")}
+# Statuses by what they describe: Russian words agree with it (курс опубликован, набор отменён, запись отменена).
+STATUSES = {
+    "course": {"draft": C_("course", "Draft"), "published": C_("course", "Published"),
+               "archived": C_("course", "Archived")},
+    "offering": {"scheduled": C_("offering", "Scheduled"), "cancelled": C_("offering", "Cancelled")},
+    "enrolment": {"confirmed": C_("enrolment", "Confirmed"), "waitlisted": C_("enrolment", "Waiting list"),
+                  "cancelled": C_("enrolment", "Cancelled")},
+}
 ROLES = {"student": N_("student"), "coordinator": N_("coordinator"), "admin": N_("administrator")}
 # The topics of the exchange's courses; a topic a coordinator types that is not here shows as typed.
 KNOWN_TOPICS = frozenset((
@@ -49,3 +54,10 @@ def topic_name(topic: str, locale: str) -> str:
 def named(names: dict[str, str], code: str, locale: str) -> str:
     """The word for `code` from one of the tables above; an unknown code as it is."""
     return gettext_in(locale, names[code]) if code in names else code
+
+
+def status_name(kind: str, status: str, locale: str) -> str:
+    """The status of a course, offering or enrolment as a word agreeing with it; an unknown one as it is."""
+    if status not in STATUSES.get(kind, {}):
+        return status
+    return pgettext_in(locale, *STATUSES[kind][status])

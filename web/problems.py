@@ -89,3 +89,8 @@ def field_message(text: str, locale: str) -> str:
         if match:
             return gettext_in(locale, message, **match.groupdict())
     return text
+
+
+def field_errors_text(error: str | list[str], locale: str) -> str:
+    """A field's error (one sentence or a service's several) in the reader's language."""
+    return " ".join(field_message(message, locale) for message in ([error] if isinstance(error, str) else error))

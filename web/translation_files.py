@@ -22,7 +22,8 @@ from web.i18n import DOMAIN, TRANSLATIONS_DIR, po_path
 WEB_DIR = Path(__file__).parent
 METHOD_MAP = [("translations/**", "ignore"), ("**.py", "python"), ("templates/**.html", "jinja2")]
 OPTIONS_MAP = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}}
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "gettext_in": (2,), "ngettext_in": (2, 3)}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "gettext_in": (2,), "ngettext_in": (2, 3),
+            "C_": ((1, "c"), 2)}
 POT_PATH = TRANSLATIONS_DIR / f"{DOMAIN}.pot"
 TRANSLATED_LOCALES = ("ru",)
 POT_HEADER = "Messages of the LUMC–SSMU course exchange's web front end."
