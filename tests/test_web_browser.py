@@ -111,7 +111,7 @@ def test_students_enrol_wait_and_are_promoted_while_the_coordinator_watches_the_
     # Sanne (LUMC) finds it full and joins the waiting list.
     sanne = signed_in(browser, front_end, "lumc-student")
     sanne.goto(course_page)
-    sanne.get_by_role("button", name="Enrol").click()
+    sanne.get_by_role("button", name="Join the waiting list (0 waiting)").click()
     expect(sanne.locator(".flash-success")).to_contain_text("you are number 1 on the waiting list")
     coordinator.reload()
     expect(coordinator.locator("#waiting-list")).to_contain_text("Sanne de Vries")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from shared.web import IDEMPOTENCY_KEY_PATTERN
 from web.client import ServiceError, api_url
-from web.enrolments import idempotency_key
+from web.enrolments import enrol_choice, idempotency_key
 from web.forms import (as_utc_instant, course_form_values, course_payload, merge_edit, offering_payload,
                        service_field_errors)
 from web.language import date_time, localised, long_date
@@ -131,3 +133,21 @@ def test_a_stale_edit_merges_three_ways_field_by_field():
 def test_a_field_sent_without_its_original_is_kept_as_yours():
     merge = merge_edit({}, {"title_en": "Mine"}, {"title_en": "Theirs"}, ("title_en",))
     assert merge.values == {"title_en": "Mine"} and merge.conflicts == ["title_en"]
+
+
+WINDOW = {"enrolment_opens_at": "2027-01-01T08:00:00Z", "enrolment_closes_at": "2027-01-25T23:59:00Z"}
+DURING = datetime(2027, 1, 10, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("course, offering, seats, now, choice", [
+    ("published", {"waitlist": True}, {"available": 3, "waitlisted": 0}, DURING, "enrol"),
+    ("published", {"waitlist": True}, {"available": 3, "waitlisted": 2}, DURING, "waitlist"),  # theirs first
+    ("published", {"waitlist": True}, {"available": 0, "waitlisted": 0}, DURING, "waitlist"),
+    ("published", {"waitlist": False}, {"available": 0, "waitlisted": 0}, DURING, "full"),
+    ("published", {"waitlist": True}, {"available": 3}, datetime(2026, 12, 1, tzinfo=timezone.utc), "not_yet"),
+    ("published", {"waitlist": True}, {"available": 3}, datetime(2027, 1, 25, 23, 59, tzinfo=timezone.utc), "closed"),
+    ("archived", {"waitlist": True}, {"available": 3}, DURING, "not_open"),
+    ("published", {"waitlist": True, "status": "cancelled"}, {"available": 3}, DURING, "cancelled"),
+])
+def test_the_enrol_button_says_what_enrolment_would_decide(course, offering, seats, now, choice):
+    assert enrol_choice({"status": course}, {**WINDOW, **offering}, seats, now) == choice

@@ -183,3 +183,16 @@ def test_a_course_save_the_catalogue_refuses_keeps_everything_typed(system):
     refused = submit(pieter, "/manage/courses/new", typed)  # a tampered form: not his institution
     assert refused.status_code == 422 and "You may not do that." in refused.text
     assert "A course typed with care" in refused.text and "Long thought-out text." in refused.text
+
+
+def test_the_enrol_button_says_what_will_happen_in_the_readers_language(system):
+    pieter = system.client("lumc-coordinator")
+    course_id, offering_id = helminth_course(pieter)
+    offering = f"/manage/offerings/{offering_id}"
+    version = re.search(r'name="version" value="(\d+)"', pieter.get(offering).text).group(1)
+    assert submit(pieter, f"{offering}/seats", {"capacity": "1", "version": version}, offering).status_code == 302
+    system.deliver()
+    enrol(system, "lumc-student")
+    anna = system.client("ssmu-student")
+    page = anna.get(f"/courses/{course_id}").text
+    assert "Встать в лист ожидания (ждут 0)" in page and ">Записаться<" not in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from shared.web import IDEMPOTENCY_KEY_PATTERN
@@ -37,6 +38,27 @@ def enrolment_outcome(enrolment: dict[str, Any]) -> str:
         return gettext("The course is full: you are number %(position)s on the waiting list.",
                        position=enrolment["waitlist_position"])
     return gettext("Your enrolment is cancelled.")
+
+
+def enrol_choice(course: dict[str, Any], offering: dict[str, Any], seats: dict[str, int], now: datetime) -> str:
+    """What asking for a seat would do now, as enrolment decides it (enrolment.operations.enrol_student):
+    `enrol` (a seat), `waitlist` (a place in line), or why it cannot succeed: `cancelled`, `not_open`
+    (course not published), `not_yet`, `closed`, `full`."""
+    if offering.get("status") == "cancelled":
+        return "cancelled"
+    if course.get("status") != "published":
+        return "not_open"
+    if now < instant(offering["enrolment_opens_at"]):
+        return "not_yet"
+    if now >= instant(offering["enrolment_closes_at"]):
+        return "closed"
+    if not seats.get("waitlisted") and seats.get("available", 0) > 0:
+        return "enrol"  # while anyone waits, a free seat is theirs, never a newcomer's
+    return "waitlist" if offering.get("waitlist") else "full"
+
+
+def instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def seats_summary(counts: dict[str, int]) -> str:

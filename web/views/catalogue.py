@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime, timezone
 
 from flask import Blueprint, g, jsonify, render_template, request
 
 from shared.pagination import MAX_PAGE
 from web.names import LEVELS as LEVEL_NAMES
-from web.enrolments import active_by_offering_if_known, live_seats, seats_summary
+from web.enrolments import active_by_offering_if_known, enrol_choice, live_seats, seats_summary
 
 blp = Blueprint("catalogue", __name__)
 LEVELS = tuple(LEVEL_NAMES)
@@ -37,9 +38,11 @@ def course(course_id: str):
     course = g.services.get("catalogue", ("courses", course_id)).body
     offerings = g.services.get("catalogue", ("courses", course_id, "offerings")).body
     seats = {offering["id"]: live_seats(g.services, offering) for offering in offerings}
+    now = datetime.now(timezone.utc)
+    choices = {offering["id"]: enrol_choice(course, offering, seats[offering["id"]], now) for offering in offerings}
     mine = active_by_offering_if_known(g.services) if g.identity and g.identity.is_student else {}
     return render_template("course.html", course=course, offerings=offerings, seats=seats, mine=mine,
-                           idempotency_key=str(uuid.uuid4()))
+                           choices=choices, idempotency_key=str(uuid.uuid4()))
 
 
 @blp.get("/offerings/<offering_id>/seats.json")
