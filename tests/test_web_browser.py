@@ -185,6 +185,11 @@ def test_a_coordinator_cancels_an_offering_after_reading_who_is_told_and_still_s
     expect(irina.locator("#cancelled-enrolments")).to_contain_text("Анна Смирнова")
     expect(irina.locator("#cancelled-enrolments")).to_contain_text("Набор отменён. Преподаватель заболел.")
     screenshot(irina, "cancelled-roster")
+    irina.get_by_role("link", name=re.compile("← Описторхоз")).click()
+    irina.get_by_role("link", name="История").click()
+    expect(irina.locator("#history tbody tr").first).to_contain_text("Отменил(а) набор")
+    expect(irina.locator("#history tbody tr").first).to_contain_text("Преподаватель заболел.")
+    screenshot(irina, "history")
 
     anna.goto("/me/enrolments")
     opisthorchiasis = anna.locator(".card").filter(has_text="OPI-410")

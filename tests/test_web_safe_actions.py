@@ -196,3 +196,16 @@ def test_the_enrol_button_says_what_will_happen_in_the_readers_language(system):
     anna = system.client("ssmu-student")
     page = anna.get(f"/courses/{course_id}").text
     assert "Встать в лист ожидания (ждут 0)" in page and ">Записаться<" not in page
+
+
+def test_a_courses_history_says_who_changed_what_and_when_in_the_readers_language(system):
+    _, _, offering_id = enrol(system, "ssmu-student")
+    pieter = system.client("lumc-coordinator")
+    course_id, _ = helminth_course(pieter)
+    cancel = f"/manage/offerings/{offering_id}/cancel"
+    submit(pieter, cancel, {"confirm": "yes", "reason": "<script>x</script>"}, cancel)
+    page = pieter.get(f"/manage/courses/{course_id}/history").text
+    assert "History of HEL-510" in page and "Cancelled an offering" in page and "Published the course" in page
+    assert "<del>—</del> → <ins>&lt;script&gt;x&lt;/script&gt;</ins>" in page
+    irina = system.client("ssmu-coordinator")  # may not edit LUMC's course: no history for her
+    assert irina.get(f"/manage/courses/{course_id}/history").status_code == 403

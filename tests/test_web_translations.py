@@ -10,7 +10,7 @@ import pytest
 
 from catalogue.schemas import CourseSchema, OfferingSchema
 from web.i18n import gettext_in, ngettext_in, po_path
-from web.names import language_name, status_name, term_name, topic_name
+from web.names import change_value, language_name, status_name, term_name, topic_name
 from web.problems import BY_CODE, field_message
 from web.translation_files import read_catalog, stale_messages, untranslated
 
@@ -113,3 +113,13 @@ def test_every_field_message_of_the_catalogues_schemas_reaches_a_russian_page_in
     assert untranslated_messages == set()
     assert field_message("Length must be between 1 and 4000.", "ru") == "От 1 до 4000 символов."
     assert field_message("Something new a service says.", "ru") == "Something new a service says."
+
+
+def test_the_history_writes_values_in_the_readers_words():
+    assert change_value("status", "cancelled", "offering", "ru") == "Отменён"
+    assert change_value("term", "2027-spring", "offering", "ru") == "весна 2027"
+    assert change_value("starts_on", "2027-02-08", "offering", "en") == "February 8, 2027"
+    assert change_value("waitlist", True, "offering", "ru") == "да"
+    assert change_value("topics", ["helminths", "lectins"], "course", "ru") == "гельминты, lectins"
+    assert change_value("title", {"en": "Worms", "ru": None}, "course", "ru") == "en: Worms"
+    assert change_value("cancel_reason", None, "offering", "en") == "—"

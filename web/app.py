@@ -20,7 +20,8 @@ from web.identity import SESSION_TOKEN, identify, presented_token
 from web.forms import FIELD_LABELS
 from web.i18n import N_, gettext, gettext_in, install_gettext
 from web.language import choose_locale, date_time, localised, long_date
-from web.names import LEVELS, ROLES, language_name, named, status_name, term_name, topic_name
+from web.names import (HISTORY_ACTIONS, HISTORY_FIELDS, LEVELS, ROLES, change_value, language_name, named,
+                       status_name, term_name, topic_name)
 from web.problems import error_page_status, field_errors_text, problem_message
 
 csrf = CSRFProtect()
@@ -97,6 +98,9 @@ def _install_request_context(app: Flask, settings: WebSettings) -> None:
                 "level_name": lambda level: named(LEVELS, level, locale),
                 "status_name": lambda kind, status: status_name(kind, status, locale),
                 "role_name": lambda role: named(ROLES, role, locale),
+                "history_action": lambda action: named(HISTORY_ACTIONS, action, locale),
+                "history_field": lambda name: named(HISTORY_FIELDS, name, locale),
+                "change_value": lambda name, value, kind: change_value(name, value, kind, locale),
                 "seats_summary": seats_summary,
                 "field_label": lambda name: gettext(FIELD_LABELS[name]),
                 "field_error": lambda error: field_errors_text(error, locale),

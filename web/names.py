@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
 from web.i18n import C_, N_, gettext_in, pgettext_in
+from web.language import date_time, long_date
 
 TERM_PATTERN = re.compile(r"(\d{4})-(spring|summer|autumn|winter)")
 # Russian writes seasons in lower case ("весна 2027"), English capitalises them ("Spring 2027").
@@ -27,6 +29,41 @@ KNOWN_TOPICS = frozenset((
     N_("allergy"), N_("clinical trials"), N_("epidemiology"), N_("glycomics"), N_("helminths"), N_("immunology"),
     N_("immunomics"), N_("mass spectrometry"), N_("metabolomics"), N_("parasitology"), N_("proteomics"),
     N_("biostatistics"), N_("bioinformatics"), N_("microbiology"), N_("vaccines")))
+
+
+# The history's words: what was done, and the fields of courses and offerings it names.
+HISTORY_ACTIONS = {"created": N_("Created the course"), "updated": N_("Changed the course"),
+                   "published": N_("Published the course"), "archived": N_("Archived the course"),
+                   "offering_scheduled": N_("Scheduled an offering"), "offering_updated": N_("Changed an offering"),
+                   "offering_cancelled": N_("Cancelled an offering")}
+HISTORY_FIELDS = {"code": N_("Code"), "title": N_("Title"), "description": N_("Description"), "ects": N_("ECTS credits"),
+                  "level": N_("Level"), "language": N_("Teaching language"), "isced": N_("ISCED-F field code"),
+                  "topics": N_("Topics"), "coordinators": N_("Coordinators"), "status": N_("Status"),
+                  "term": N_("Term"), "starts_on": N_("Starts on"), "ends_on": N_("Ends on"),
+                  "enrolment_opens_at": N_("Enrolment opens"), "enrolment_closes_at": N_("Enrolment closes"),
+                  "capacity": N_("Seats"), "waitlist": N_("Waiting list"), "location": N_("Location"),
+                  "cancel_reason": N_("Reason")}
+
+
+def change_value(name: str, value: Any, kind: str, locale: str) -> str:
+    """A value of the history in the reader's words: `2027-spring` as a term, statuses, levels, languages
+    and topics named, dates written out, `{"en": …, "ru": …}` as "en: …; ru: …", nothing as "—"."""
+    if value is None or value == "" or value == []:
+        return "—"
+    words = {"term": lambda: term_name(value, locale), "status": lambda: status_name(kind, value, locale),
+             "level": lambda: named(LEVELS, value, locale), "language": lambda: language_name(value, locale),
+             "topics": lambda: ", ".join(topic_name(topic, locale) for topic in value),
+             "starts_on": lambda: long_date(value, locale), "ends_on": lambda: long_date(value, locale),
+             "enrolment_opens_at": lambda: date_time(value, locale),
+             "enrolment_closes_at": lambda: date_time(value, locale),
+             "waitlist": lambda: gettext_in(locale, "yes") if value else gettext_in(locale, "no")}
+    if name in words:
+        return words[name]()
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {text}" for key, text in value.items() if text)
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
 
 
 def term_name(term: str, locale: str) -> str:

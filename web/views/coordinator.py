@@ -3,10 +3,12 @@ schedule offerings. Only what the coordinator may do is offered."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
+from shared.pagination import MAX_PAGE
 from web import courses
 from web.client import ServiceError
 from web.enrolments import live_seats
@@ -81,6 +83,17 @@ def course(course_id: str):
     # an unticked box is absent from a sent-back form, and must not be ticked again there.
     return render_template("manage/course.html", course=course, offerings=offerings, values={"waitlist": "on"},
                            errors={})
+
+
+@blp.get("/courses/<course_id>/history")
+@coordinators_only
+def history(course_id: str):
+    """Who changed what in a course and its offerings, and when, newest first."""
+    course = editable_course(course_id)
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    answer = g.services.get("catalogue", ("courses", course_id, "history"), page=page, per_page=50)
+    return render_template("manage/history.html", course=course, revisions=answer.body,
+                           pagination=json.loads(answer.headers.get("x-pagination", "{}")))
 
 
 @blp.post("/courses/<course_id>/publish")
