@@ -6,6 +6,7 @@ Set WEB_SCREENSHOTS=docs/screenshots to also save the README's screenshots (desk
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from pathlib import Path
@@ -107,6 +108,12 @@ def test_students_enrol_wait_and_are_promoted_while_the_coordinator_watches_the_
     with coordinator.expect_download() as download:
         coordinator.get_by_role("link", name="Download the roster (CSV)").click()
     assert "Анна Смирнова" in Path(download.value.path()).read_text(encoding="utf-8")
+    with coordinator.expect_download() as download:
+        coordinator.get_by_role("link", name="Download the roster (Excel)").click()
+    from openpyxl import load_workbook
+    assert download.value.suggested_filename == "roster-HEL-510-2027-spring.xlsx"
+    workbook = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert workbook.active["C2"].value == "Анна Смирнова"
 
     # Sanne (LUMC) finds it full and joins the waiting list.
     sanne = signed_in(browser, front_end, "lumc-student")

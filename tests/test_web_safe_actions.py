@@ -4,9 +4,13 @@ catalogue, enrolment and notification apps in-process, with their events handed 
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
+from datetime import datetime
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from catalogue.handlers import HANDLERS as CATALOGUE_HANDLERS
@@ -15,6 +19,8 @@ from notifications.handlers import HANDLERS as NOTIFICATION_HANDLERS
 from shared.consumer import handle_event
 from shared.events import Event
 from shared.outbox import OutboxMessage
+from web.roster_xlsx import XLSX_MIMETYPE
+from tests.conftest import bearer
 from tests.test_web_front_end import csrf_token, front_end, sign_in, submit, with_enrolment
 
 # Who consumes whose events (DESIGN section 2).
@@ -209,3 +215,23 @@ def test_a_courses_history_says_who_changed_what_and_when_in_the_readers_languag
     assert "<del>—</del> → <ins>&lt;script&gt;x&lt;/script&gt;</ins>" in page
     irina = system.client("ssmu-coordinator")  # may not edit LUMC's course: no history for her
     assert irina.get(f"/manage/courses/{course_id}/history").status_code == 403
+
+
+def test_the_roster_downloads_as_a_workbook_whose_cells_are_never_formulas(system):
+    _, _, offering_id = enrol(system, "ssmu-student")
+    hostile = bearer("student", "LUMC", sub="lumc-student-2", name='=HYPERLINK("http://evil.example","x")')
+    enrolment = system.services["enrolment"].test_client()
+    assert enrolment.post("/api/v1/enrolments", json={"offering_id": offering_id}, headers=hostile).status_code == 201
+    pieter = system.client("lumc-coordinator")
+    pieter.set_cookie("locale", "ru")  # he reads Russian today
+    answer = pieter.get(f"/manage/offerings/{offering_id}/roster.xlsx")
+    assert answer.status_code == 200 and answer.mimetype == XLSX_MIMETYPE
+    assert 'filename="roster-HEL-510-2027-spring.xlsx"' in answer.headers["Content-Disposition"]
+    workbook = load_workbook(io.BytesIO(answer.data))
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Статус", "Номер", "Имя")
+    assert [row[2] for row in rows[1:]] == ["Анна Смирнова", '=HYPERLINK("http://evil.example","x")']
+    assert rows[1][0] == "Подтверждена" and isinstance(rows[1][6], datetime)
+    with zipfile.ZipFile(io.BytesIO(answer.data)) as files:
+        sheet = files.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet  # stored as text: nothing to evaluate

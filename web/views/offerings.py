@@ -4,6 +4,7 @@ with who left and why, CSV, and cancelling (confirmed first, saying who is told)
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from werkzeug.utils import secure_filename
 
 from web import courses
 from web.client import ServiceError
@@ -11,6 +12,7 @@ from web.enrolments import live_seats
 from web.forms import whole_number
 from web.i18n import gettext
 from web.problems import field_errors_text, problem_message
+from web.roster_xlsx import XLSX_MIMETYPE, roster_workbook
 from web.views.coordinator import REASON_LENGTH, require_editor
 from web.views.guards import coordinators_only
 
@@ -62,6 +64,18 @@ def roster_csv(offering_id: str):
                              headers={"Accept": "text/csv"})
     return Response(answer.body, mimetype="text/csv", headers={
         "Content-Disposition": answer.headers.get("content-disposition", f'attachment; filename="roster-{offering_id}.csv"')})
+
+
+@blp.get("/<offering_id>/roster.xlsx")
+@coordinators_only
+def roster_xlsx(offering_id: str):
+    """The roster as an Excel workbook, headers in the reader's language."""
+    rows = g.services.get("enrolment", ("offerings", offering_id, "roster")).body
+    offering = g.services.get("catalogue", ("offerings", offering_id)).body
+    course = g.services.get("catalogue", ("courses", offering["course_id"])).body
+    filename = secure_filename(f"roster-{course['code']}-{offering['term']}.xlsx") or "roster.xlsx"
+    return Response(roster_workbook(rows, g.locale), mimetype=XLSX_MIMETYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @blp.route("/<offering_id>/cancel", methods=["GET", "POST"])
