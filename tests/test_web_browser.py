@@ -256,3 +256,75 @@ def test_the_pages_work_from_the_keyboard_on_a_phone(browser, front_end):
     # Nothing is wider than the phone's screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     context.close()
+
+
+def serious_violations(page) -> list[str]:
+    """What axe-core (injected by axe-playwright-python) finds on the page at serious or critical impact."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [f"{page.url}: {violation['id']} ({violation['impact']}): {violation['help']} "
+            f"{[node['target'] for node in violation['nodes']][:3]}"
+            for violation in results.response["violations"] if violation["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_every_page_passes_an_axe_audit_in_both_languages(browser, front_end, viewport):
+    found: list[str] = []
+    student = signed_in(browser, front_end, "ssmu-student", viewport)
+    student.goto("/?q=GLY")
+    student.get_by_role("link", name=re.compile("Клиническая гликомика")).click()
+    course_page = student.url
+    if student.get_by_role("button", name="Записаться").count():
+        student.get_by_role("button", name="Записаться").click()
+    coordinator = signed_in(browser, front_end, "lumc-coordinator", viewport)
+    coordinator.goto(course_page.replace("/courses/", "/manage/courses/"))
+    manage = coordinator.url
+    coordinator.get_by_role("link", name=re.compile("Roster and seats")).first.click()
+    offering = coordinator.url
+    for page, language in ((student, "ru"), (coordinator, "en")):
+        for locale in (language, "en" if language == "ru" else "ru"):
+            page.context.add_cookies([{"name": "locale", "value": locale, "url": front_end}])
+            addresses = ["/", "/?q=glycomics", course_page, "/me/inbox", "/no-such-page", "/signin"]
+            if page is student:
+                addresses += ["/me/enrolments"]
+                page.goto("/me/enrolments")
+                addresses += [page.get_by_role("link", name=re.compile("Отменить запись|Cancel my enrolment")).first
+                              .get_attribute("href")]
+            else:
+                addresses += ["/manage/", "/manage/courses/new", manage, f"{manage}/edit", f"{manage}/archive",
+                              f"{manage}/history", offering, f"{offering}/cancel"]
+            for address in addresses:
+                page.goto(address)
+                found += serious_violations(page)
+    assert found == []
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG contrast ratio of two CSS rgb()/rgba() colours."""
+    def luminance(colour: str) -> float:
+        red, green, blue = (int(part) / 255 for part in re.findall(r"[\d.]+", colour)[:3])
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    lighter, darker = sorted((luminance(one), luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_focus_is_visible_and_controls_are_big_enough_to_touch_on_a_phone(browser, front_end):
+    page = signed_in(browser, front_end, "ssmu-student", PHONE)
+    page.goto("/?q=HEL")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # past "skip to content", onto the navigation
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
+    width = page.evaluate("parseFloat(getComputedStyle(document.activeElement).outlineWidth)")
+    background = page.evaluate("getComputedStyle(document.querySelector('header.site')).backgroundColor")
+    assert width >= 2 and contrast(outline, background) >= 3 and contrast(outline, "rgb(255, 255, 255)") >= 3
+    small = page.evaluate("""() => [...document.querySelectorAll(
+            'header a, header button, main button, main .button, main select, main textarea,'
+            + 'main input:not([type=hidden]):not([type=checkbox])')]
+        .filter(element => element.offsetParent !== null)
+        .map(element => [element.textContent.trim() || element.name, element.getBoundingClientRect()])
+        .filter(([, box]) => box.height < 44 || box.width < 44).map(([name]) => name)""")
+    assert small == []
+    header = page.evaluate("document.querySelector('header.site').getBoundingClientRect().height")
+    assert header <= 2 * 44 + 16  # two rows of touch targets, no more

@@ -348,3 +348,11 @@ def test_an_id_is_one_path_segment_of_the_service_call_and_cannot_steer_it(brows
     # Sent unquoted, "<id>?" or "<id>#" asked the catalogue for course <id> itself: no such course exists.
     answer = browser.get(path + suffix)
     assert answer.status_code == 404 and "Not found." in answer.text
+
+
+def test_the_site_has_an_icon_and_error_pages_have_a_heading(browser):
+    assert 'rel="icon" href="/static/favicon.svg"' in browser.get("/").text
+    answer = browser.get("/favicon.ico")
+    assert answer.status_code == 301 and answer.headers["Location"].endswith("/static/favicon.svg")
+    assert browser.get("/static/favicon.svg").mimetype == "image/svg+xml"
+    assert '<h1 class="refusal">This page does not exist.</h1>' in browser.get("/no-such-page").text

@@ -6,7 +6,7 @@ import json
 import uuid
 from datetime import datetime, timezone
 
-from flask import Blueprint, g, jsonify, render_template, request
+from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 
 from shared.pagination import MAX_PAGE
 from web.names import LEVELS as LEVEL_NAMES
@@ -43,6 +43,12 @@ def course(course_id: str):
     mine = active_by_offering_if_known(g.services) if g.identity and g.identity.is_student else {}
     return render_template("course.html", course=course, offerings=offerings, seats=seats, mine=mine,
                            choices=choices, idempotency_key=str(uuid.uuid4()))
+
+
+@blp.get("/favicon.ico")
+def favicon():
+    """Browsers and bookmarks that ask for /favicon.ico get the site's icon (pages name it in a <link>)."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @blp.get("/offerings/<offering_id>/seats.json")
