@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Mapping
 
+import marshmallow as ma
 from sqlalchemy.orm import Session
 
 from catalogue.history import field_changes, record_revision
@@ -44,6 +46,7 @@ def schedule_offering(session: Session, actor: Principal, course_id: str, fields
     require_editor(actor, course)
     if course.status == "archived":
         raise Problem(409, "course_archived", "An archived course cannot be scheduled; publish it again first.")
+    check_schedule(fields, utcnow().date())
     offering = Offering(course=course, **fields, status="scheduled", version=1)
     session.add(offering)
     session.flush()
@@ -52,6 +55,28 @@ def schedule_offering(session: Session, actor: Principal, course_id: str, fields
                     field_changes({}, _plain(offering_fields(offering))), offering)
     record_event(session, PRODUCER, events.OFFERING_SCHEDULED, OfferingEventSchema().dump(offering))
     return offering
+
+
+def check_schedule(fields: Mapping[str, Any], today: date, *, changed: set[str] | None = None) -> None:
+    """Refuse an enrolment window that closes after the offering has ended, and an end date in the past
+    (an ended offering is history: it cannot be scheduled, nor an offering moved into the past). On a
+    change, only what the change touches (`changed`) is checked: an ended offering can still be corrected.
+
+    Several offerings of one course in the same term are allowed: parallel groups (one in Leiden, one in
+    Tomsk, or two groups of one size) are offerings of their own, told apart by their place."""
+    errors: dict[str, list[str]] = {}
+    closes, ends_on = fields.get("enrolment_closes_at"), fields.get("ends_on")
+
+    def touched(*names: str) -> bool:
+        return changed is None or bool(changed.intersection(names))
+
+    if touched("enrolment_closes_at", "ends_on") and closes and ends_on and \
+            closes >= datetime.combine(ends_on + timedelta(days=1), time(), tzinfo=timezone.utc):
+        errors["enrolment_closes_at"] = ["enrolment_closes_at must be before the offering ends."]
+    if touched("ends_on") and ends_on and ends_on < today:
+        errors["ends_on"] = ["ends_on is in the past: an offering that has ended cannot be scheduled."]
+    if errors:
+        raise ma.ValidationError(errors)
 
 
 def update_offering(session: Session, actor: Principal, offering_id: str, expected_version: int | None,
@@ -65,6 +90,8 @@ def update_offering(session: Session, actor: Principal, offering_id: str, expect
     before = offering_fields(offering)
     merged = {**before, **fields}
     check_offering_dates(merged)
+    changed = {name for name in fields if fields[name] != before[name]}
+    check_schedule(merged, utcnow().date(), changed=changed)
     changes = field_changes(_plain(before), _plain(merged))
     if not changes:
         return offering

@@ -4,10 +4,12 @@ the words for terms, languages, topics and the services' field messages in the r
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timezone
 
 import marshmallow as ma
 import pytest
 
+from catalogue.offerings import check_schedule
 from catalogue.schemas import CourseSchema, OfferingSchema
 from web.i18n import gettext_in, ngettext_in, po_path
 from web.names import change_value, language_name, status_name, term_name, topic_name
@@ -104,10 +106,23 @@ OFFERING_INPUTS = [
          "location": ""},
     {"starts_on": "soon", "enrolment_opens_at": "2027-01-02T00:00:00", "capacity": "ten"},
 ]
+# The rules the catalogue checks beyond its schema (catalogue.offerings.check_schedule).
+SCHEDULE_INPUTS = [{"term": "2020-spring", "starts_on": date(2020, 2, 1), "ends_on": date(2020, 3, 1),
+                    "enrolment_closes_at": datetime(2020, 4, 1, tzinfo=timezone.utc)}]
+
+
+def schedule_messages() -> set[str]:
+    found: set[str] = set()
+    for fields in SCHEDULE_INPUTS:
+        with pytest.raises(ma.ValidationError) as refused:
+            check_schedule(fields, date(2026, 1, 1))
+        found |= {message for messages in refused.value.messages.values() for message in messages}
+    return found
 
 
 def test_every_field_message_of_the_catalogues_schemas_reaches_a_russian_page_in_russian():
-    messages = service_messages(CourseSchema(), COURSE_INPUTS) | service_messages(OfferingSchema(), OFFERING_INPUTS)
+    messages = service_messages(CourseSchema(), COURSE_INPUTS) | service_messages(OfferingSchema(), OFFERING_INPUTS) \
+        | schedule_messages()
     assert len(messages) > 15
     untranslated_messages = {message for message in messages if field_message(message, "ru") == message}
     assert untranslated_messages == set()

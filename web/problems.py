@@ -61,6 +61,8 @@ FIELD_MESSAGES = [(re.compile(pattern), message) for pattern, message in (
     (r"Like 2027-spring\.", N_("Like 2027-spring.")),
     (r"ends_on must not be before starts_on\.", N_("The course cannot end before it starts.")),
     (r"enrolment_closes_at must be after enrolment_opens_at\.", N_("Enrolment must close after it opens.")),
+    (r"enrolment_closes_at must be before the offering ends\.", N_("Enrolment must close before the offering ends.")),
+    (r"ends_on is in the past: .*", N_("This date has passed: an offering that has ended cannot be scheduled.")),
     (r"Required\.", N_("Required.")),
 )]
 
