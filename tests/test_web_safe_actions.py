@@ -235,3 +235,29 @@ def test_the_roster_downloads_as_a_workbook_whose_cells_are_never_formulas(syste
     with zipfile.ZipFile(io.BytesIO(answer.data)) as files:
         sheet = files.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet  # stored as text: nothing to evaluate
+
+
+def test_a_coordinator_moves_an_offering_and_its_students_are_told(system):
+    anna, course_id, offering_id = enrol(system, "ssmu-student")
+    pieter = system.client("lumc-coordinator")
+    edit = f"/manage/offerings/{offering_id}/edit"
+    page = pieter.get(edit).text
+    assert "1 student with a seat" in page and "told by email and in their inbox" in page
+    form = dict(re.findall(r'name="(\w+)" type="[\w-]+" value="([^"]*)"', page))
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    assert form["enrolment_closes_at"][10] == "T" and len(form["enrolment_closes_at"]) == 16
+
+    too_late = submit(pieter, edit, {**form, "version": version, "waitlist": "on",
+                                     "enrolment_closes_at": f"{form['ends_on']}T23:59", "ends_on": form["starts_on"]})
+    assert too_late.status_code == 422 and "Enrolment must close before the offering ends." in too_late.text
+    assert f'value="{form["starts_on"]}"' in too_late.text  # what was typed stays
+
+    moved = submit(pieter, edit, {**form, "version": version, "waitlist": "on", "location": "LUMC, room J-1-83"})
+    assert moved.status_code == 302
+    system.deliver()
+    assert "LUMC, room J-1-83" in pieter.get(moved.headers["Location"]).text
+    assert "J-1-83" in anna.get("/me/inbox").text  # told, in her language
+
+    stale = submit(pieter, edit, {**form, "version": version, "waitlist": "on", "location": "Elsewhere"})
+    assert stale.status_code == 409 and "Someone else changed this offering" in stale.text
+    assert 'value="Elsewhere"' in stale.text and "LUMC, room J-1-83" in stale.text

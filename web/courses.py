@@ -9,8 +9,8 @@ from typing import Any, Mapping
 from werkzeug.exceptions import BadRequest
 
 from web.client import ServiceError, Services
-from web.forms import (EDITABLE_COURSE_FIELDS, Merge, course_form_values, course_payload, loaded_version,
-                       merge_edit, originals_of, service_field_errors, whole_number)
+from web.forms import (EDITABLE_COURSE_FIELDS, EDITABLE_OFFERING_FIELDS, Merge, course_form_values, course_payload,
+                       loaded_version, merge_edit, offering_payload, originals_of, service_field_errors, whole_number)
 
 
 @dataclass
@@ -62,6 +62,23 @@ def schedule_offering(services: Services, course_id: str, payload: dict[str, Any
         answer = services.post("catalogue", ("courses", course_id, "offerings"), payload)
     except ServiceError as error:
         return refused(error)
+    return EditOutcome(saved=answer.body, version=answer.version)
+
+
+def edit_offering(services: Services, offering_id: str, form: Mapping[str, str]) -> EditOutcome:
+    """Change an offering's dates, window, place and waiting list on the version the form was loaded from;
+    a conflict returns the offering as it is now, the form keeping what was typed."""
+    version = version_to_match(form)
+    payload, errors = offering_payload(form, EDITABLE_OFFERING_FIELDS)
+    if errors:
+        return EditOutcome(errors=errors)
+    try:
+        answer = services.patch("catalogue", ("offerings", offering_id), payload, version)
+    except ServiceError as error:
+        if error.code != "version_conflict":
+            return refused(error)
+        current = services.get("catalogue", ("offerings", offering_id))
+        return EditOutcome(problem=error, current=current.body, version=current.version)
     return EditOutcome(saved=answer.body, version=answer.version)
 
 

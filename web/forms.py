@@ -27,6 +27,8 @@ FIELD_LABELS = {"code": N_("Code"), "institution": N_("Institution"), "title_en"
 REQUIRED = N_("Required.")
 NOT_A_NUMBER = N_("Enter a number.")
 NOT_A_DATE = N_("Enter a date.")
+# Fields the offering edit form sends: seats have a form of their own, which warns before a cut.
+EDITABLE_OFFERING_FIELDS = tuple(name for name in OFFERING_FIELDS if name != "capacity")
 # Fields a course edit sends: the institution of a course never changes.
 EDITABLE_COURSE_FIELDS = tuple(name for name in COURSE_FIELDS if name != "institution")
 
@@ -69,9 +71,9 @@ def course_payload(form: Mapping[str, str], fields: tuple[str, ...] = COURSE_FIE
     return payload, errors
 
 
-def offering_payload(form: Mapping[str, str]) -> tuple[dict, FormErrors]:
-    """Return the offering JSON of a submitted form; date-time fields are read as UTC."""
-    values = {name: (form.get(name) or "").strip() for name in OFFERING_FIELDS}
+def offering_payload(form: Mapping[str, str], fields: tuple[str, ...] = OFFERING_FIELDS) -> tuple[dict, FormErrors]:
+    """Return the offering JSON of a submitted form (only `fields`); date-time fields are read as UTC."""
+    values = {name: (form.get(name) or "").strip() for name in fields}
     errors: FormErrors = {}
     payload: dict[str, Any] = {"term": values["term"], "location": values["location"],
                                "waitlist": values["waitlist"] in ("on", "true", "1")}
@@ -83,14 +85,23 @@ def offering_payload(form: Mapping[str, str]) -> tuple[dict, FormErrors]:
         payload[name] = as_utc_instant(values[name])
         if not values[name]:
             errors[name] = NOT_A_DATE
-    capacity, capacity_error = whole_number(values["capacity"])
-    payload["capacity"] = capacity
-    if capacity_error:
-        errors["capacity"] = capacity_error
+    if "capacity" in fields:
+        payload["capacity"], capacity_error = whole_number(values["capacity"])
+        if capacity_error:
+            errors["capacity"] = capacity_error
     for required in ("term", "location"):
         if not values[required]:
             errors[required] = REQUIRED
     return payload, errors
+
+
+def offering_form_values(offering: Mapping[str, Any]) -> dict[str, str]:
+    """Return an offering as its edit form shows it: instants as a datetime-local input's UTC value."""
+    values = {name: str(offering.get(name) or "") for name in EDITABLE_OFFERING_FIELDS}
+    for name in ("enrolment_opens_at", "enrolment_closes_at"):
+        values[name] = values[name][:16]  # "2027-01-18T23:59:00+00:00" -> "2027-01-18T23:59"
+    values["waitlist"] = "on" if offering.get("waitlist") else ""
+    return values
 
 
 def whole_number(raw: str) -> tuple[int | None, str | None]:

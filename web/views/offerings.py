@@ -9,7 +9,7 @@ from werkzeug.utils import secure_filename
 from web import courses
 from web.client import ServiceError
 from web.enrolments import live_seats
-from web.forms import whole_number
+from web.forms import offering_form_values, whole_number
 from web.i18n import gettext
 from web.problems import field_errors_text, problem_message
 from web.roster_xlsx import XLSX_MIMETYPE, roster_workbook
@@ -54,6 +54,30 @@ def change_seats(offering_id: str):
         return offering_page(offering_id, typed=typed, status=422,
                              problem=field_errors_text(outcome.errors["capacity"], g.locale))
     return offering_page(offering_id, typed=typed, status=422, problem=problem_message(outcome.problem, g.locale))
+
+
+@blp.route("/<offering_id>/edit", methods=["GET", "POST"])
+@coordinators_only
+def edit(offering_id: str):
+    """Change dates, place, enrolment window and waiting list; the students are told what changed."""
+    answer = g.services.get("catalogue", ("offerings", offering_id))
+    course = g.services.get("catalogue", ("courses", answer.body["course_id"])).body
+    require_editor(course)
+    seats = live_seats(g.services, answer.body)
+    if request.method == "GET":
+        return render_template("manage/offering_form.html", offering=answer.body, course=course, seats=seats,
+                               values={**offering_form_values(answer.body), "version": answer.version},
+                               errors={}, current=None)
+    outcome = courses.edit_offering(g.services, offering_id, request.form)
+    if outcome.saved:
+        flash(gettext("The offering is changed; its students are told what changed."), "success")
+        return redirect(url_for("offerings.offering", offering_id=offering_id))
+    # Refused or overtaken: the form keeps what was typed; after a conflict it edits the version now saved.
+    values = {**request.form, "version": outcome.version or request.form.get("version", "")}
+    problem = problem_message(outcome.problem, g.locale) if outcome.problem else None
+    return render_template("manage/offering_form.html", offering=answer.body, course=course, seats=seats,
+                           values=values, errors=outcome.errors, current=outcome.current,
+                           problem=problem), 409 if outcome.current else 422
 
 
 @blp.get("/<offering_id>/roster.csv")
