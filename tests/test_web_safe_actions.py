@@ -261,3 +261,18 @@ def test_a_coordinator_moves_an_offering_and_its_students_are_told(system):
     stale = submit(pieter, edit, {**form, "version": version, "waitlist": "on", "location": "Elsewhere"})
     assert stale.status_code == 409 and "Someone else changed this offering" in stale.text
     assert 'value="Elsewhere"' in stale.text and "LUMC, room J-1-83" in stale.text
+
+
+def test_seats_just_changed_are_said_to_be_updating_until_enrolment_has_them(system):
+    pieter = system.client("lumc-coordinator")
+    course_id, offering_id = helminth_course(pieter)
+    offering = f"/manage/offerings/{offering_id}"
+    version = re.search(r'name="version" value="(\d+)"', pieter.get(offering).text).group(1)
+    submit(pieter, f"{offering}/seats", {"capacity": "7", "version": version}, offering)
+    assert "(updating to 7 seats…)" in pieter.get(offering).text  # enrolment has not heard yet
+    polled = pieter.get(f"/offerings/{offering_id}/seats.json", query_string={"capacity": "7"}).get_json()
+    assert polled["text"].endswith("(updating to 7 seats…)")
+    system.deliver()
+    assert "7 of 7 seats free, 0 waiting<" in pieter.get(offering).text
+    anna = system.client("ssmu-student")
+    assert "Свободно 7 из 7 мест" in anna.get(f"/courses/{course_id}").text

@@ -61,12 +61,20 @@ def instant(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def seats_summary(counts: dict[str, int]) -> str:
-    """"3 of 12 seats free, 2 waiting" in the reader's language, with each number's plural form."""
+def seats_summary(counts: dict[str, int], capacity: int | None = None) -> str:
+    """"3 of 12 seats free, 2 waiting" in the reader's language, with each number's plural form.
+
+    `capacity` is the number of seats the catalogue (their owner) has now. Until enrolment has heard of a
+    change, its counts are of the old number: the line then says it is being updated (read your writes:
+    a coordinator who just changed the seats never sees the old number as if it were current)."""
     free = ngettext("%(available)s of %(num)d seat free", "%(available)s of %(num)d seats free",
                     counts.get("capacity", 0), available=counts.get("available", 0))
     waiting = ngettext("%(num)d waiting", "%(num)d waiting", counts.get("waitlisted", 0))
-    return gettext("%(free)s, %(waiting)s", free=free, waiting=waiting)
+    line = gettext("%(free)s, %(waiting)s", free=free, waiting=waiting)
+    if capacity is not None and counts.get("capacity") != capacity:
+        return ngettext("%(seats)s (updating to %(num)d seat…)", "%(seats)s (updating to %(num)d seats…)", capacity,
+                        seats=line)
+    return line
 
 
 def idempotency_key(submitted: str | None) -> str:

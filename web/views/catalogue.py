@@ -53,6 +53,7 @@ def favicon():
 
 @blp.get("/offerings/<offering_id>/seats.json")
 def seats(offering_id: str):
-    """Live seats of an offering, with the sentence the page shows, for the page's polling script."""
+    """Live seats of an offering, with the sentence the page shows, for the page's polling script (which
+    sends the capacity the page was rendered with, so the line keeps saying "updating" until it arrives)."""
     counts = g.services.get("enrolment", ("offerings", offering_id, "seats")).body
-    return jsonify(counts=counts, text=seats_summary(counts))
+    return jsonify(counts=counts, text=seats_summary(counts, request.args.get("capacity", type=int)))
