@@ -294,7 +294,7 @@ def test_every_page_passes_an_axe_audit_in_both_languages(browser, front_end, vi
             page.context.add_cookies([{"name": "locale", "value": locale, "url": front_end}])
             addresses = ["/", "/?q=glycomics", course_page, "/me/inbox", "/no-such-page", "/signin"]
             if page is student:
-                addresses += ["/me/enrolments"]
+                addresses += ["/me/enrolments", "/me/preferences"]
                 page.goto("/me/enrolments")
                 addresses += [page.get_by_role("link", name=re.compile("Отменить запись|Cancel my enrolment")).first
                               .get_attribute("href")]

@@ -276,3 +276,17 @@ def test_seats_just_changed_are_said_to_be_updating_until_enrolment_has_them(sys
     assert "7 of 7 seats free, 0 waiting<" in pieter.get(offering).text
     anna = system.client("ssmu-student")
     assert "Свободно 7 из 7 мест" in anna.get(f"/courses/{course_id}").text
+
+
+def test_preferences_set_the_language_of_pages_and_messages_and_email_on_or_off(system):
+    sanne = system.client("lumc-student")
+    page = sanne.get("/me/preferences").text
+    assert 'value="en" checked' in page and 'id="f-email" name="email" type="checkbox" checked' in page
+    saved = submit(sanne, "/me/preferences", {"locale": "ru"}, "/me/preferences")  # email unticked
+    assert saved.status_code == 302 and sanne.get_cookie("locale").value == "ru"
+    page = sanne.get("/me/preferences").text
+    assert "Настройки сохранены." in page and 'value="ru" checked' in page
+    assert 'id="f-email" name="email" type="checkbox" >' in page
+    stored = system.services["notifications"].test_client().get(
+        "/api/v1/preferences/me", headers=bearer("student", "LUMC")).get_json()
+    assert (stored["locale"], stored["email"]) == ("ru", False)

@@ -150,9 +150,10 @@ def _reader_locale() -> str:
 
 
 def _register_views(app: Flask) -> None:
-    from web.views import account, catalogue, coordinator, health, offerings, student
+    from web.views import account, catalogue, coordinator, health, offerings, preferences, student
 
-    for blueprint in (health.blp, account.blp, catalogue.blp, student.blp, coordinator.blp, offerings.blp):
+    for blueprint in (health.blp, account.blp, catalogue.blp, student.blp, coordinator.blp, offerings.blp,
+                      preferences.blp):
         app.register_blueprint(blueprint)
     csrf.exempt(health.blp)
 
