@@ -70,6 +70,15 @@ def helminth_course(client) -> tuple[str, str]:
     return course_id, offering_id
 
 
+def helminth_offering_page(system) -> tuple:
+    """Pieter's client, HEL-510's course and offering ids, the offering's page and the version it shows."""
+    pieter = system.client("lumc-coordinator")
+    course_id, offering_id = helminth_course(pieter)
+    offering = f"/manage/offerings/{offering_id}"
+    version = re.search(r'name="version" value="(\d+)"', pieter.get(offering).text).group(1)
+    return pieter, course_id, offering_id, offering, version
+
+
 def enrol(system, person: str) -> tuple:
     client = system.client(person)
     course_id, offering_id = helminth_course(client)
@@ -121,10 +130,7 @@ def test_lowering_seats_below_the_confirmed_count_warns_first(system):
 
 @pytest.mark.parametrize("typed, said", [("lots", "Enter a number."), ("-5", "From 0 to 10000.")])
 def test_a_refused_change_of_seats_keeps_the_number_typed_and_says_why(system, typed, said):
-    pieter = system.client("lumc-coordinator")
-    _, offering_id = helminth_course(pieter)
-    offering = f"/manage/offerings/{offering_id}"
-    version = re.search(r'name="version" value="(\d+)"', pieter.get(offering).text).group(1)
+    pieter, _, offering_id, offering, version = helminth_offering_page(system)
     refused = submit(pieter, f"{offering}/seats", {"capacity": typed, "version": version}, offering)
     assert refused.status_code == 422
     assert f'value="{typed}"' in refused.text and said in refused.text, refused.text.split("<main")[1]
@@ -192,10 +198,7 @@ def test_a_course_save_the_catalogue_refuses_keeps_everything_typed(system):
 
 
 def test_the_enrol_button_says_what_will_happen_in_the_readers_language(system):
-    pieter = system.client("lumc-coordinator")
-    course_id, offering_id = helminth_course(pieter)
-    offering = f"/manage/offerings/{offering_id}"
-    version = re.search(r'name="version" value="(\d+)"', pieter.get(offering).text).group(1)
+    pieter, course_id, offering_id, offering, version = helminth_offering_page(system)
     assert submit(pieter, f"{offering}/seats", {"capacity": "1", "version": version}, offering).status_code == 302
     system.deliver()
     enrol(system, "lumc-student")
@@ -264,10 +267,7 @@ def test_a_coordinator_moves_an_offering_and_its_students_are_told(system):
 
 
 def test_seats_just_changed_are_said_to_be_updating_until_enrolment_has_them(system):
-    pieter = system.client("lumc-coordinator")
-    course_id, offering_id = helminth_course(pieter)
-    offering = f"/manage/offerings/{offering_id}"
-    version = re.search(r'name="version" value="(\d+)"', pieter.get(offering).text).group(1)
+    pieter, course_id, offering_id, offering, version = helminth_offering_page(system)
     submit(pieter, f"{offering}/seats", {"capacity": "7", "version": version}, offering)
     assert "(updating to 7 seats…)" in pieter.get(offering).text  # enrolment has not heard yet
     polled = pieter.get(f"/offerings/{offering_id}/seats.json", query_string={"capacity": "7"}).get_json()

@@ -44,16 +44,11 @@ def edit_course(services: Services, course_id: str, form: Mapping[str, str]) -> 
     payload, errors = course_payload(form, EDITABLE_COURSE_FIELDS)
     if errors:
         return EditOutcome(errors=errors)
-    try:
-        answer = services.patch("catalogue", ("courses", course_id), payload, version)
-    except ServiceError as error:
-        if error.code != "version_conflict":
-            return refused(error)
-        current = services.get("catalogue", ("courses", course_id))
-        merge = merge_edit(originals_of(form, EDITABLE_COURSE_FIELDS), form, course_form_values(current.body),
-                           EDITABLE_COURSE_FIELDS)
-        return EditOutcome(problem=error, current=current.body, version=current.version, merge=merge)
-    return EditOutcome(saved=answer.body, version=answer.version)
+    outcome = save_on_version(services, ("courses", course_id), payload, version)
+    if outcome.current:
+        outcome.merge = merge_edit(originals_of(form, EDITABLE_COURSE_FIELDS), form,
+                                   course_form_values(outcome.current), EDITABLE_COURSE_FIELDS)
+    return outcome
 
 
 def schedule_offering(services: Services, course_id: str, payload: dict[str, Any]) -> EditOutcome:
@@ -72,14 +67,7 @@ def edit_offering(services: Services, offering_id: str, form: Mapping[str, str])
     payload, errors = offering_payload(form, EDITABLE_OFFERING_FIELDS)
     if errors:
         return EditOutcome(errors=errors)
-    try:
-        answer = services.patch("catalogue", ("offerings", offering_id), payload, version)
-    except ServiceError as error:
-        if error.code != "version_conflict":
-            return refused(error)
-        current = services.get("catalogue", ("offerings", offering_id))
-        return EditOutcome(problem=error, current=current.body, version=current.version)
-    return EditOutcome(saved=answer.body, version=answer.version)
+    return save_on_version(services, ("offerings", offering_id), payload, version)
 
 
 def change_capacity(services: Services, offering_id: str, form: Mapping[str, str]) -> EditOutcome:
@@ -88,12 +76,18 @@ def change_capacity(services: Services, offering_id: str, form: Mapping[str, str
     capacity, error_key = whole_number(form.get("capacity", ""))
     if error_key:
         return EditOutcome(errors={"capacity": error_key})
+    return save_on_version(services, ("offerings", offering_id), {"capacity": capacity}, version)
+
+
+def save_on_version(services: Services, path: tuple[str, ...], payload: dict[str, Any], version: str) -> EditOutcome:
+    """PATCH a course or offering of the catalogue with If-Match; when someone else saved first, return
+    it as it is now (`current`, `version`) with the conflict as the problem."""
     try:
-        answer = services.patch("catalogue", ("offerings", offering_id), {"capacity": capacity}, version)
+        answer = services.patch("catalogue", path, payload, version)
     except ServiceError as error:
         if error.code != "version_conflict":
             return refused(error)
-        current = services.get("catalogue", ("offerings", offering_id))
+        current = services.get("catalogue", path)
         return EditOutcome(problem=error, current=current.body, version=current.version)
     return EditOutcome(saved=answer.body, version=answer.version)
 

@@ -10,16 +10,15 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from shared.pagination import MAX_PAGE
 from web import courses
-from web.client import ServiceError
 from web.enrolments import live_seats
 from web.forms import EDITABLE_COURSE_FIELDS, course_form_values, offering_payload, originals_of
 from web.i18n import gettext
 from web.problems import problem_message
 from web.views.catalogue import LEVELS
+from web.views.confirmation import post_if_confirmed
 from web.views.guards import coordinators_only
 
 blp = Blueprint("coordinator", __name__, url_prefix="/manage")
-REASON_LENGTH = 1000
 
 
 @blp.get("/")
@@ -110,23 +109,15 @@ def publish(course_id: str):
 def archive(course_id: str):
     """Say what archiving does and whom it tells; archive only once the coordinator confirms."""
     course = editable_course(course_id)
-    reason = request.form.get("reason", "").strip()[:REASON_LENGTH]
-    problem = None
-    if request.method == "POST" and request.form.get("confirm") == "yes":
-        try:
-            g.services.post("catalogue", ("courses", course_id, "archive"), {"reason": reason or None})
-        except ServiceError as error:
-            if error.status == 401:
-                raise
-            problem = problem_message(error, g.locale)
-        else:
-            flash(gettext("The course is archived."), "success")
-            return redirect(url_for("coordinator.course", course_id=course_id))
+    outcome = post_if_confirmed(g.services, ("courses", course_id, "archive"))
+    if outcome.done:
+        flash(gettext("The course is archived."), "success")
+        return redirect(url_for("coordinator.course", course_id=course_id))
     offerings = g.services.get("catalogue", ("courses", course_id, "offerings")).body
     cancelled = [(offering, live_seats(g.services, offering))
                  for offering in courses.offerings_archiving_cancels(offerings, datetime.now(timezone.utc).date())]
-    return render_template("manage/confirm_archive.html", course=course, cancelled=cancelled, reason=reason,
-                           problem=problem), 409 if problem else 200
+    return render_template("manage/confirm_archive.html", course=course, cancelled=cancelled, reason=outcome.reason,
+                           problem=outcome.problem), 409 if outcome.problem else 200
 
 
 @blp.post("/courses/<course_id>/offerings")

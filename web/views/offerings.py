@@ -7,13 +7,13 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from werkzeug.utils import secure_filename
 
 from web import courses
-from web.client import ServiceError
 from web.enrolments import live_seats
 from web.forms import offering_form_values, whole_number
 from web.i18n import gettext
 from web.problems import field_errors_text, problem_message
 from web.roster_xlsx import XLSX_MIMETYPE, roster_workbook
-from web.views.coordinator import REASON_LENGTH, require_editor
+from web.views.confirmation import post_if_confirmed
+from web.views.coordinator import require_editor
 from web.views.guards import coordinators_only
 
 blp = Blueprint("offerings", __name__, url_prefix="/manage/offerings")
@@ -110,21 +110,13 @@ def cancel(offering_id: str):
     answer = g.services.get("catalogue", ("offerings", offering_id))
     course = g.services.get("catalogue", ("courses", answer.body["course_id"])).body
     require_editor(course)
-    reason = request.form.get("reason", "").strip()[:REASON_LENGTH]
-    problem = None
-    if request.method == "POST" and request.form.get("confirm") == "yes":
-        try:
-            g.services.post("catalogue", ("offerings", offering_id, "cancel"), {"reason": reason or None})
-        except ServiceError as error:
-            if error.status == 401:
-                raise
-            problem = problem_message(error, g.locale)
-        else:
-            flash(gettext("The offering is cancelled; its students are told."), "success")
-            return redirect(url_for("offerings.offering", offering_id=offering_id))
+    outcome = post_if_confirmed(g.services, ("offerings", offering_id, "cancel"))
+    if outcome.done:
+        flash(gettext("The offering is cancelled; its students are told."), "success")
+        return redirect(url_for("offerings.offering", offering_id=offering_id))
     return render_template("manage/confirm_cancel_offering.html", offering=answer.body, course=course,
-                           seats=live_seats(g.services, answer.body), reason=reason,
-                           problem=problem), 409 if problem else 200
+                           seats=live_seats(g.services, answer.body), reason=outcome.reason,
+                           problem=outcome.problem), 409 if outcome.problem else 200
 
 
 def offering_page(offering_id: str, *, typed: str | None = None, problem: str | None = None, status: int = 200):
