@@ -19,7 +19,9 @@ COPY catalogue ./catalogue
 COPY enrolment ./enrolment
 COPY notifications ./notifications
 COPY web ./web
+# pip and setuptools leave with the build: nothing installs at run time.
 RUN /opt/venv/bin/pip install --quiet --no-deps . \
+    && /opt/venv/bin/pip uninstall --quiet --yes pip setuptools \
     && /opt/venv/bin/python -m compileall -q /opt/venv/lib
 
 # Stage 2: the base image and that environment; no sources, build files or caches.

@@ -222,3 +222,19 @@ def test_the_proxy_configuration_with_tls_is_valid(tmp_path):
                stand_in_images()["PROXY_IMAGE"], "nginx", "-t"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "test is successful" in result.stderr, result.stderr
+
+
+def test_the_images_own_health_check_turns_a_web_container_healthy(stack):
+    """The Dockerfile's HEALTHCHECK, as a container run without compose gets it."""
+    image = stack.env.get("APP_IMAGE", "course-exchange:latest")
+    command = ["docker", "run", "-d", "--rm", image, "gunicorn", "-c", "python:services.gunicorn_conf", "--bind",
+               "0.0.0.0:8000", "catalogue.app:create_app()"]
+    container = subprocess.run(command, capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+    try:
+        def health() -> str:
+            return subprocess.run(["docker", "inspect", "-f", "{{.State.Health.Status}}", container],
+                                  capture_output=True, text=True, timeout=30).stdout.strip()
+        wait_for(lambda: health() != "starting", 90)
+        assert health() == "healthy"
+    finally:
+        subprocess.run(["docker", "rm", "-f", container], capture_output=True, timeout=60)

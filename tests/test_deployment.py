@@ -192,3 +192,31 @@ def test_each_api_is_also_on_its_loopback_port_through_the_proxy():
     config = (ROOT / "deploy/nginx/apis.conf").read_text()
     routes = dict(re.findall(r"listen (\d+);\s*set \$upstream http://(\w+)-web:8000;", config))
     assert routes == {"8001": "catalogue", "8002": "enrolment", "8003": "notifications"}
+
+
+def test_the_health_check_command_passes_only_on_a_2xx_answer():
+    """`python -m services.healthcheck URL`: what Docker runs to decide a container is healthy."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200 if self.path == "/ok" else 503)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        def check(*args: str, **env: str) -> int:
+            return subprocess.run([sys.executable, "-m", "services.healthcheck", *args], cwd=ROOT, timeout=30,
+                                  capture_output=True, env={**os.environ, **env}).returncode
+        assert check(f"{base}/ok") == 0
+        assert check(f"{base}/not-ready") == 1
+        assert check(METRICS_PORT=str(server.server_port)) == 1  # a worker's /metrics: here a 503
+        assert check("http://127.0.0.1:9/") == 1  # nothing listens
+    finally:
+        server.shutdown()

@@ -44,10 +44,15 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def front_end(tmp_path_factory):
-    """The whole system on the embedded default, started by the launcher; yields the front end's URL."""
+def system(tmp_path_factory):
+    """The whole system on the embedded default, started by the launcher; yields each part's URL."""
     with running_system(tmp_path_factory.mktemp("system")) as system:
-        yield system["web"]
+        yield system
+
+
+@pytest.fixture(scope="module")
+def front_end(system):
+    return system["web"]
 
 
 def signed_in(browser, front_end: str, person: str, viewport=DESKTOP):
@@ -335,3 +340,25 @@ def test_focus_is_visible_and_controls_are_big_enough_to_touch_on_a_phone(browse
     assert small == []
     header = page.evaluate("document.querySelector('header.site').getBoundingClientRect().height")
     assert header <= 2 * 44 + 16  # two rows of touch targets, no more
+
+
+def test_a_title_of_one_long_unbroken_word_wraps_instead_of_widening_the_page(browser, system):
+    import httpx
+
+    from services.tokens import demo_token
+    from shared.config import DEVELOPMENT_JWT_SECRET
+    from tests.conftest import course_payload
+
+    coordinator = {"Authorization": "Bearer " + demo_token(DEVELOPMENT_JWT_SECRET, role="coordinator",
+                                                            institution="LUMC")}
+    title = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 4 + "X" * 20  # 200 characters, no break
+    course = httpx.post(f"{system['catalogue']}/api/v1/courses", headers=coordinator,
+                        json=course_payload(code="LONG-1", title={"en": title})).json()
+    httpx.post(f"{system['catalogue']}/api/v1/courses/{course['id']}/publish", headers=coordinator).raise_for_status()
+    context = browser.new_context(base_url=system["web"], viewport=PHONE)
+    page = context.new_page()
+    for path in ("/?q=LONG-1", f"/courses/{course['id']}"):
+        page.goto(path)
+        assert page.get_by_text(title).count() >= 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+    context.close()
