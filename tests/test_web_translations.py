@@ -99,12 +99,15 @@ COURSE_INPUTS = [
          "coordinators": ["x"] * 21, "surprise": 1},
     {"ects": 100, "language": "en-" + "x" * 40, "title": None, "topics": "a"},
     {"ects": "five", "code": 5},
+    {"title": {"en": "two\nlines", "ru": "   "}, "description": {"en": "bell\u0007"}},
 ]
 OFFERING_INPUTS = [
     {}, {"term": "spring", "starts_on": "2027-02-08", "ends_on": "2027-01-01", "capacity": -1,
          "enrolment_opens_at": "2027-01-02T00:00:00Z", "enrolment_closes_at": "2027-01-01T00:00:00Z",
          "location": ""},
     {"starts_on": "soon", "enrolment_opens_at": "2027-01-02T00:00:00", "capacity": "ten"},
+    {"enrolment_opens_at": "1960-01-01T00:00:00Z", "enrolment_closes_at": "9999-12-31T23:59:59-05:00",
+     "location": "one\ntwo"},
 ]
 # The rules the catalogue checks beyond its schema (catalogue.offerings.check_schedule).
 SCHEDULE_INPUTS = [{"term": "2020-spring", "starts_on": date(2020, 2, 1), "ends_on": date(2020, 3, 1),
