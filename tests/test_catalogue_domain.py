@@ -13,8 +13,8 @@ from shared import events
 from shared.http.auth import Principal
 from shared.http.errors import Problem
 from shared.messaging.outbox import OutboxMessage
-from tests.support.payloads import (LUMC_COORDINATOR, OTHER_LUMC_COORDINATOR, SSMU_COORDINATOR, SSMU_STUDENT, course_payload,
-                                    offering_payload)
+from tests.support.payloads import (LUMC_COORDINATOR, OTHER_LUMC_COORDINATOR, SSMU_COORDINATOR, SSMU_STUDENT,
+                                    course_payload, offering_payload)
 
 
 

@@ -13,15 +13,14 @@ import socket
 import subprocess
 import threading
 import time
-import uuid
 from collections import Counter
 
 import httpx
 import pytest
 
-from tests.support.containers import Stack, require_docker
+from tests.support.containers import Stack, enrol_until_answered, require_docker, schedule_offering, student_headers
 from tests.support.environment import wait_for
-from tests.support.payloads import course_payload, offering_payload
+from tests.support.payloads import course_payload
 
 pytestmark = [pytest.mark.containers]
 
@@ -43,43 +42,9 @@ def stack(tmp_path_factory):
         stack.make("down")
 
 
-def student_headers(stack: Stack, number: int) -> dict[str, str]:
-    institution = "SSMU" if number % 2 else "LUMC"
-    return stack.token("student", institution, sub=f"student-{number}", email=f"student{number}@example.org",
-                       name=f"Студент {number}" if institution == "SSMU" else f"Student {number}")
-
-
-def enrol_until_answered(client: httpx.Client, headers: dict, offering_id: str, deadline: float) -> dict:
-    """Enrol as a client would while containers restart: the same Idempotency-Key until an answer."""
-    headers = {**headers, "Idempotency-Key": str(uuid.uuid4())}
-    while True:
-        try:
-            answer = client.post("/api/v1/enrolments", json={"offering_id": offering_id}, headers=headers)
-            if answer.status_code == 201:
-                return answer.json()
-            assert answer.status_code in (502, 503, 504), answer.text
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "no answer before the deadline"
-        time.sleep(1)
-
-
-def schedule_offering(stack: Stack, client: httpx.Client, capacity: int = CAPACITY) -> tuple[dict, dict]:
-    coordinator = stack.token("coordinator", "LUMC")
-    course = client.post("/api/v1/courses", json=course_payload(), headers=coordinator)
-    assert course.status_code == 201, course.text
-    course = course.json()
-    published = client.post(f"/api/v1/courses/{course['id']}/publish", headers=coordinator)
-    assert published.status_code == 200, published.text
-    offering = client.post(f"/api/v1/courses/{course['id']}/offerings",
-                           json=offering_payload(capacity=capacity), headers=coordinator)
-    assert offering.status_code == 201, offering.text
-    return course, offering.json()
-
-
 def test_people_use_it_through_the_proxy_while_containers_restart(stack):
     client = httpx.Client(base_url=stack.proxy, timeout=15)
-    course, offering = schedule_offering(stack, client)
+    course, offering = schedule_offering(stack, client, CAPACITY)
     seats_path = f"/api/v1/offerings/{offering['id']}/seats"
     wait_for(lambda: client.get(seats_path).status_code == 200, 60)
 

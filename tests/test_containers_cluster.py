@@ -14,9 +14,8 @@ from collections import Counter
 import httpx
 import pytest
 
-from tests.support.containers import Stack, require_docker
+from tests.support.containers import Stack, enrol_until_answered, require_docker, schedule_offering, student_headers
 from tests.support.environment import wait_for
-from tests.test_containers import enrol_until_answered, schedule_offering, student_headers
 
 pytestmark = [pytest.mark.containers]
 

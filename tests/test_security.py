@@ -439,7 +439,7 @@ def test_an_unexpected_error_shows_no_trace_and_no_sql():
 
 
 def test_the_web_front_end_signs_people_in_with_the_identity_providers_token(service_app, key_server):
-    from tests.test_web_front_end import csrf_token, front_end
+    from tests.support.front_end import csrf_token, front_end
     from web.identity import mint_demo_token
 
     provider = {"jwks_url": key_server.url, "jwt_issuer": ISSUER, "jwt_audience": AUDIENCE}

@@ -20,7 +20,7 @@ from shared.messaging.consumer import handle_event
 from shared.messaging.envelope import Event
 from shared.messaging.outbox import OutboxMessage
 from tests.support.payloads import bearer
-from tests.test_web_front_end import csrf_token, front_end, sign_in, submit, with_enrolment
+from tests.support.front_end import csrf_token, front_end, sign_in, submit, with_enrolment
 from web.roster_xlsx import XLSX_MIMETYPE
 
 # Who consumes whose events (DESIGN section 2).

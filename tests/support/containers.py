@@ -7,6 +7,7 @@ import dataclasses
 import os
 import shutil
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import httpx
 import pytest
 
 from shared.http.demo_tokens import demo_token
+from tests.support.payloads import course_payload, offering_payload
 from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,3 +120,37 @@ def require_docker_compose() -> None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("CI=true but docker-compose is not installed (.ci/run installs it)")
         pytest.skip("docker-compose is not installed: apt-get install docker-compose")
+
+
+def student_headers(stack: Stack, number: int) -> dict[str, str]:
+    institution = "SSMU" if number % 2 else "LUMC"
+    return stack.token("student", institution, sub=f"student-{number}", email=f"student{number}@example.org",
+                       name=f"Студент {number}" if institution == "SSMU" else f"Student {number}")
+
+
+def enrol_until_answered(client: httpx.Client, headers: dict, offering_id: str, deadline: float) -> dict:
+    """Enrol as a client would while containers restart: the same Idempotency-Key until an answer."""
+    headers = {**headers, "Idempotency-Key": str(uuid.uuid4())}
+    while True:
+        try:
+            answer = client.post("/api/v1/enrolments", json={"offering_id": offering_id}, headers=headers)
+            if answer.status_code == 201:
+                return answer.json()
+            assert answer.status_code in (502, 503, 504), answer.text
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "no answer before the deadline"
+        time.sleep(1)
+
+
+def schedule_offering(stack: Stack, client: httpx.Client, capacity: int) -> tuple[dict, dict]:
+    coordinator = stack.token("coordinator", "LUMC")
+    course = client.post("/api/v1/courses", json=course_payload(), headers=coordinator)
+    assert course.status_code == 201, course.text
+    course = course.json()
+    published = client.post(f"/api/v1/courses/{course['id']}/publish", headers=coordinator)
+    assert published.status_code == 200, published.text
+    offering = client.post(f"/api/v1/courses/{course['id']}/offerings",
+                           json=offering_payload(capacity=capacity), headers=coordinator)
+    assert offering.status_code == 201, offering.text
+    return course, offering.json()
