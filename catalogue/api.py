@@ -41,7 +41,7 @@ class Courses(MethodView):
     def get(self, query):
         """Search the courses you may see"""
         with current_database().reading() as session:
-            return paginate(session, search_courses(current_principal(), query), query["page"],
+            return paginate(session, search_courses(session, current_principal(), query), query["page"],
                             query["per_page"])
 
     @requires(*EDITORS)
