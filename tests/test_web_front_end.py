@@ -11,7 +11,9 @@ import httpx
 import pytest
 
 from catalogue.app import create_app as create_catalogue_app
-from catalogue.seed import seed_catalogue
+from catalogue import operations
+from catalogue.schemas import CourseSchema
+from catalogue.seed import SEED_ADMIN, seed_catalogue
 from shared.migrations import upgrade
 from shared.config import ConfigError
 from web.app import create_app
@@ -19,7 +21,7 @@ from web.config import DEVELOPMENT_WEB_SECRET_KEY, WebSettings
 from web.identity import mint_demo_token
 from enrolment.handlers import HANDLERS as ENROLMENT_HANDLERS
 from shared.consumer import handle_event
-from tests.conftest import make_settings, seeded_events
+from tests.conftest import course_payload, make_settings, seeded_events
 from tests.servers import free_port
 
 SERVICE_URLS = {"catalogue_url": "http://catalogue.test", "enrolment_url": "http://enrolment.test",
@@ -94,9 +96,21 @@ def form_of(page: str, **changes) -> dict:
 def test_the_catalogue_finds_a_course_by_a_russian_word_and_shows_it_in_russian(browser):
     browser.post("/language", data={"locale": "ru", "next": "/",
                                     "csrf_token": csrf_token(browser.get("/").text)})
-    page = browser.get("/", query_string={"q": "ГЕЛЬМИНТ"}).text
+    page = browser.get("/", query_string={"q": "ГЕЛЬМИНТЫ"}).text
     assert '<html lang="ru">' in page
-    assert "Гельминтозы и иммунная система" in page and "Курсов: 1" in page
+    assert "<mark>Гельминтозы</mark> и иммунная система" in page and "Курсов: 1" in page
+
+
+def test_the_catalogue_marks_what_a_search_matched_and_markup_in_a_title_stays_text(services, browser):
+    assert "<mark>Immunology</mark> of <mark>Allergic</mark> Diseases" in browser.get("/", query_string={
+        "q": "imunology allergies"}).text
+    with services["catalogue"].extensions["database"].transaction() as session:
+        course = operations.create_course(session, SEED_ADMIN, CourseSchema().load(course_payload(
+            code="XSS-1", title={"en": '<b onclick="x()">Glycans</b> & <mark>co</mark>'})))
+        operations.set_course_status(session, SEED_ADMIN, course.id, "published")
+    page = browser.get("/", query_string={"q": "glycans"}).text
+    assert ("&lt;b onclick=&#34;x()&#34;&gt;<mark>Glycans</mark>&lt;/b&gt; &amp; &lt;mark&gt;co&lt;/mark&gt;"
+            in page)
 
 
 def test_pages_carry_security_headers_and_the_session_cookie_is_httponly_and_lax(browser):

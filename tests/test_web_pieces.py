@@ -9,6 +9,7 @@ import pytest
 from shared.web import IDEMPOTENCY_KEY_PATTERN
 from web.client import ServiceError, api_url
 from web.enrolments import idempotency_key
+from web.highlight import highlight
 from web.forms import (as_utc_instant, course_form_values, course_payload, merge_edit, offering_payload,
                        service_field_errors)
 from web.language import date_time, localised, long_date
@@ -148,3 +149,16 @@ def test_a_stale_edit_merges_three_ways_field_by_field():
 def test_a_field_sent_without_its_original_is_kept_as_yours():
     merge = merge_edit({}, {"title_en": "Mine"}, {"title_en": "Theirs"}, ("title_en",))
     assert merge.values == {"title_en": "Mine"} and merge.conflicts == ["title_en"]
+
+
+def test_a_search_marks_each_form_of_the_searched_words_and_nothing_else():
+    assert str(highlight("Гельминтозы и иммунная система", "гельминты")) == "<mark>Гельминтозы</mark> и иммунная система"
+    assert str(highlight("Allergies, allergic asthma", "ALLERGIC")) == "<mark>Allergies</mark>, <mark>allergic</mark> asthma"
+    assert str(highlight("Immunology", "imunology")) == "<mark>Immunology</mark>"  # one typo
+    assert str(highlight("Immunology", "")) == "Immunology"
+
+
+def test_a_marked_text_escapes_markup_in_the_text_and_in_the_query():
+    marked = str(highlight('<img src=x onerror="alert(1)"> Glycomics & <b>mass</b>', 'glycomics"><script>'))
+    assert marked == ("&lt;img src=x onerror=&#34;alert(1)&#34;&gt; <mark>Glycomics</mark> &amp; "
+                      "&lt;b&gt;mass&lt;/b&gt;")

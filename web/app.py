@@ -16,6 +16,7 @@ from shared.web import install_correlation_ids
 from web.client import ServiceError, Services
 from web.config import WebSettings
 from web.enrolments import unread_count
+from web.highlight import highlight
 from web.identity import SESSION_TOKEN, identify, presented_token
 from web.language import choose_locale, date_time, localised, long_date
 from web.messages import translate
@@ -60,6 +61,7 @@ def create_app(settings: WebSettings | None = None, *, http_mounts: Mapping[str,
     csrf.init_app(app)
     _install_error_pages(app)
     _register_views(app)
+    app.add_template_filter(highlight)
     return app
 
 
