@@ -21,7 +21,7 @@ def on_enrolment_changed(session: Session, event: Event) -> None:
     """Tell the student what happened to their enrolment, and remember who takes the offering."""
     enrolment, offering, student = event.data["enrolment"], event.data["offering"], event.data["student"]
     was_waiting = follow_enrolment(session, offering["id"], student, enrolment["status"], event.occurred_at)
-    notify(session, event, student, ENROLMENT_KINDS[event.type], lambda locale: {
+    notify(session, event, student, ENROLMENT_KINDS[event.type], lambda locale, _zone: {
         "course": course_context(offering, locale),
         "position": enrolment.get("waitlist_position"),
         "cancelled_by": enrolment.get("cancelled_by"),
@@ -36,9 +36,10 @@ def on_offering_updated(session: Session, event: Event) -> None:
     if not set(changes) & set(CHANGE_LABELS["en"]):
         return  # capacity or waiting-list changes reach students as promotions, not as news
     for member in audience(session, event.data["offering_id"]):
-        recipient = {"id": member.student_id, "email": member.email, "name": member.name, "locale": member.locale}
-        notify(session, event, recipient, "offering_changed", lambda locale, waiting=member.waiting: {
-            "course": course_context(event.data, locale), "changes": describe_changes(changes, locale),
+        recipient = {"id": member.student_id, "email": member.email, "name": member.name, "locale": member.locale,
+                     "institution": member.institution}
+        notify(session, event, recipient, "offering_changed", lambda locale, zone, waiting=member.waiting: {
+            "course": course_context(event.data, locale), "changes": describe_changes(changes, locale, zone),
             "waiting": waiting,
         }, offering_id=event.data["offering_id"])
 

@@ -8,13 +8,23 @@ from marshmallow import validate
 from notifications.messages import KINDS
 from shared.auth import LOCALES
 from shared.fields import StrictBoolean
+from shared.timezones import is_zone_name
+
+
+def _zone_name(value: str) -> None:
+    if not is_zone_name(value):
+        raise ma.ValidationError("Not an IANA time zone name (e.g. Europe/Amsterdam, Asia/Tomsk).")
 
 
 class PreferenceSchema(ma.Schema):
-    """Your language for messages, and whether you also want them by email."""
+    """Your language for messages, whether you also want them by email, and your time zone."""
 
     locale = ma.fields.String(required=True, validate=validate.OneOf(LOCALES))
     email = StrictBoolean(required=True)
+    timezone = ma.fields.String(validate=_zone_name,
+        metadata={"description": "IANA time zone name, in which times are shown to you; until you choose one, "
+                                 "your institution's (Europe/Amsterdam for LUMC, Asia/Tomsk for SSMU). "
+                                 "Left out of a PUT, it stays as it is.", "example": "Asia/Tomsk"})
     updated_at = ma.fields.DateTime(dump_only=True, allow_none=True)
 
 

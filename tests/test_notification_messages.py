@@ -14,7 +14,7 @@ CHANGES = {"location": {"from": "LUMC, Leiden", "to": "Online"}, "capacity": {"f
 def context(locale, **extra):
     return {"name": "Анна <Смирнова>", "course": course_context(OFFERING, locale), "position": 3,
             "cancelled_by": "student", "reason": None, "was_waiting": False, "waiting": False,
-            "changes": describe_changes(CHANGES, locale), **extra}
+            "changes": describe_changes(CHANGES, locale, "Europe/Amsterdam"), **extra}
 
 
 @pytest.mark.parametrize("kind", KINDS)
