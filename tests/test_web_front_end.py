@@ -6,11 +6,14 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
+from datetime import timezone
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from catalogue.app import create_app as create_catalogue_app
+from catalogue.models import Offering
 from catalogue import operations
 from catalogue.schemas import CourseSchema
 from catalogue.seed import SEED_ADMIN, seed_catalogue
@@ -350,3 +353,55 @@ def test_an_id_is_one_path_segment_of_the_service_call_and_cannot_steer_it(brows
     # Sent unquoted, "<id>?" or "<id>#" asked the catalogue for course <id> itself: no such course exists.
     answer = browser.get(path + suffix)
     assert answer.status_code == 404 and "Not found." in answer.text
+
+
+
+def first_managed_course(client) -> str:
+    return re.search(r'href="/manage/courses/([0-9a-f-]{36})"', client.get("/manage/").text).group(1)
+
+
+def schedule_in_2031(client, course_id: str, closes_local: str) -> None:
+    """Schedule an offering whose enrolment window closes at a local time, typed as the coordinator would."""
+    page = f"/manage/courses/{course_id}"
+    answer = submit(client, f"{page}/offerings", {
+        "term": "2031-spring", "starts_on": "2031-02-03", "ends_on": "2031-02-28", "capacity": "10",
+        "enrolment_opens_at": "2031-01-05T09:00", "enrolment_closes_at": closes_local, "waitlist": "on",
+        "location": "Tomsk"}, page)
+    assert answer.status_code == 302, answer.text
+
+
+def stored_window_close(services) -> str:
+    with services["catalogue"].extensions["database"].transaction() as session:
+        closes = session.scalars(select(Offering.enrolment_closes_at).where(Offering.term == "2031-spring")).one()
+    return closes.astimezone(timezone.utc).isoformat()
+
+
+def test_a_window_typed_in_tomsk_time_is_stored_as_its_utc_instant_and_shown_in_each_readers_zone(services, browser):
+    sign_in(browser, "ssmu-coordinator")  # reads Russian; no zone chosen: SSMU's, Asia/Tomsk
+    course_id = first_managed_course(browser)
+    assert "Запись закрывается (время: Томск)" in browser.get(f"/manage/courses/{course_id}").text
+    schedule_in_2031(browser, course_id, "2031-01-26T05:59")
+    assert stored_window_close(services) == "2031-01-25T22:59:00+00:00"
+    assert "26 янв. 2031, 05:59 (Томск, UTC+7)" in browser.get(f"/courses/{course_id}").text
+    in_leiden = front_end(services).test_client()
+    sign_in(in_leiden, "lumc-student")
+    assert "25 Jan 2031, 23:59 (Amsterdam, UTC+1)" in in_leiden.get(f"/courses/{course_id}").text
+
+
+def test_the_zone_a_person_chose_is_the_one_their_forms_are_read_in(services, browser):
+    token = mint_demo_token(WebSettings(**SERVICE_URLS), "lumc-coordinator")
+    chosen = services["notifications"].test_client().put("/api/v1/preferences/me", headers={
+        "Authorization": f"Bearer {token}"}, json={"locale": "en", "email": True, "timezone": "Asia/Tomsk"})
+    assert chosen.status_code == 200
+    sign_in(browser, "lumc-coordinator")
+    course_id = first_managed_course(browser)
+    assert "Enrolment opens (Tomsk time)" in browser.get(f"/manage/courses/{course_id}").text
+    schedule_in_2031(browser, course_id, "2031-01-26T05:59")
+    assert stored_window_close(services) == "2031-01-25T22:59:00+00:00"
+
+
+def test_while_notifications_does_not_answer_times_are_in_the_institutions_zone(services):
+    client = front_end(services, notifications_url=f"http://127.0.0.1:{free_port()}").test_client()
+    sign_in(client, "ssmu-coordinator")
+    page = client.get(f"/manage/courses/{first_managed_course(client)}")
+    assert page.status_code == 200 and "Запись открывается (время: Томск)" in page.text

@@ -18,9 +18,10 @@ from web.config import WebSettings
 from web.enrolments import unread_count
 from web.highlight import highlight
 from web.identity import SESSION_TOKEN, identify, presented_token
-from web.language import choose_locale, date_time, localised, long_date
+from web.language import choose_locale, localised, long_date
 from web.messages import translate
 from web.problems import error_page_status, problem_message
+from web.timezones import local_time, reader_zone, zone_name
 
 csrf = CSRFProtect()
 
@@ -90,7 +91,8 @@ def _install_request_context(app: Flask, settings: WebSettings) -> None:
                 "identity": g.get("identity"), "settings": settings,
                 "localised": lambda text: localised(text, locale),
                 "long_date": lambda value: long_date(value, locale),
-                "date_time": lambda value: date_time(value, locale),
+                "date_time": lambda value, named=False: local_time(value, locale, reader_zone(), named=named),
+                "zone_name": lambda: zone_name(reader_zone(), locale),
                 "unread_count": lambda: unread_count(g.services) if g.get("identity") else None}
 
 

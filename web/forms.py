@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from web.timezones import local_input_to_instant
+
 COURSE_FIELDS = ("code", "institution", "title_en", "title_ru", "description_en", "description_ru", "ects",
                  "level", "language", "isced", "topics", "coordinators")
 OFFERING_FIELDS = ("term", "starts_on", "ends_on", "enrolment_opens_at", "enrolment_closes_at", "capacity",
@@ -61,8 +63,8 @@ def course_payload(form: Mapping[str, str], fields: tuple[str, ...] = COURSE_FIE
     return payload, errors
 
 
-def offering_payload(form: Mapping[str, str]) -> tuple[dict, FormErrors]:
-    """Return the offering JSON of a submitted form; date-time fields are read as UTC."""
+def offering_payload(form: Mapping[str, str], zone: str) -> tuple[dict, FormErrors]:
+    """Return the offering JSON of a submitted form; date-time fields are read in the person's zone."""
     values = {name: (form.get(name) or "").strip() for name in OFFERING_FIELDS}
     errors: FormErrors = {}
     payload: dict[str, Any] = {"term": values["term"], "location": values["location"],
@@ -72,7 +74,7 @@ def offering_payload(form: Mapping[str, str]) -> tuple[dict, FormErrors]:
         if not values[name]:
             errors[name] = "field_not_a_date"
     for name in ("enrolment_opens_at", "enrolment_closes_at"):
-        payload[name] = as_utc_instant(values[name])
+        payload[name] = local_input_to_instant(values[name], zone)
         if not values[name]:
             errors[name] = "field_not_a_date"
     capacity, capacity_error = whole_number(values["capacity"])
@@ -110,13 +112,6 @@ def finite_number(raw: str) -> tuple[float | None, str | None]:
     except ValueError:
         return None, "field_not_a_number"
     return (number, None) if math.isfinite(number) else (None, "field_not_a_number")
-
-
-def as_utc_instant(value: str) -> str:
-    """`2027-01-25T23:59` from a datetime-local input, as the UTC instant the catalogue expects."""
-    if not value or value.endswith("Z") or "+" in value[10:]:
-        return value
-    return value + (":00Z" if value.count(":") == 1 else "Z")
 
 
 def split_list(text: str) -> list[str]:

@@ -11,6 +11,7 @@ from web.forms import EDITABLE_COURSE_FIELDS, FIELD_LABELS, course_form_values, 
 from web.messages import translate
 from web.problems import problem_message
 from web.views.catalogue import LEVELS
+from web.timezones import reader_zone
 from web.views.guards import coordinators_only
 
 blp = Blueprint("coordinator", __name__, url_prefix="/manage")
@@ -91,7 +92,7 @@ def change_status(course_id: str, action: str):
 @coordinators_only
 def schedule_offering(course_id: str):
     """Schedule an offering with its seats and enrolment window."""
-    payload, errors = offering_payload(request.form)
+    payload, errors = offering_payload(request.form, reader_zone())
     outcome = courses.EditOutcome(errors=errors) if errors else courses.schedule_offering(g.services, course_id, payload)
     if outcome.saved:
         flash(translate("offering_scheduled", g.locale), "success")
