@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 import marshmallow as ma
@@ -37,12 +38,15 @@ def _half_steps(value: float) -> None:
         raise ma.ValidationError("ECTS credits come in steps of 0.5.")
 
 
+COURSE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+
+
 class CourseSchema(ma.Schema):
     """A course as the catalogue shows it, and the fields a coordinator writes."""
 
     id = ma.fields.String(dump_only=True)
     code = ma.fields.String(required=True, validate=validate.Regexp(
-        r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$", error="1 to 32 letters, digits, '.', '_' or '-'."))
+        COURSE_CODE, error="1 to 32 letters, digits, '.', '_' or '-'."))
     institution = ma.fields.String(required=True, validate=validate.OneOf(INSTITUTIONS))
     title = ma.fields.Nested(LocalisedTextSchema, required=True)
     description = ma.fields.Nested(LocalisedTextSchema, required=True)

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, case, exists, false, func, or_, se
 from sqlalchemy.orm import Session
 
 from catalogue.models import SEARCH_WORD_LENGTH, Course, CourseCoordinator, CourseTopic, Offering, SearchWord
+from catalogue.schemas import COURSE_CODE
 from shared.auth import Principal
 from shared.db import insert_missing
 from shared.wordforms import fold, stems, within_one_typo
@@ -97,9 +98,10 @@ def search_courses(session: Session, actor: Principal | None, filters: Mapping[s
         return statement.where(Course.updated_at >= filters["modified_since"]).order_by(
             Course.updated_at, Course.id)
     if searched:
-        code_first = case((func.lower(Course.code) == fold(text).strip(), 0), else_=1)
+        if COURSE_CODE.match(text.strip()):  # (anything else, a NUL say, is no code and never sent)
+            statement = statement.order_by(case((func.lower(Course.code) == text.strip().lower(), 0), else_=1))
         in_headline = [case((_has_word(Course.search_title, forms), 1), else_=0) for forms in searched]
-        statement = statement.order_by(code_first, sum(in_headline[1:], in_headline[0]).desc())
+        statement = statement.order_by(sum(in_headline[1:], in_headline[0]).desc())
     return statement.order_by(Course.institution, Course.code, Course.id)
 
 

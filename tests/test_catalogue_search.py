@@ -181,3 +181,8 @@ def test_the_migration_indexes_the_courses_already_there(request, tmp_path, back
     assert codes(db, q="hookworm") == ["HEL-510"]
     assert codes(db, q="helmnth infection") == ["HEL-510"]  # a typo, corrected against the vocabulary
     db.dispose()
+
+
+def test_control_characters_in_a_query_separate_words_and_break_nothing(catalogue):
+    assert codes(catalogue, q="glycomics\x00") == codes(catalogue, q="glycomics") != []
+    assert codes(catalogue, q="\x00") == []
