@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench bench-smoke install install-test install-bench clean
+.PHONY: run test bench bench-smoke install install-test install-bench clean up down
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ bench: install-bench  ## measure DESIGN section 7's figures against baselines; w
 
 bench-smoke: install-bench  ## the benchmark scenarios at tiny sizes, checking outcomes only (CI)
 	$(BIN)/python -m bench --smoke
+
+up:  ## build the image, start docker-compose.yml detached, wait until healthy, print the URL
+	deploy/compose.sh up
+
+down:  ## remove the compose stack's containers and volumes (asks first on a terminal)
+	deploy/compose.sh down
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -22,7 +22,7 @@ from shared.config import normalise_database_url
 
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_BASE_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672")
-# The same gunicorn settings for every web process, ours and the baselines (services/gunicorn.conf.py).
+# The same gunicorn settings for every web process, ours and the baselines (services/gunicorn_conf.py).
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "4"))
 READY_TIMEOUT_SECONDS = 60
 

@@ -48,6 +48,6 @@ def describe_machine() -> dict[str, str]:
         "RabbitMQ": rabbitmq_version(),
         "Libraries": ", ".join(f"{name} {version(name)}" for name in
                                ("flask", "gunicorn", "sqlalchemy", "psycopg", "kombu", "pika", "aiohttp")),
-        "gunicorn": f"services/gunicorn.conf.py, {WEB_WORKERS} sync workers, access log off (ours and baselines)",
+        "gunicorn": f"services/gunicorn_conf.py, {WEB_WORKERS} sync workers, access log off (ours and baselines)",
         "load average at start (1/5/15 min)": load_average(),
     }

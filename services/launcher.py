@@ -19,7 +19,7 @@ from shared.db import Database
 from shared.migrations import upgrade
 from web.config import WebSettings
 
-GUNICORN_CONFIG = Path(__file__).with_name("gunicorn.conf.py")
+GUNICORN_CONFIG = "python:services.gunicorn_conf"  # gunicorn imports it: no file path to find in an image
 WEB_APP_FACTORY = "web.app:create_app()"
 READY_TIMEOUT_SECONDS = 60
 PR_SET_PDEATHSIG = 1

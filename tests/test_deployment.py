@@ -103,7 +103,7 @@ def test_the_installed_package_carries_migrations_and_seed_data(tmp_path):
         assert f"{service}/migrations/env.py" in names
         assert any(n.startswith(f"{service}/migrations/versions/") and n.endswith(".py") for n in names)
     assert "catalogue/seed_courses.json" in names
-    assert "services/gunicorn.conf.py" in names
+    assert "services/gunicorn_conf.py" in names
     assert {"web/templates/base.html", "web/templates/manage/offering.html", "web/static/style.css",
             "web/static/seats.js"} <= names
 

@@ -1,0 +1,188 @@
+"""The real containers: `make up` builds the image and starts docker-compose.yml; people use it through
+the reverse proxy while the enrolment containers and PostgreSQL restart under them; a backup restored
+into a new stack has every course and enrolment; `make down` removes it all.
+
+Needs a Docker engine (skipped without one, failing under CI=true). Third-party images are stand-ins
+built from Debian's packages (deploy/stand-ins/), since no image registry is reachable here.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+
+import httpx
+import pytest
+
+from tests.conftest import course_payload, offering_payload, wait_for
+from tests.containers import Stack, require_docker
+
+pytestmark = [pytest.mark.containers]
+
+STUDENTS = 60
+CAPACITY = 20
+DATABASES = ("catalogue", "enrolment", "notifications")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    require_docker()
+    # Clients retry through the restarts; the per-student rate limit is not what this test is about.
+    stack = Stack.new(tmp_path_factory.mktemp("stack"), ENROLMENT_RATE_LIMIT="1000/minute")
+    try:
+        printed = stack.make("up")
+        assert f"http://127.0.0.1:{stack.env['HTTP_PORT']}/" in printed
+        yield stack
+    finally:
+        stack.make("down")
+
+
+def student_headers(stack: Stack, number: int) -> dict[str, str]:
+    institution = "SSMU" if number % 2 else "LUMC"
+    return stack.token("student", institution, sub=f"student-{number}", email=f"student{number}@example.org",
+                       name=f"Студент {number}" if institution == "SSMU" else f"Student {number}")
+
+
+def enrol_until_answered(client: httpx.Client, headers: dict, offering_id: str, deadline: float) -> dict:
+    """Enrol as a client would while containers restart: the same Idempotency-Key until an answer."""
+    headers = {**headers, "Idempotency-Key": str(uuid.uuid4())}
+    while True:
+        try:
+            answer = client.post("/api/v1/enrolments", json={"offering_id": offering_id}, headers=headers)
+            if answer.status_code == 201:
+                return answer.json()
+            assert answer.status_code in (502, 503, 504), answer.text
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "no answer before the deadline"
+        time.sleep(1)
+
+
+def schedule_offering(stack: Stack, client: httpx.Client) -> tuple[dict, dict]:
+    coordinator = stack.token("coordinator", "LUMC")
+    course = client.post("/api/v1/courses", json=course_payload(), headers=coordinator)
+    assert course.status_code == 201, course.text
+    course = course.json()
+    published = client.post(f"/api/v1/courses/{course['id']}/publish", headers=coordinator)
+    assert published.status_code == 200, published.text
+    offering = client.post(f"/api/v1/courses/{course['id']}/offerings",
+                           json=offering_payload(capacity=CAPACITY), headers=coordinator)
+    assert offering.status_code == 201, offering.text
+    return course, offering.json()
+
+
+def test_people_use_it_through_the_proxy_while_containers_restart(stack):
+    client = httpx.Client(base_url=stack.proxy, timeout=15)
+    course, offering = schedule_offering(stack, client)
+    seats_path = f"/api/v1/offerings/{offering['id']}/seats"
+    wait_for(lambda: client.get(seats_path).status_code == 200, 60)
+
+    answered: list[dict] = []
+    deadline = time.monotonic() + 240
+
+    def enrol(number: int) -> None:
+        answered.append(enrol_until_answered(client, student_headers(stack, number), offering["id"], deadline))
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+        futures = [pool.submit(enrol, number) for number in range(STUDENTS)]
+        wait_for(lambda: len(answered) >= 15, 120)
+        stack.compose("restart", "enrolment-web", "enrolment-relay", "enrolment-consumer")
+        wait_for(lambda: len(answered) >= 35, 180)
+        stack.compose("restart", "postgres")
+        for future in futures:
+            future.result()
+
+    assert len({entry["student_id"] for entry in answered}) == STUDENTS
+    assert Counter(entry["status"] for entry in answered) == {"confirmed": CAPACITY, "waitlisted": STUDENTS - CAPACITY}
+
+    coordinator = stack.token("coordinator", "LUMC")
+    roster = client.get(f"/api/v1/offerings/{offering['id']}/roster", headers=coordinator).json()
+    assert len(roster) == STUDENTS and len({entry["student_id"] for entry in roster}) == STUDENTS
+    assert sum(entry["status"] == "confirmed" for entry in roster) == CAPACITY
+    assert sorted(entry["waitlist_position"] for entry in roster if entry["status"] == "waitlisted") == \
+        list(range(1, STUDENTS - CAPACITY + 1))
+
+    # Every student is told once, in the inbox and by one email; the catalogue shows the live seats.
+    def inbox(number: int) -> list[dict]:
+        return client.get("/api/v1/notifications/me", headers=student_headers(stack, number)).json()
+
+    for number in range(STUDENTS):
+        wait_for(lambda: inbox(number), 60)
+    wait_for(lambda: len(stack.emails()) >= STUDENTS, 120)
+    time.sleep(3)  # a duplicate would arrive late: give it the chance to
+    assert all(len(inbox(number)) == 1 for number in range(STUDENTS))
+    recipients = Counter(address["Address"] for email in stack.emails() for address in email["To"])
+    assert recipients == {f"student{number}@example.org": 1 for number in range(STUDENTS)}
+    expected_seats = {"capacity": CAPACITY, "confirmed": CAPACITY, "available": 0,
+                      "waitlisted": STUDENTS - CAPACITY}
+    wait_for(lambda: expected_seats.items() <= client.get(f"/api/v1/offerings/{offering['id']}").json()["seats"].items(), 60)
+
+
+def test_the_front_end_and_the_apis_share_one_public_port(stack):
+    client = httpx.Client(base_url=stack.proxy, timeout=15)
+    page = client.get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert client.get("/api/v1/courses").status_code == 200
+    for service in DATABASES:
+        assert client.get(f"/{service}/openapi.json").json()["info"]["title"]
+    assert client.get("/metrics").status_code == 404
+    unknown = client.get("/api/v1/nothing-here")
+    assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
+    # The same token works on the loopback port of each API, as with `make run`.
+    direct = httpx.get(f"http://127.0.0.1:{stack.env['NOTIFICATIONS_PORT']}/api/v1/preferences/me",
+                       headers=stack.token("student", "SSMU"), timeout=15)
+    assert direct.status_code == 200 and direct.json()["timezone"] == "Asia/Tomsk"
+
+
+def test_slow_clients_do_not_hold_the_apis(stack):
+    """Clients that send a header line every 2 s occupy the proxy, never a gunicorn worker."""
+    stop = threading.Event()
+
+    def trickle() -> None:
+        with socket.create_connection(("127.0.0.1", int(stack.env["HTTP_PORT"])), timeout=30) as sock:
+            sock.sendall(b"GET /api/v1/enrolments/me HTTP/1.1\r\nHost: x\r\n")
+            while not stop.wait(2):
+                sock.sendall(b"X-Slow: 1\r\n")
+
+    slow = [threading.Thread(target=trickle, daemon=True) for _ in range(16)]
+    for thread in slow:
+        thread.start()
+    try:
+        time.sleep(3)
+        client = httpx.Client(base_url=stack.proxy, timeout=5)
+        for _ in range(10):
+            answer = client.get("/api/v1/enrolments/me", headers=stack.token("student", "SSMU"))
+            assert answer.status_code == 200
+    finally:
+        stop.set()
+
+
+def test_a_backup_restored_into_a_new_stack_has_every_course_and_enrolment(stack):
+    client = httpx.Client(base_url=stack.proxy, timeout=15)
+    coordinator = stack.token("coordinator", "LUMC")
+    courses = client.get("/api/v1/courses", params={"per_page": 100}).json()
+    course = next(course for course in courses if course["code"] == course_payload()["code"])
+    offering = client.get(f"/api/v1/courses/{course['id']}/offerings").json()[0]
+    roster = client.get(f"/api/v1/offerings/{offering['id']}/roster", headers=coordinator).json()
+    assert roster, "the scenario test runs first and fills the roster"
+
+    user = stack.setting("POSTGRES_USER")
+    dumps = {name: stack.compose("exec", "-T", "postgres", "pg_dump", "-U", user, "-Fc", name)
+             for name in DATABASES}
+    stack.make("down")
+    # The operator's restore (docs/operations.md): PostgreSQL alone on a fresh volume, the dumps, then up.
+    stack.compose("up", "-d", "postgres")
+    wait_for(lambda: stack.health("postgres") == "healthy", 120)
+    for name, dump in dumps.items():
+        stack.compose("exec", "-T", "postgres", "pg_restore", "-U", user, "-d", name, "--no-owner", input=dump)
+    stack.make("up")
+
+    assert client.get(f"/api/v1/courses/{course['id']}").json()["title"] == course["title"]
+    assert [row["id"] for row in client.get("/api/v1/courses", params={"per_page": 100}).json()] == \
+        [row["id"] for row in courses]
+    restored = client.get(f"/api/v1/offerings/{offering['id']}/roster", headers=coordinator).json()
+    assert restored == roster
