@@ -89,7 +89,9 @@ class CourseQuerySchema(PageArgsSchema):
     """Search and filters of the course list."""
 
     q = ma.fields.String(validate=validate.Length(max=200),
-                         metadata={"description": "Text in code, title or description, English or Russian"})
+                         metadata={"description": "Words in code, title, topics or description, English or Russian, "
+                                                  "in any form (Snowball stems), one typo forgiven; every word must "
+                                                  "match; ranked by relevance"})
     institution = ma.fields.String(validate=validate.OneOf(INSTITUTIONS))
     topic = ma.fields.String(validate=validate.Length(max=60))
     level = ma.fields.String(validate=validate.OneOf(LEVELS))
