@@ -29,25 +29,9 @@ class PageArgsSchema(ma.Schema):
     per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
 
 
-def paginate(session: Session, statement: Select, page: int, per_page: int, *,
-             reads_every_row: bool = False) -> tuple[list[Any], dict]:
-    """Return one page of the statement's rows and the X-Pagination header for it.
-
-    The total is a count of its own, so that the page can stop after its rows where an index gives
-    the order. A statement whose order must read every matching row anyway (`reads_every_row`: a
-    relevance order) counts them in the same pass, with a window count.
-    """
-    window = statement.limit(per_page).offset((page - 1) * per_page)
-    if reads_every_row:
-        rows = session.execute(window.add_columns(func.count().over())).all()
-        items = [row[0] for row in rows]
-        total = rows[0][1] if rows else _count(session, statement) if page > 1 else 0
-    else:
-        total = _count(session, statement)
-        items = list(session.scalars(window))
+def paginate(session: Session, statement: Select, page: int, per_page: int) -> tuple[list[Any], dict]:
+    """Return one page of the statement's rows and the X-Pagination header for it."""
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    items = list(session.scalars(statement.limit(per_page).offset((page - 1) * per_page)))
     metadata = Blueprint._make_pagination_metadata(page, per_page, total)
     return items, {"X-Pagination": json.dumps(metadata)}
-
-
-def _count(session: Session, statement: Select) -> int:
-    return session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
