@@ -97,12 +97,17 @@ def search_courses(session: Session, actor: Principal | None, filters: Mapping[s
         # A change feed: oldest change first, so a partner can page through and remember the last.
         return statement.where(Course.updated_at >= filters["modified_since"]).order_by(
             Course.updated_at, Course.id)
-    if searched:
+    if is_ranked(filters):
         if COURSE_CODE.match(text.strip()):  # (anything else, a NUL say, is no code and never sent)
             statement = statement.order_by(case((func.lower(Course.code) == text.strip().lower(), 0), else_=1))
         in_headline = [case((_has_word(Course.search_title, forms), 1), else_=0) for forms in searched]
         statement = statement.order_by(sum(in_headline[1:], in_headline[0]).desc())
     return statement.order_by(Course.institution, Course.code, Course.id)
+
+
+def is_ranked(filters: Mapping[str, Any]) -> bool:
+    """Whether the courses come best match first, an order that reads every match (see search_courses)."""
+    return bool(stems(filters.get("q") or "")) and not filters.get("modified_since")
 
 
 def _forms_of(session: Session, query_stem: str) -> list[str]:

@@ -4,6 +4,7 @@ relevance and a stable order.
 Runs on SQLite and on PostgreSQL, where the trigram index serves the same queries.
 """
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -16,6 +17,7 @@ from catalogue.search import search_courses
 from catalogue.seed import SEED_ADMIN, seed_catalogue
 from shared.db import Database
 from shared.migrations import upgrade
+from shared.pagination import paginate_ranked
 from tests.conftest import course_payload
 from tests.test_catalogue_domain import LUMC_COORDINATOR, SSMU_COORDINATOR
 
@@ -186,3 +188,14 @@ def test_the_migration_indexes_the_courses_already_there(request, tmp_path, back
 def test_control_characters_in_a_query_separate_words_and_break_nothing(catalogue):
     assert codes(catalogue, q="glycomics\x00") == codes(catalogue, q="glycomics") != []
     assert codes(catalogue, q="\x00") == []
+
+
+def test_a_ranked_search_is_paged_with_its_total_in_one_pass(catalogue):
+    ranked = codes(catalogue, q="immunology")
+    pages = []
+    with catalogue.transaction() as session:
+        for page in (1, 2, 3):
+            items, header = paginate_ranked(session, search_courses(session, None, {"q": "immunology"}),
+                                            Course.id, page, 2)
+            pages.append(([course.code for course in items], json.loads(header["X-Pagination"])["total"]))
+    assert pages == [(ranked[:2], 3), (ranked[2:], 3), ([], 3)]
