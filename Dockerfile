@@ -19,7 +19,9 @@ COPY catalogue ./catalogue
 COPY enrolment ./enrolment
 COPY notifications ./notifications
 COPY web ./web
+# pip and setuptools leave with the build: nothing installs at run time.
 RUN /opt/venv/bin/pip install --quiet --no-deps . \
+    && /opt/venv/bin/pip uninstall --quiet --yes pip setuptools \
     && /opt/venv/bin/python -m compileall -q /opt/venv/lib
 
 # Stage 2: the base image and that environment; no sources, build files or caches.
@@ -27,8 +29,7 @@ FROM ${PYTHON_IMAGE}
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    DATA_DIR=/var/lib/course-exchange \
-    PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus
+    DATA_DIR=/var/lib/course-exchange
 COPY --from=build /opt/venv /opt/venv
 RUN useradd --uid 10001 --no-create-home --home-dir /nonexistent exchange \
     && mkdir -p "$DATA_DIR" && chown exchange "$DATA_DIR"

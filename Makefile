@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench bench-smoke install install-test install-bench clean up down
+.PHONY: run test bench bench-smoke install install-test install-bench clean up up-cluster down test-containers
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ run: install  ## start the whole system on the embedded default (or what the env
 test: install-test  ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+test-containers: install-test  ## only the containers tests (needs a Docker engine)
+	$(BIN)/python -m pytest -m containers $(PYTEST_ARGS)
+
 bench: install-bench  ## measure DESIGN section 7's figures against baselines; writes docs/benchmarks.md
 	$(BIN)/python -m bench
 
@@ -39,6 +42,9 @@ bench-smoke: install-bench  ## the benchmark scenarios at tiny sizes, checking o
 
 up:  ## build the image, start docker-compose.yml detached, wait until healthy, print the URL
 	deploy/compose.sh up
+
+up-cluster:  ## the same on a three-node RabbitMQ cluster with two replicas of every process (deploy/cluster.yml)
+	COMPOSE_FILE=docker-compose.yml:deploy/cluster.yml deploy/compose.sh up
 
 down:  ## remove the compose stack's containers and volumes (asks first on a terminal)
 	deploy/compose.sh down

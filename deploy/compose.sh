@@ -32,7 +32,7 @@ make_env_file() {
   echo "writing $ENV_FILE from .env.example with generated secrets"
   local secret line
   while IFS= read -r line; do
-    if [[ "$line" =~ ^(JWT_SECRET|WEB_SECRET_KEY|POSTGRES_PASSWORD|RABBITMQ_PASSWORD)= ]]; then
+    if [[ "$line" =~ ^(JWT_SECRET|WEB_SECRET_KEY|POSTGRES_PASSWORD|RABBITMQ_PASSWORD|RABBITMQ_ERLANG_COOKIE)= ]]; then
       secret="$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 48)"
       line="${BASH_REMATCH[1]}=$secret"
     fi
@@ -88,10 +88,11 @@ down() {
   [ -f "$ENV_FILE" ] || ENV_FILE=.env.example
   # Removing needs no real settings, but Compose checks that the required ones have a value.
   local name
-  for name in JWT_SECRET WEB_SECRET_KEY POSTGRES_PASSWORD RABBITMQ_PASSWORD SMTP_HOST; do
+  for name in JWT_SECRET WEB_SECRET_KEY POSTGRES_PASSWORD RABBITMQ_PASSWORD RABBITMQ_ERLANG_COOKIE SMTP_HOST; do
     export "$name=$(setting "$name" unused)"
   done
-  # Every profile, so that the dev profile's mail catcher goes too.
+  # Every profile and the cluster's file, so that Mailpit and the cluster's nodes and volumes go too.
+  export COMPOSE_FILE="${COMPOSE_FILE:-docker-compose.yml:deploy/cluster.yml}"
   COMPOSE_PROFILES="dev" compose down --volumes --remove-orphans
 }
 

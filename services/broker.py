@@ -37,7 +37,8 @@ class DeadLetter:
 
 @contextmanager
 def connected(amqp_url: str) -> Iterator[pika.BlockingConnection]:
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    """Connect to the first node that answers; AMQP_URL lists a cluster's nodes separated by ';' (kombu's form)."""
+    connection = pika.BlockingConnection([pika.URLParameters(url) for url in amqp_url.split(";")])
     try:
         yield connection
     finally:

@@ -34,7 +34,8 @@ def resolved_compose(smtp_port: int) -> dict:
     require_docker_compose()
     env = {**os.environ, "JWT_SECRET": JWT_SECRET, "WEB_SECRET_KEY": "a-web-secret-key-that-is-long-enough-too",
            "POSTGRES_USER": "postgres", "POSTGRES_PASSWORD": "trusted",
-           "RABBITMQ_USER": "guest", "RABBITMQ_PASSWORD": "guest", "SMTP_PORT": str(smtp_port)}
+           "RABBITMQ_USER": "guest", "RABBITMQ_PASSWORD": "guest", "SMTP_HOST": "mailpit",
+           "SMTP_PORT": str(smtp_port)}
     result = subprocess.run(["docker-compose", "config"], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=60, check=True)
     return yaml.safe_load(result.stdout)["services"]
@@ -79,6 +80,8 @@ def test_compose_processes_take_an_enrolment_to_a_delivered_email(tmp_path, post
                **on_this_host(service["environment"], databases, vhost, ports)}
         if "PROMETHEUS_MULTIPROC_DIR" in env:  # a container's own /tmp; here each needs its own folder
             env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / name / "prometheus")
+        if "METRICS_PORT" in env:  # a port of the container's own; here each needs a port of its own
+            env["METRICS_PORT"] = str(free_port())
         log = open(tmp_path / f"{name}.log", "w")
         return subprocess.Popen(host_command(service["command"], port), cwd=ROOT, env=env, stdout=log,
                                 stderr=subprocess.STDOUT)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import socket
+import subprocess
 import threading
 import time
 import uuid
@@ -62,7 +63,7 @@ def enrol_until_answered(client: httpx.Client, headers: dict, offering_id: str, 
         time.sleep(1)
 
 
-def schedule_offering(stack: Stack, client: httpx.Client) -> tuple[dict, dict]:
+def schedule_offering(stack: Stack, client: httpx.Client, capacity: int = CAPACITY) -> tuple[dict, dict]:
     coordinator = stack.token("coordinator", "LUMC")
     course = client.post("/api/v1/courses", json=course_payload(), headers=coordinator)
     assert course.status_code == 201, course.text
@@ -70,7 +71,7 @@ def schedule_offering(stack: Stack, client: httpx.Client) -> tuple[dict, dict]:
     published = client.post(f"/api/v1/courses/{course['id']}/publish", headers=coordinator)
     assert published.status_code == 200, published.text
     offering = client.post(f"/api/v1/courses/{course['id']}/offerings",
-                           json=offering_payload(capacity=CAPACITY), headers=coordinator)
+                           json=offering_payload(capacity=capacity), headers=coordinator)
     assert offering.status_code == 201, offering.text
     return course, offering.json()
 
@@ -135,7 +136,7 @@ def test_the_front_end_and_the_apis_share_one_public_port(stack):
     # The same token works on the loopback port of each API, as with `make run`.
     direct = httpx.get(f"http://127.0.0.1:{stack.env['NOTIFICATIONS_PORT']}/api/v1/preferences/me",
                        headers=stack.token("student", "SSMU"), timeout=15)
-    assert direct.status_code == 200 and direct.json()["timezone"] == "Asia/Tomsk"
+    assert direct.status_code == 200 and direct.json()["locale"] == "ru"
 
 
 def test_slow_clients_do_not_hold_the_apis(stack):
@@ -186,3 +187,54 @@ def test_a_backup_restored_into_a_new_stack_has_every_course_and_enrolment(stack
         [row["id"] for row in courses]
     restored = client.get(f"/api/v1/offerings/{offering['id']}/roster", headers=coordinator).json()
     assert restored == roster
+
+
+def self_signed_certificate(folder) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "exchange.example.invalid")])
+    now = datetime.now(timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now)
+                   .not_valid_after(now + timedelta(days=1)).sign(key, hashes.SHA256()))
+    (folder / "fullchain.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (folder / "privkey.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                           serialization.PrivateFormat.PKCS8,
+                                                           serialization.NoEncryption()))
+
+
+def test_the_proxy_configuration_with_tls_is_valid(tmp_path):
+    """deploy/tls.yml's mounts: nginx accepts the whole configuration with a certificate in place."""
+    require_docker()
+    from tests.containers import ROOT, stand_in_images
+
+    self_signed_certificate(tmp_path)
+    nginx = ROOT / "deploy/nginx"
+    mounts = [f"{nginx}/default.conf:/etc/nginx/conf.d/default.conf:ro", f"{nginx}/apis.conf:/etc/nginx/conf.d/apis.conf:ro",
+              f"{nginx}/tls.inc:/etc/nginx/conf.d/tls.inc:ro", f"{tmp_path}:/etc/nginx/tls:ro"]
+    command = ["docker", "run", "--rm", *[arg for mount in mounts for arg in ("-v", mount)],
+               stand_in_images()["PROXY_IMAGE"], "nginx", "-t"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "test is successful" in result.stderr, result.stderr
+
+
+def test_the_images_own_health_check_turns_a_web_container_healthy(stack):
+    """The Dockerfile's HEALTHCHECK, as a container run without compose gets it."""
+    image = stack.env.get("APP_IMAGE", "course-exchange:latest")
+    command = ["docker", "run", "-d", "--rm", image, "gunicorn", "-c", "python:services.gunicorn_conf", "--bind",
+               "0.0.0.0:8000", "catalogue.app:create_app()"]
+    container = subprocess.run(command, capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+    try:
+        def health() -> str:
+            return subprocess.run(["docker", "inspect", "-f", "{{.State.Health.Status}}", container],
+                                  capture_output=True, text=True, timeout=30).stdout.strip()
+        wait_for(lambda: health() != "starting", 90)
+        assert health() == "healthy"
+    finally:
+        subprocess.run(["docker", "rm", "-f", container], capture_output=True, timeout=60)

@@ -8,7 +8,8 @@ set -eu
   [ -n "${RABBITMQ_DEFAULT_PASS:-}" ] && echo "default_pass = $RABBITMQ_DEFAULT_PASS"
 } > /etc/rabbitmq/conf.d/00-stand-in.conf
 if [ -n "${RABBITMQ_ERLANG_COOKIE:-}" ]; then
-  printf '%s' "$RABBITMQ_ERLANG_COOKIE" > "$HOME/.erlang.cookie"
+  rm -f "$HOME/.erlang.cookie"
+  printf "%s" "$RABBITMQ_ERLANG_COOKIE" > "$HOME/.erlang.cookie"
   chmod 400 "$HOME/.erlang.cookie"
 fi
 exec "$@"
