@@ -8,12 +8,7 @@ from marshmallow import validate
 from notifications.messages import KINDS
 from shared.auth import LOCALES
 from shared.fields import StrictBoolean
-from shared.timezones import is_zone_name
-
-
-def _zone_name(value: str) -> None:
-    if not is_zone_name(value):
-        raise ma.ValidationError("Not an IANA time zone name (e.g. Europe/Amsterdam, Asia/Tomsk).")
+from shared.timezones import zone_names
 
 
 class PreferenceSchema(ma.Schema):
@@ -21,7 +16,8 @@ class PreferenceSchema(ma.Schema):
 
     locale = ma.fields.String(required=True, validate=validate.OneOf(LOCALES))
     email = StrictBoolean(required=True)
-    timezone = ma.fields.String(validate=_zone_name,
+    timezone = ma.fields.String(validate=validate.OneOf(  # an enum in the OpenAPI document
+        zone_names(), error="Not an IANA time zone name (e.g. Europe/Amsterdam, Asia/Tomsk)."),
         metadata={"description": "IANA time zone name, in which times are shown to you; until you choose one, "
                                  "your institution's (Europe/Amsterdam for LUMC, Asia/Tomsk for SSMU). "
                                  "Left out of a PUT, it stays as it is.", "example": "Asia/Tomsk"})

@@ -18,13 +18,19 @@ TIME_FORMAT = "d MMM y, HH:mm"  # no seconds: nobody schedules to the second
 
 
 @lru_cache(maxsize=1)
-def _zone_names() -> frozenset[str]:
-    return frozenset(available_timezones() | {"UTC"})
+def zone_names() -> tuple[str, ...]:
+    """Every IANA time zone name zoneinfo knows, sorted (the preferences' OpenAPI enum)."""
+    return tuple(sorted(available_timezones() | {"UTC"}))
 
 
 def is_zone_name(name: object) -> bool:
     """Whether a value is an IANA time zone name ("Asia/Tomsk"); never a path or anything else."""
-    return isinstance(name, str) and name in _zone_names()
+    return isinstance(name, str) and name in _zone_name_set()
+
+
+@lru_cache(maxsize=1)
+def _zone_name_set() -> frozenset[str]:
+    return frozenset(zone_names())
 
 
 def zone_of_institution(institution: str | None) -> str:
