@@ -30,6 +30,8 @@ class Course(Base):
     __tablename__ = "courses"
     __table_args__ = (
         UniqueConstraint("institution", "code", name="uq_courses_institution_code"),
+        # IMM-700 and imm-700 are one course to a reader: unique whatever the case.
+        UniqueConstraint("institution", "code_key", name="uq_courses_institution_code_key"),
         Index("ix_courses_feed", "updated_at", "id"),
         # Substring search on PostgreSQL; SQLite scans, which is fine at its scale.
         Index("ix_courses_search_trgm", "search_text", postgresql_using="gin",
@@ -38,6 +40,7 @@ class Course(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(String(32))
+    code_key: Mapped[str] = mapped_column(String(32))  # the code in lower case
     institution: Mapped[str] = mapped_column(String(8), index=True)
     title: Mapped[dict] = mapped_column(JSON)
     description: Mapped[dict] = mapped_column(JSON)
@@ -69,7 +72,6 @@ class Course(Base):
     @property
     def coordinators(self) -> list[str]:
         return [row.value for row in self.coordinator_rows]
-
 
 
 class SearchWord(Base):

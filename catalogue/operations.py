@@ -124,6 +124,7 @@ def _apply_fields(course: Course, fields: Mapping[str, Any]) -> None:
     for name in ("code", "ects", "level", "isced"):
         if name in fields:
             setattr(course, name, fields[name])
+    course.code_key = course.code.lower()
     if "language" in fields:
         course.language = fields["language"].lower()
     for name in ("title", "description"):
@@ -147,10 +148,10 @@ def _next_version(course: Course) -> None:
 
 
 def _ensure_code_free(session: Session, course: Course) -> None:
-    """Refuse a code another course of the same institution already has."""
+    """Refuse a code another course of the same institution already has, in whatever case."""
     with session.no_autoflush:
         taken = session.scalar(select(Course.id).where(
-            Course.institution == course.institution, Course.code == course.code,
+            Course.institution == course.institution, Course.code_key == course.code_key,
             Course.id != course.id if course.id else Course.id.isnot(None)))
     if taken is not None:
         raise _duplicate_code(course)

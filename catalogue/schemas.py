@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from typing import Any, Mapping
 
 import marshmallow as ma
@@ -10,7 +11,7 @@ from marshmallow import validate
 
 from catalogue.isced import ISCED_F_CODES
 from shared.auth import INSTITUTIONS
-from shared.fields import StrictBoolean, StrictFloat
+from shared.fields import Instant, Line, Paragraphs, StrictBoolean, StrictFloat
 from shared.pagination import PageArgsSchema
 
 LEVELS = ("bachelor", "master", "phd", "staff")
@@ -18,27 +19,48 @@ COURSE_STATUSES = ("draft", "published", "archived")
 OFFERING_STATUSES = ("scheduled", "cancelled")
 BCP47 = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 TERM = r"^\d{4}-(spring|summer|autumn|winter)$"
+# Lengths people write in practice, with room to spare; a page lays them out (long words wrap).
+TITLE_LENGTH, DESCRIPTION_LENGTH, LOCATION_LENGTH, TOPIC_LENGTH, REASON_LENGTH = 200, 4000, 200, 60, 1000
+# An offering's instants, far enough from the ends of the date types that any time zone can show them.
+INSTANTS_FROM, INSTANTS_UNTIL = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tzinfo=timezone.utc)
+
+
+class LocalisedTitleSchema(ma.Schema):
+    """A title in English (required) and Russian (optional): one line each."""
+
+    en = Line(required=True, max_length=TITLE_LENGTH)
+    ru = Line(allow_none=True, max_length=TITLE_LENGTH)
+
+
+class LocalisedTitlePatchSchema(LocalisedTitleSchema):
+    """The languages of a title to change; the others keep their text."""
+
+    en = Line(max_length=TITLE_LENGTH)
 
 
 class LocalisedTextSchema(ma.Schema):
     """A text in English (required) and Russian (optional)."""
 
-    en = ma.fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    ru = ma.fields.String(allow_none=True, validate=validate.Length(min=1, max=4000))
+    en = Paragraphs(required=True, min_length=1, max_length=DESCRIPTION_LENGTH)
+    ru = Paragraphs(allow_none=True, min_length=1, max_length=DESCRIPTION_LENGTH)
 
 
 class LocalisedTextPatchSchema(LocalisedTextSchema):
     """The languages of a text to change; the others keep their text."""
 
-    en = ma.fields.String(validate=validate.Length(min=1, max=4000))
+    en = Paragraphs(min_length=1, max_length=DESCRIPTION_LENGTH)
 
 
 def _half_steps(value: float) -> None:
-    if (value * 2) != int(value * 2):
+    if not float(value * 2).is_integer():  # 1e308 * 2 is infinite: not a step either, and no crash
         raise ma.ValidationError("ECTS credits come in steps of 0.5.")
 
 
 COURSE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+
+
+def _offering_instant(**kwargs) -> Instant:
+    return Instant(validate=validate.Range(min=INSTANTS_FROM, max=INSTANTS_UNTIL), **kwargs)
 
 
 class CourseSchema(ma.Schema):
@@ -48,7 +70,7 @@ class CourseSchema(ma.Schema):
     code = ma.fields.String(required=True, validate=validate.Regexp(
         COURSE_CODE, error="1 to 32 letters, digits, '.', '_' or '-'."))
     institution = ma.fields.String(required=True, validate=validate.OneOf(INSTITUTIONS))
-    title = ma.fields.Nested(LocalisedTextSchema, required=True)
+    title = ma.fields.Nested(LocalisedTitleSchema, required=True)
     description = ma.fields.Nested(LocalisedTextSchema, required=True)
     ects = StrictFloat(required=True, validate=[validate.Range(min=0.5, max=60), _half_steps],
                            allow_nan=False, metadata={"multipleOf": 0.5})
@@ -58,9 +80,8 @@ class CourseSchema(ma.Schema):
     isced = ma.fields.String(required=True, validate=validate.OneOf(
         sorted(ISCED_F_CODES), error="Not an ISCED-F 2013 field code (e.g. 0912 Medicine, 0512 Biochemistry)."),
                              metadata={"description": "ISCED-F 2013 field of education code"})
-    topics = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=60)), load_default=list,
-                            validate=validate.Length(max=20))
-    coordinators = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=64)),
+    topics = ma.fields.List(Line(max_length=TOPIC_LENGTH), load_default=list, validate=validate.Length(max=20))
+    coordinators = ma.fields.List(Line(max_length=64),
                                   load_default=list, validate=validate.Length(max=20),
                                   metadata={"description": "User ids of coordinators, of either institution"})
     status = ma.fields.String(dump_only=True, metadata={"enum": list(COURSE_STATUSES)})
@@ -75,7 +96,7 @@ class CoursePatchSchema(CourseSchema):
     class Meta:
         exclude = ("institution",)
 
-    title = ma.fields.Nested(LocalisedTextPatchSchema)
+    title = ma.fields.Nested(LocalisedTitlePatchSchema)
     description = ma.fields.Nested(LocalisedTextPatchSchema)
 
     @ma.pre_load
@@ -98,7 +119,7 @@ class CourseQuerySchema(PageArgsSchema):
     language = ma.fields.String(validate=validate.Regexp(BCP47))
     term = ma.fields.String(validate=validate.Regexp(TERM))
     status = ma.fields.String(validate=validate.OneOf(COURSE_STATUSES))
-    modified_since = ma.fields.AwareDateTime(
+    modified_since = Instant(
         metadata={"description": "Only courses changed at or after this instant, oldest change first"})
 
 
@@ -129,11 +150,11 @@ class OfferingSchema(ma.Schema):
     term = ma.fields.String(required=True, validate=validate.Regexp(TERM, error="Like 2027-spring."))
     starts_on = ma.fields.Date(required=True)
     ends_on = ma.fields.Date(required=True)
-    enrolment_opens_at = ma.fields.AwareDateTime(required=True)
-    enrolment_closes_at = ma.fields.AwareDateTime(required=True)
+    enrolment_opens_at = _offering_instant(required=True)
+    enrolment_closes_at = _offering_instant(required=True)
     capacity = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10000))
     waitlist = StrictBoolean(load_default=True)
-    location = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    location = Line(required=True, max_length=LOCATION_LENGTH)
     status = ma.fields.String(dump_only=True, metadata={"enum": list(OFFERING_STATUSES)})
     cancel_reason = ma.fields.String(dump_only=True, allow_none=True)
     version = ma.fields.Integer(dump_only=True)
@@ -153,7 +174,7 @@ class OfferingPatchSchema(OfferingSchema):
 class CancelSchema(ma.Schema):
     """Why an offering is cancelled (told to the enrolled students)."""
 
-    reason = ma.fields.String(validate=validate.Length(max=1000), load_default=None, allow_none=True)
+    reason = Paragraphs(max_length=REASON_LENGTH, load_default=None, allow_none=True)
 
 
 class RevisionSchema(ma.Schema):

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Response, json, request
 from flask.views import MethodView
 
 from enrolment import operations
 from enrolment.idempotency import answer_once
+from enrolment.roster_csv import roster_csv, roster_file_name
 from enrolment.schemas import EnrolmentSchema, EnrolRequestSchema, RosterEntrySchema, SeatsSchema
 from enrolment.waiting_list import with_positions
-from shared.auth import require_principal, requires
+from shared.auth import current_principal, require_principal, requires
 from shared.db import current_database
 from shared.errors import PROBLEM_MEDIA_TYPE
 from shared.limits import count_attempt
@@ -33,8 +31,6 @@ blp = ServiceBlueprint("enrolment", __name__, description="Enrolments, seats and
 IDEMPOTENCY_KEY_DOC = {"name": "Idempotency-Key", "in": "header", "required": False,
                        "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN.pattern},
                        "description": "Repeats with the same key get the first answer instead of a second enrolment"}
-ROSTER_COLUMNS = ("status", "waitlist_position", "student_id", "name", "email", "institution", "enrolled_at",
-                  "confirmed_at")
 
 
 @blp.route("/enrolments")
@@ -101,12 +97,12 @@ class CancelEnrolment(MethodView):
 
 @blp.route("/offerings/<offering_id>/seats")
 class OfferingSeats(MethodView):
-    @blp.problems("offering_not_found")
+    @blp.problems("unauthorized", "offering_not_found")
     @blp.response(200, SeatsSchema)
     def get(self, offering_id):
-        """Show an offering's live seat counts"""
+        """Show an offering's live seat counts (of a published course; others to its coordinators only)"""
         with current_database().reading() as session:
-            return operations.get_offering(session, offering_id)
+            return operations.seats_of(session, current_principal(), offering_id)
 
 
 @blp.route("/offerings/<offering_id>/roster")
@@ -115,21 +111,15 @@ class OfferingRoster(MethodView):
     @blp.problems("offering_not_found")
     @blp.doc(responses={"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}})
     @blp.response(200, RosterEntrySchema(many=True),
-                  description="JSON, or CSV (UTF-8, one header row) with Accept: text/csv")
+                  description="JSON, or CSV with Accept: text/csv (UTF-8 with a byte-order mark, one header "
+                              "row, every cell quoted, cells a spreadsheet would run prefixed with ')")
     def get(self, offering_id):
         """Show the confirmed students and the waiting list in order (the course's coordinators)"""
         with current_database().reading() as session:
             entries = operations.roster(session, require_principal(), offering_id)
+            offering = operations.get_offering(session, offering_id)
         if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
-            return roster_csv(offering_id, RosterEntrySchema(many=True).dump(entries))
+            name = roster_file_name(offering.course_code, offering.term)
+            return Response(roster_csv(RosterEntrySchema(many=True).dump(entries)), mimetype="text/csv",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
         return entries
-
-
-def roster_csv(offering_id: str, rows: list[dict]) -> Response:
-    """Write the roster as CSV, Cyrillic names intact (UTF-8)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=ROSTER_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="roster-{offering_id}.csv"'})

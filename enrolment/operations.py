@@ -32,6 +32,15 @@ def get_offering(session: Session, offering_id: str, *, for_update: bool = False
     return offering
 
 
+def seats_of(session: Session, actor: Principal | None, offering_id: str) -> Offering:
+    """Return an offering for its seat counts; one of a course the catalogue hides (a draft, an archived
+    course) is 404 to all but the course's coordinators, as in the catalogue."""
+    offering = get_offering(session, offering_id)
+    if offering.course_status != "published" and not (actor is not None and offering.is_coordinated_by(actor)):
+        raise Problem(404, "offering_not_found", f"There is no offering {offering_id}.")
+    return offering
+
+
 def enrol_student(session: Session, student: Principal, offering_id: str, now: datetime | None = None) -> Enrolment:
     """Give the student a seat if one is free and nobody waits, else a place in line, else refuse."""
     offering = get_offering(session, offering_id, for_update=True)

@@ -2,6 +2,7 @@
 
 A failing SMTP server delays mail but never the inbox, which is filled by the consumer; each
 delivery is retried on its own schedule and, after the last attempt, marked failed for people to see.
+A delivery is `pending`, `sending` (claimed by a mailer), `sent` or `failed`.
 """
 
 from __future__ import annotations
@@ -10,16 +11,18 @@ import email.policy
 import logging
 import smtplib
 import threading
+import time
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from notifications.models import EmailDelivery
 from shared.config import Settings
-from shared.db import Database, utcnow
+from shared.db import Database, is_database_outage, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +89,19 @@ def mail_transport(settings: Settings) -> SmtpTransport | FolderTransport:
     return FolderTransport(settings.data_dir / "mail")
 
 
+SENDING_LEASE = timedelta(minutes=5)
+RECORD_PATIENCE_SECONDS = 120
+
+
 class Mailer:
-    """Sends due deliveries; a failure waits longer each time, up to `max_attempts` attempts."""
+    """Sends due deliveries; a failure waits longer each time, up to `max_attempts` attempts.
+
+    Each delivery is claimed in a short transaction of its own (status `sending` until the lease runs
+    out), sent with no transaction open, and its outcome recorded afterwards, waiting out a database
+    that went away meanwhile: a restarted database never makes an email go twice. Only a mailer that
+    dies between the SMTP server's acceptance and the record leaves a claim whose lease runs out; the
+    email is then sent again, with the same Message-ID, so mail programs show it once.
+    """
 
     def __init__(self, db: Database, transport, sender: str, *, max_attempts: int = 8,
                  backoff_seconds: float = 5, batch_size: int = 20):
@@ -95,23 +109,16 @@ class Mailer:
         self.max_attempts, self.backoff_seconds, self.batch_size = max_attempts, backoff_seconds, batch_size
 
     def send_due(self) -> int:
-        """Try each due delivery once, each in its own short transaction; return how many were sent.
-
-        Committing every "sent" right after the SMTP server accepted the message keeps the window in
-        which a crash or a lost database connection could send one email twice as small as it gets.
-        """
+        """Try each due delivery once; return how many were sent."""
         sent = 0
         try:
             for _ in range(self.batch_size):
-                with self.db.transaction() as session:
-                    delivery = session.scalars(
-                        select(EmailDelivery).where(EmailDelivery.status == "pending",
-                                                    EmailDelivery.next_attempt_at <= utcnow())
-                        .order_by(EmailDelivery.next_attempt_at, EmailDelivery.id).limit(1)
-                        .with_for_update(skip_locked=True, of=EmailDelivery)).first()
-                    if delivery is None:
-                        break
-                    sent += self._attempt(delivery)
+                claimed = self._claim()
+                if claimed is None:
+                    break
+                delivery_id, message = claimed
+                if message is not None:
+                    sent += self._record(delivery_id, self._send(message))
         finally:
             self.transport.close()
         return sent
@@ -126,27 +133,59 @@ class Mailer:
                 log.exception("mailer sweep failed")
                 stop.wait(idle_seconds * 5)
 
-    def _attempt(self, delivery: EmailDelivery) -> int:
-        delivery.attempts += 1
-        try:
-            message = build_email(delivery, self.sender)
-        except Exception as exc:  # noqa: BLE001 - an email that cannot be written never will be
-            delivery.status, delivery.last_error = "failed", f"cannot build the email: {exc!r}"[:2000]
-            log.error("email %s cannot be built: %r", delivery.id, exc)
-            return 0
+    def _claim(self) -> tuple[int, EmailMessage | None] | None:
+        """Take the next due delivery (or one whose sender's lease ran out) and build its email."""
+        with self.db.transaction() as session:
+            delivery = session.scalars(
+                select(EmailDelivery).where(EmailDelivery.status.in_(("pending", "sending")),
+                                            EmailDelivery.next_attempt_at <= utcnow())
+                .order_by(EmailDelivery.next_attempt_at, EmailDelivery.id).limit(1)
+                .with_for_update(skip_locked=True, of=EmailDelivery)).first()
+            if delivery is None:
+                return None
+            delivery.attempts += 1
+            try:
+                message = build_email(delivery, self.sender)
+            except Exception as exc:  # noqa: BLE001 - an email that cannot be written never will be
+                delivery.status, delivery.last_error = "failed", f"cannot build the email: {exc!r}"[:2000]
+                log.error("email %s cannot be built: %r", delivery.id, exc)
+                return delivery.id, None
+            delivery.status, delivery.next_attempt_at = "sending", utcnow() + SENDING_LEASE
+            return delivery.id, message
+
+    def _send(self, message: EmailMessage) -> Exception | None:
+        """Hand the message to the transport; return what went wrong, if anything."""
         try:
             self.transport.send(message)
+            return None
         except Exception as exc:  # noqa: BLE001 - SMTP trouble, or a refusal of this one message
             self.transport.close()
-            delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if delivery.attempts >= self.max_attempts:
-                delivery.status = "failed"
-                log.error("giving up on email %s to %s: %s", delivery.id, delivery.to_address, delivery.last_error)
-            else:
-                delay = min(self.backoff_seconds * 2 ** (delivery.attempts - 1), MAX_BACKOFF_SECONDS)
-                delivery.next_attempt_at = utcnow() + timedelta(seconds=delay)
-                log.warning("email %s not sent (attempt %d), retrying in %.0fs: %s", delivery.id,
-                            delivery.attempts, delay, delivery.last_error)
-            return 0
-        delivery.status, delivery.sent_at, delivery.last_error = "sent", utcnow(), None
-        return 1
+            return exc
+
+    def _record(self, delivery_id: int, error: Exception | None) -> int:
+        """Record the outcome of a send, waiting out a database that cannot answer; 1 if sent."""
+        deadline = time.monotonic() + RECORD_PATIENCE_SECONDS
+        while True:
+            try:
+                with self.db.transaction() as session:
+                    self._apply_outcome(session.get(EmailDelivery, delivery_id), error)
+                return 0 if error else 1
+            except DBAPIError as exc:
+                if not is_database_outage(exc) or time.monotonic() > deadline:
+                    raise
+                log.warning("cannot record email %s yet, the database is away: %r", delivery_id, exc)
+                time.sleep(1)
+
+    def _apply_outcome(self, delivery: EmailDelivery, error: Exception | None) -> None:
+        if error is None:
+            delivery.status, delivery.sent_at, delivery.last_error = "sent", utcnow(), None
+            return
+        delivery.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if delivery.attempts >= self.max_attempts:
+            delivery.status = "failed"
+            log.error("giving up on email %s to %s: %s", delivery.id, delivery.to_address, delivery.last_error)
+        else:
+            delay = min(self.backoff_seconds * 2 ** (delivery.attempts - 1), MAX_BACKOFF_SECONDS)
+            delivery.status, delivery.next_attempt_at = "pending", utcnow() + timedelta(seconds=delay)
+            log.warning("email %s not sent (attempt %d), retrying in %.0fs: %s", delivery.id,
+                        delivery.attempts, delay, delivery.last_error)

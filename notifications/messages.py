@@ -16,9 +16,13 @@ from shared.timezones import show_local
 KINDS = ("confirmed", "waitlisted", "promoted", "cancelled", "offering_changed")
 LOCALES = ("en", "ru")
 
-environment = Environment(loader=PackageLoader("notifications", "templates"), autoescape=False,
-                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                          keep_trailing_newline=True)
+# The subject and the plain-text part are written as typed; the HTML part by an environment that escapes
+# everything, macros imported from other templates included (an `{% autoescape %}` block in the caller
+# does not reach them: they are compiled with their own template's setting).
+text_environment = Environment(loader=PackageLoader("notifications", "templates"), autoescape=False,
+                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                               keep_trailing_newline=True)
+html_environment = text_environment.overlay(autoescape=True)
 
 CHANGE_LABELS = {
     "en": {"term": "Term", "starts_on": "Starts", "ends_on": "Ends", "location": "Place",
@@ -39,13 +43,16 @@ class Message:
 
 def render(kind: str, locale: str, context: Mapping[str, Any]) -> Message:
     """Render one kind of message in one language."""
-    template = environment.get_template(f"{kind}.{locale}.j2")
-    scope = template.new_context(dict(context))
-    subject = " ".join("".join(template.blocks["subject"](scope)).split())
-    text = "".join(template.blocks["text"](scope)).strip() + "\n"
-    body = Markup("".join(template.blocks["html"](scope)).strip())
-    html = environment.get_template("layout.html.j2").render(subject=subject, body=body, locale=locale)
+    subject = " ".join(_render_block(text_environment, kind, locale, "subject", context).split())
+    text = _render_block(text_environment, kind, locale, "text", context).strip() + "\n"
+    body = Markup(_render_block(html_environment, kind, locale, "html", context).strip())
+    html = html_environment.get_template("layout.html.j2").render(subject=subject, body=body, locale=locale)
     return Message(subject=subject, text=text, html=html)
+
+
+def _render_block(environment: Environment, kind: str, locale: str, block: str, context: Mapping[str, Any]) -> str:
+    template = environment.get_template(f"{kind}.{locale}.j2")
+    return "".join(template.blocks[block](template.new_context(dict(context))))
 
 
 def show_date(value: str | date, locale: str) -> str:

@@ -71,6 +71,11 @@ class EmailDelivery(Base):
 
     notification: Mapped[Notification] = relationship(back_populates="email", lazy="joined")
 
+    @property
+    def shown_status(self) -> str:
+        """What people are shown: an email a mailer has claimed is still on its way."""
+        return "pending" if self.status == "sending" else self.status
+
 
 class AudienceMember(Base):
     """A student holding or waiting for a seat in an offering, kept from enrolment events, so that

@@ -27,7 +27,7 @@ class PreferenceSchema(ma.Schema):
 class EmailStatusSchema(ma.Schema):
     """Where the email of a notification stands."""
 
-    status = ma.fields.String(metadata={"enum": ["pending", "sent", "failed"]})
+    status = ma.fields.String(attribute="shown_status", metadata={"enum": ["pending", "sent", "failed"]})
     attempts = ma.fields.Integer()
     last_error = ma.fields.String(allow_none=True)
     sent_at = ma.fields.DateTime(allow_none=True)

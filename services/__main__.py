@@ -97,9 +97,12 @@ def dispatch(args: argparse.Namespace) -> int:
         settings = Settings.from_env("catalogue")
         if settings.jwks_url:
             raise SystemExit("JWKS_URL is set: the services accept only the identity provider's tokens")
-        print(demo_token(settings.jwt_secret, role=args.role, institution=args.institution, sub=args.sub,
-                         name=args.name, email=args.email, locale=args.locale, hours=args.hours,
-                         issuer=settings.jwt_issuer, audience=settings.jwt_audience))
+        try:
+            print(demo_token(settings.jwt_secret, role=args.role, institution=args.institution, sub=args.sub,
+                             name=args.name, email=args.email, locale=args.locale, hours=args.hours,
+                             issuer=settings.jwt_issuer, audience=settings.jwt_audience))
+        except ValueError as exc:  # claims the services would refuse, or a lifetime over the cap
+            raise SystemExit(f"cannot mint that token: {exc}") from None
     return 0
 
 

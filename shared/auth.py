@@ -8,6 +8,7 @@ nor an HS256 token signed with the provider's public key gets in.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import wraps
@@ -18,6 +19,7 @@ from flask import current_app, g, request
 from flask_smorest import Blueprint
 
 from shared.errors import GENERAL_PROBLEMS, RETRY_AFTER_SECONDS, Problem, documents_problems
+from shared.text import CONTROL, UNSTORABLE, is_blank
 
 ROLES = ("student", "coordinator", "admin")
 INSTITUTIONS = ("LUMC", "SSMU")
@@ -27,6 +29,12 @@ JWKS_ALGORITHM = "RS256"
 LEEWAY_SECONDS = 30
 # What the services store of a person: longer claims are refused rather than cut.
 CLAIM_LENGTHS = {"sub": 64, "email": 254, "name": 200}
+# A token is good for a working day at most: one that lives for centuries is a stolen key waiting to happen.
+MAX_TOKEN_LIFETIME = timedelta(hours=24)
+# Exactly one address, the plain `local@domain` form mail is sent to: no display name, no list, no comments.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
 
 BEARER_SECURITY = [{"bearerAuth": []}]
 BEARER_SCHEME = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
@@ -56,6 +64,8 @@ def mint_token(secret: str, *, sub: str, role: str, institution: str, email: str
                locale: str = "en", ttl: timedelta = timedelta(hours=12), issuer: str | None = None,
                audience: str | None = None) -> str:
     """Sign a development token with the claims of DESIGN section 4."""
+    if ttl > MAX_TOKEN_LIFETIME:
+        raise ValueError(f"a token lives {MAX_TOKEN_LIFETIME.total_seconds() / 3600:g} hours at most")
     now = datetime.now(timezone.utc)
     claims = {"sub": sub, "role": role, "institution": institution, "email": email,
               "name": name, "locale": locale, "iat": now, "exp": now + ttl}
@@ -96,6 +106,7 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise _unauthorized(f"The token is not valid: {exc}.") from None
         try:
+            _check_lifetime(claims)
             _check_claims(claims)
         except ValueError as exc:
             raise _unauthorized(f"The token's claims are not valid: {exc}.") from None
@@ -116,10 +127,21 @@ def _check_claims(claims: dict) -> None:
     if claims.get("locale", "en") not in LOCALES:
         raise ValueError(f"locale must be one of {', '.join(LOCALES)}")
     for name, longest in CLAIM_LENGTHS.items():
-        if not isinstance(claims.get(name), str) or not claims[name]:
+        if not isinstance(claims.get(name), str) or is_blank(claims[name]):
             raise ValueError(f"{name} is required")
         if len(claims[name]) > longest:
             raise ValueError(f"{name} is longer than {longest} characters")
+        if CONTROL.search(claims[name]) or UNSTORABLE.search(claims[name]):
+            raise ValueError(f"{name} holds control characters or unpaired surrogates")
+    if not EMAIL_ADDRESS.fullmatch(claims["email"]):
+        raise ValueError("email must be exactly one address, like name@example.org")
+
+
+def _check_lifetime(claims: dict) -> None:
+    """Refuse a token whose expiry lies further ahead than any token we accept may live."""
+    latest = datetime.now(timezone.utc).timestamp() + MAX_TOKEN_LIFETIME.total_seconds() + LEEWAY_SECONDS
+    if not isinstance(claims["exp"], (int, float)) or claims["exp"] > latest:  # compared, not subtracted: exact
+        raise ValueError(f"it lives longer than {MAX_TOKEN_LIFETIME.total_seconds() / 3600:g} hours")
 
 
 def _unauthorized(detail: str) -> Problem:

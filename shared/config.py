@@ -146,8 +146,8 @@ def check_token_settings(settings) -> None:
         check_production_secret("JWT_SECRET", settings.jwt_secret, DEVELOPMENT_JWT_SECRET)
     elif not settings.jwks_url.startswith("https://"):
         raise ConfigError("APP_ENV=production needs JWKS_URL on https://: keys fetched in the clear could be swapped")
-    elif not (settings.jwt_issuer and settings.jwt_audience):
-        raise ConfigError("APP_ENV=production with JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE, "
+    if not (settings.jwt_issuer and settings.jwt_audience):
+        raise ConfigError("APP_ENV=production needs JWT_ISSUER and JWT_AUDIENCE, "
                           "so that tokens of other issuers or for other applications are refused")
 
 

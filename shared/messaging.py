@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from time import monotonic
+
 from kombu import Connection, Producer
 from kombu.transport import filesystem, virtual
+from kombu.utils.encoding import str_to_bytes
+from kombu.utils.json import dumps
 
 from shared.config import Settings
 from shared.topology import Topology
@@ -11,13 +17,31 @@ from shared.topology import Topology
 HEARTBEAT_SECONDS = 20
 
 
+class FolderChannel(filesystem.Channel):
+    """kombu's filesystem channel, whose messages appear whole.
+
+    The stock channel creates the message file and then writes it: a consumer polling meanwhile takes the
+    empty file, fails to parse it (the consumer process dies) and deletes it (the message is lost). Here
+    each message is written under a name no consumer looks at and renamed into place, atomically.
+    """
+
+    def _put(self, queue, payload, **kwargs):
+        name = f"{int(round(monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
+        partial = os.path.join(self.data_folder_out, f"{name}.partial")
+        with open(partial, "wb") as file:
+            file.write(str_to_bytes(dumps(payload)))
+        os.replace(partial, os.path.join(self.data_folder_out, name))
+
+
 class FolderTransport(filesystem.Transport):
-    """kombu's filesystem transport, remembering declared bindings per connection.
+    """kombu's filesystem transport with whole messages, remembering declared bindings per connection.
 
     The stock transport caches bindings for the whole process, so a process that declares
     the topology for a second data directory (tests do) would skip writing its control folder
     and every message published there would be dropped as unroutable.
     """
+
+    Channel = FolderChannel
 
     def __init__(self, client, **kwargs):
         super().__init__(client, **kwargs)

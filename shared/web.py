@@ -23,6 +23,7 @@ from shared.limits import install_rate_limits
 from shared.logs import (bind_correlation_id, configure_logging, current_correlation_id,
                          new_correlation_id, unbind_correlation_id)
 from shared.metrics import install_metrics
+from shared.text import UNSTORABLE, unstorable_path
 
 SWAGGER_ASSETS_URL = "/docs/assets/"
 MAX_URL_LENGTH = 4096  # path and query; gunicorn itself takes up to 8190 (services/gunicorn_conf.py)
@@ -34,6 +35,8 @@ IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,200}$")
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
 DOCS_CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
                                 "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
+# TLS ends at the operator's proxy; browsers honour this over HTTPS only, and then never use plain HTTP again.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -41,6 +44,13 @@ SECURITY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-site",
 }
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+UNSTORABLE_MESSAGE = "Holds a character that cannot be stored: NUL, or half of a surrogate pair."
+
+
+def _refuse_unstorable(path: str | None) -> None:
+    if path is not None:
+        raise Problem(422, "validation_error", "The request has invalid fields; see errors.",
+                      errors={path: [UNSTORABLE_MESSAGE]})
 
 
 class ProblemParser(FlaskParser):
@@ -55,17 +65,21 @@ class ProblemParser(FlaskParser):
                     if not isinstance(field, ma.fields.List) and len(req.args.getlist(field.data_key or name)) > 1}
         if repeated:
             raise Problem(422, "validation_error", "The request has invalid fields; see errors.", errors=repeated)
+        _refuse_unstorable(next((name for name, field in schema.fields.items() if any(
+            UNSTORABLE.search(value) for value in req.args.getlist(field.data_key or name))), None))
         return super().load_querystring(req, schema)
 
     def load_json(self, req, schema):
         if req.get_data(cache=True) and not is_json_request(req):
             raise Problem(415, "unsupported_media_type", "Send the request body as application/json.")
         try:
-            return super().load_json(req, schema)
+            body = super().load_json(req, schema)
         except RecursionError:  # nested deeper than the JSON parser goes
             raise Problem(400, "malformed_json", "The request body is nested too deeply.") from None
         except ValueError:  # e.g. an integer longer than Python converts (4300 digits)
             raise Problem(400, "malformed_json", "The request body holds a number too long to read.") from None
+        _refuse_unstorable(unstorable_path(body))
+        return body
 
 
 BODY_PROBLEMS = ("malformed_json", "unsupported_media_type", "payload_too_large", "validation_error")
@@ -162,6 +176,7 @@ def create_service_app(settings: Settings, *, title: str, description: str,
     install_correlation_ids(app)
     _install_security_headers(app, settings.is_production)
     _refuse_long_urls(app)
+    _refuse_unstorable_ids(app)
     install_metrics(app, settings.service)
     if rate_limits:
         install_rate_limits(app, settings.rate_limit_storage_url, rate_limits)
@@ -177,6 +192,14 @@ def _refuse_long_urls(app: Flask) -> None:
             raise Problem(414, "uri_too_long", f"The address is longer than {MAX_URL_LENGTH} characters.")
 
 
+def _refuse_unstorable_ids(app: Flask) -> None:
+    @app.before_request
+    def refuse_unstorable_id():
+        """An id holding NUL or a lone surrogate names nothing that could exist (and must not reach a query)."""
+        if any(isinstance(value, str) and UNSTORABLE.search(value) for value in (request.view_args or {}).values()):
+            raise Problem(404, "not_found", "There is nothing at this address.")
+
+
 def _install_security_headers(app: Flask, production: bool) -> None:
     """Harden every response; personal answers (to a bearer token) are never cached."""
 
@@ -188,8 +211,8 @@ def _install_security_headers(app: Flask, production: bool) -> None:
                                                        else API_CONTENT_SECURITY_POLICY)
         if "Authorization" in request.headers:
             response.headers["Cache-Control"] = "no-store"
-        if production:  # TLS ends at the operator's proxy; browsers only honour this over HTTPS
-            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if production:
+            response.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
         return response
 
 

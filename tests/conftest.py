@@ -10,6 +10,7 @@ import dataclasses
 import os
 import subprocess
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -56,22 +57,29 @@ def postgres_admin() -> str:
     return POSTGRES_ADMIN_URL
 
 
-@pytest.fixture
-def postgres_database_factory(postgres_admin) -> Iterator[Callable[[str], str]]:
-    """Create throwaway PostgreSQL databases for one test; drop them afterwards."""
+@contextmanager
+def throwaway_postgres_databases(admin_url: str) -> Iterator[Callable[[str], str]]:
+    """Yield a function that creates a PostgreSQL database and returns its URL; drop them all afterwards."""
     created: list[str] = []
 
     def create(label: str = "db") -> str:
         name = f"ce_test_{label}_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(postgres_admin, autocommit=True) as connection:
+        with psycopg.connect(admin_url, autocommit=True) as connection:
             connection.execute(f'CREATE DATABASE "{name}"')
         created.append(name)
-        return postgres_admin.rsplit("/", 1)[0] + f"/{name}"
+        return admin_url.rsplit("/", 1)[0] + f"/{name}"
 
     yield create
-    with psycopg.connect(postgres_admin, autocommit=True) as connection:
+    with psycopg.connect(admin_url, autocommit=True) as connection:
         for name in created:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_database_factory(postgres_admin) -> Iterator[Callable[[str], str]]:
+    """Create throwaway PostgreSQL databases for one test; drop them afterwards."""
+    with throwaway_postgres_databases(postgres_admin) as create:
+        yield create
 
 
 @pytest.fixture

@@ -23,8 +23,9 @@ from tests.test_deployment import ROOT, require_docker_compose
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.e2e]
 
 JWT_SECRET = "a-deployment-test-secret-that-is-long-enough"
+ISSUER, AUDIENCE = "https://login.lumc-ssmu.invalid/realms/exchange", "course-exchange"
 ANNA_TOKEN = demo_token(JWT_SECRET, role="student", institution="SSMU", sub="anna", name="Анна Смирнова",
-                        email="anna@ssmu.ru")
+                        email="anna@ssmu.ru", issuer=ISSUER, audience=AUDIENCE)
 APP_SERVICES = ("catalogue-web", "catalogue-relay", "catalogue-consumer", "enrolment-web", "enrolment-relay",
                 "enrolment-consumer", "notifications-web", "notifications-relay", "notifications-consumer",
                 "notifications-mailer", "web")
@@ -32,7 +33,7 @@ APP_SERVICES = ("catalogue-web", "catalogue-relay", "catalogue-consumer", "enrol
 
 def resolved_compose(smtp_port: int) -> dict:
     require_docker_compose()
-    env = {**os.environ, "JWT_SECRET": JWT_SECRET, "WEB_SECRET_KEY": "a-web-secret-key-that-is-long-enough-too",
+    env = {**os.environ, "JWT_SECRET": JWT_SECRET, "JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE, "WEB_SECRET_KEY": "a-web-secret-key-that-is-long-enough-too",
            "POSTGRES_USER": "postgres", "POSTGRES_PASSWORD": "trusted",
            "RABBITMQ_USER": "guest", "RABBITMQ_PASSWORD": "guest", "SMTP_HOST": "mailpit",
            "SMTP_PORT": str(smtp_port)}
@@ -124,7 +125,8 @@ def ready(url: str) -> bool:
 
 
 def drive_one_enrolment(urls: dict[str, str]) -> None:
-    coordinator = {"Authorization": "Bearer " + demo_token(JWT_SECRET, role="coordinator", institution="LUMC")}
+    coordinator = {"Authorization": "Bearer " + demo_token(JWT_SECRET, role="coordinator", institution="LUMC",
+                                                            issuer=ISSUER, audience=AUDIENCE)}
     anna = {"Authorization": "Bearer " + ANNA_TOKEN}
     catalogue = httpx.Client(base_url=urls["catalogue"], timeout=10)
     course = catalogue.post("/api/v1/courses", json=course_payload(), headers=coordinator).json()

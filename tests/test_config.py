@@ -40,7 +40,7 @@ def test_production_refuses_the_development_secret():
 @pytest.mark.parametrize("missing, message", [("ENROLMENT_DATABASE_URL", "PostgreSQL"), ("AMQP_URL", "RabbitMQ")])
 def test_production_refuses_the_embedded_parts(missing, message):
     env = {"APP_ENV": "production", "JWT_SECRET": "x" * 40, "ENROLMENT_DATABASE_URL": "postgresql://u@h/d",
-           "AMQP_URL": "amqp://h"}
+           "AMQP_URL": "amqp://h", "JWT_ISSUER": "https://idp.invalid", "JWT_AUDIENCE": "course-exchange"}
     del env[missing]
     with pytest.raises(ConfigError, match=message):
         Settings.from_env("enrolment", env)
@@ -48,7 +48,7 @@ def test_production_refuses_the_embedded_parts(missing, message):
 
 def test_production_starts_with_real_parts_and_a_real_secret():
     env = {"APP_ENV": "production", "JWT_SECRET": "s" * 40, "ENROLMENT_DATABASE_URL": "postgresql://u@h/d",
-           "AMQP_URL": "amqp://h"}
+           "AMQP_URL": "amqp://h", "JWT_ISSUER": "https://idp.invalid", "JWT_AUDIENCE": "course-exchange"}
     assert Settings.from_env("enrolment", env).is_production
 
 

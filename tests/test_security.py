@@ -155,6 +155,17 @@ def test_a_token_forged_with_another_key_under_a_known_kid_is_refused(jwks_app, 
     ({"aud": None}, "aud"),
     ({"role": "superuser"}, "role"),
     ({"sub": "x" * 65}, "sub"),
+    ({"exp": datetime.now(timezone.utc) + timedelta(days=365 * 300)}, "longer than 24 hours"),
+    ({"email": '"x" <me@x.example>, evil@attacker.example'}, "email must be exactly one address"),
+    ({"email": "me@x.example, evil@attacker.example"}, "email must be exactly one address"),
+    ({"email": "Anna <me@x.example>"}, "email must be exactly one address"),
+    ({"email": "not-an-address"}, "email must be exactly one address"),
+    ({"email": "me@x.example\r\nBcc: evil@attacker.example"}, "email holds control characters"),
+    ({"name": "Anna\r\nBcc: evil@attacker.example"}, "name holds control characters"),
+    ({"name": "Anna\x00"}, "name holds control characters"),
+    ({"name": "Anna\ud800"}, "name holds control characters or unpaired surrogates"),
+    ({"name": "\u200b\u2060 "}, "name is required"),
+    ({"sub": "student\x00"}, "sub holds control characters"),
 ])
 def test_tokens_with_bad_claims_are_refused(jwks_app, key_server, changes, reason):
     answer = inbox(jwks_app, key_server.token("key-2026-11", **changes))
@@ -210,8 +221,10 @@ def test_hs256_mode_checks_issuer_and_audience_when_configured(service_app):
 
 @pytest.mark.parametrize("environment, complaint", [
     ({"JWKS_URL": "https://idp.invalid/certs"}, "JWT_ISSUER and JWT_AUDIENCE"),
-    ({}, "JWT_SECRET"),
-    ({"JWT_SECRET": "short"}, "JWT_SECRET"),
+    ({"JWT_SECRET": "s" * 40}, "JWT_ISSUER and JWT_AUDIENCE"),
+    ({"JWT_SECRET": "s" * 40, "JWT_ISSUER": ISSUER}, "JWT_ISSUER and JWT_AUDIENCE"),
+    ({"JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE}, "JWT_SECRET"),
+    ({"JWT_SECRET": "short", "JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE}, "JWT_SECRET"),
 ])
 def test_production_refuses_unsafe_token_settings(environment, complaint):
     production = {"APP_ENV": "production", "CATALOGUE_DATABASE_URL": "postgresql://db/catalogue",
@@ -399,8 +412,8 @@ def test_the_docs_page_may_run_its_own_scripts_only(service_app):
 
 @pytest.mark.postgres
 def test_production_answers_ask_browsers_for_https(service_app, postgres_url):
-    client = service_app("catalogue", postgres_url, app_env="production", jwt_secret="p" * 40,
-                         amqp_url="amqp://guest:guest@127.0.0.1:5672/").test_client()
+    client = service_app("catalogue", postgres_url, app_env="production", jwt_secret="p" * 40, jwt_issuer=ISSUER,
+                         jwt_audience=AUDIENCE, amqp_url="amqp://guest:guest@127.0.0.1:5672/").test_client()
     assert client.get("/health/live").headers["Strict-Transport-Security"].startswith("max-age=")
 
 
@@ -456,3 +469,11 @@ def test_a_single_valued_parameter_given_twice_is_refused(service_app):
     assert answer.status_code == 422
     assert answer.json["errors"] == {"page": ["Give this parameter once."]}
     assert client.get("/api/v1/courses?topic=helminths&page=1").status_code == 200
+
+
+def test_development_tokens_live_a_working_day_at_most():
+    from shared.auth import mint_token
+
+    with pytest.raises(ValueError, match="24 hours"):
+        mint_token("s" * 40, sub="x", role="student", institution="SSMU", email="x@ssmu.ru", name="X",
+                   ttl=timedelta(days=3650))

@@ -43,10 +43,15 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def front_end(tmp_path_factory):
-    """The whole system on the embedded default, started by the launcher; yields the front end's URL."""
+def system(tmp_path_factory):
+    """The whole system on the embedded default, started by the launcher; yields each part's URL."""
     with running_system(tmp_path_factory.mktemp("system")) as system:
-        yield system["web"]
+        yield system
+
+
+@pytest.fixture(scope="module")
+def front_end(system):
+    return system["web"]
 
 
 def signed_in(browser, front_end: str, person: str, viewport=DESKTOP):
@@ -192,4 +197,26 @@ def test_the_pages_work_from_the_keyboard_on_a_phone(browser, front_end):
     expect(page.locator(".card h2")).to_have_count(1)
     # Nothing is wider than the phone's screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    context.close()
+
+
+def test_a_title_of_one_long_unbroken_word_wraps_instead_of_widening_the_page(browser, system):
+    import httpx
+
+    from services.tokens import demo_token
+    from shared.config import DEVELOPMENT_JWT_SECRET
+    from tests.conftest import course_payload
+
+    coordinator = {"Authorization": "Bearer " + demo_token(DEVELOPMENT_JWT_SECRET, role="coordinator",
+                                                            institution="LUMC")}
+    title = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 4 + "X" * 20  # 200 characters, no break
+    course = httpx.post(f"{system['catalogue']}/api/v1/courses", headers=coordinator,
+                        json=course_payload(code="LONG-1", title={"en": title})).json()
+    httpx.post(f"{system['catalogue']}/api/v1/courses/{course['id']}/publish", headers=coordinator).raise_for_status()
+    context = browser.new_context(base_url=system["web"], viewport=PHONE)
+    page = context.new_page()
+    for path in ("/?q=LONG-1", f"/courses/{course['id']}"):
+        page.goto(path)
+        assert page.get_by_text(title).count() >= 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
     context.close()

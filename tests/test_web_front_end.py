@@ -7,6 +7,7 @@ import dataclasses
 import html
 import re
 from datetime import timezone
+from pathlib import Path
 
 import httpx
 import pytest
@@ -41,9 +42,12 @@ def services(service_app):
 
 
 def front_end(services, **settings):
-    """The front end with its HTTP calls routed straight into the services' WSGI apps."""
+    """The front end with its HTTP calls routed straight into the services' WSGI apps; its demo sessions are
+    kept beside the catalogue's database."""
     mounts = {f"http://{name}.test": httpx.WSGITransport(app=app) for name, app in services.items()}
-    app = create_app(WebSettings(**{**SERVICE_URLS, **settings}), http_mounts=mounts)
+    data_dir = Path(services["catalogue"].extensions["database"].engine.url.database).parent
+    app = create_app(WebSettings(**{**SERVICE_URLS, "session_dir": data_dir / "web-sessions", **settings}),
+                     http_mounts=mounts)
     app.config["TESTING"] = True
     return app
 
@@ -265,17 +269,18 @@ def test_the_inbox_shows_the_unread_count_from_notifications(browser):
 
 
 def test_production_takes_the_identity_providers_token_from_the_proxy_header_and_offers_no_demo(tmp_path):
-    secret = "a-production-jwt-secret-of-enough-length"
-    catalogue_settings = dataclasses.replace(make_settings("catalogue", tmp_path), jwt_secret=secret)
+    tokens = {"jwt_secret": "a-production-jwt-secret-of-enough-length", "jwt_issuer": "https://idp.invalid",
+              "jwt_audience": "course-exchange"}
+    catalogue_settings = dataclasses.replace(make_settings("catalogue", tmp_path), **tokens)
     upgrade("catalogue", catalogue_settings.database_url)
     catalogue = create_catalogue_app(catalogue_settings)
-    app = front_end({"catalogue": catalogue}, app_env="production", secret_key="w" * 40, jwt_secret=secret)
+    app = front_end({"catalogue": catalogue}, app_env="production", secret_key="w" * 40, **tokens)
     client = app.test_client()
     assert "identity provider" in client.get("/signin").text
     # With a valid CSRF token, so that it is the view that refuses (a missing token would be a 400 first).
     token = csrf_token(client.get("/signin").text)
     assert client.post("/signin", data={"person": "ssmu-student", "csrf_token": token}).status_code == 404
-    token = mint_demo_token(WebSettings(jwt_secret=secret), "lumc-coordinator")
+    token = mint_demo_token(WebSettings(**tokens), "lumc-coordinator")
     page = client.get("/manage/", headers={"X-Forwarded-Access-Token": token})
     assert page.status_code == 200 and "Dr. Pieter Jansen" in page.text
     forged = mint_demo_token(WebSettings(), "lumc-coordinator")  # signed with the development secret
@@ -284,11 +289,14 @@ def test_production_takes_the_identity_providers_token_from_the_proxy_header_and
 
 
 def test_production_refuses_the_development_secrets():
+    production = {"APP_ENV": "production", "JWT_ISSUER": "https://idp.invalid", "JWT_AUDIENCE": "course-exchange"}
     with pytest.raises(ConfigError, match="WEB_SECRET_KEY"):
-        WebSettings.from_env({"APP_ENV": "production", "JWT_SECRET": "j" * 40})
+        WebSettings.from_env({**production, "JWT_SECRET": "j" * 40})
     with pytest.raises(ConfigError, match="JWT_SECRET"):
-        WebSettings.from_env({"APP_ENV": "production", "WEB_SECRET_KEY": "w" * 40})
-    settings = WebSettings.from_env({"APP_ENV": "production", "WEB_SECRET_KEY": "w" * 40, "JWT_SECRET": "j" * 40,
+        WebSettings.from_env({**production, "WEB_SECRET_KEY": "w" * 40})
+    with pytest.raises(ConfigError, match="JWT_ISSUER and JWT_AUDIENCE"):
+        WebSettings.from_env({"APP_ENV": "production", "WEB_SECRET_KEY": "w" * 40, "JWT_SECRET": "j" * 40})
+    settings = WebSettings.from_env({**production, "WEB_SECRET_KEY": "w" * 40, "JWT_SECRET": "j" * 40,
                                      "CATALOGUE_URL": "http://catalogue-web:8000/", "WEB_PORT": "9000"})
     assert (settings.catalogue_url, settings.port, settings.demo_sign_in) == ("http://catalogue-web:8000", 9000, False)
     assert WebSettings.from_env({}).secret_key == DEVELOPMENT_WEB_SECRET_KEY
@@ -405,3 +413,51 @@ def test_while_notifications_does_not_answer_times_are_in_the_institutions_zone(
     sign_in(client, "ssmu-coordinator")
     page = client.get(f"/manage/courses/{first_managed_course(client)}")
     assert page.status_code == 200 and "Запись открывается (время: Томск)" in page.text
+
+
+def test_the_roster_download_is_the_spreadsheet_safe_csv_named_after_the_course_and_term(service_app):
+    from enrolment import operations
+    from shared.auth import Principal
+
+    apps = with_enrolment(service_app)
+    client = front_end(apps).test_client()
+    sign_in(client, "lumc-coordinator")
+    path, offering_id = course_with_offering(client)
+    with apps["enrolment"].extensions["database"].transaction() as session:
+        operations.enrol_student(session, Principal("ssmu-student-9", "student", "SSMU", "s9@ssmu.ru",
+                                                    "=HYPERLINK(\"https://evil.example\")", "ru"), offering_id)
+        offering = operations.get_offering(session, offering_id)
+        expected_name = f"roster-{offering.course_code}-{offering.term}.csv"
+    answer = client.get(f"/manage/offerings/{offering_id}/roster.csv")
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert answer.headers["Content-Disposition"] == f'attachment; filename="{expected_name}"'
+    assert answer.data.startswith("\ufeff".encode()) and b'"\'=HYPERLINK(' in answer.data
+
+
+def test_signing_out_ends_the_session_on_the_server_so_a_copy_of_the_cookie_signs_nobody_in(browser):
+    sign_in(browser, "ssmu-student")
+    copied = browser.get_cookie("exchange_session").value  # another tab, a shared computer, a thief
+    assert browser.get("/me/inbox").status_code == 200
+    assert "eyJ" not in copied  # the cookie names the session; the token stays on the server
+    submit(browser, "/signout", {}, "/")
+    thief = browser.application.test_client()
+    thief.set_cookie("exchange_session", copied)
+    answer = thief.get("/me/inbox")
+    assert answer.status_code == 302 and "/signin" in answer.headers["Location"]
+
+
+@pytest.mark.parametrize("app_env", ["test", "production"])
+def test_demo_sign_in_is_offered_in_development_only(services, app_env):
+    production = {"secret_key": "w" * 40, "jwt_secret": "j" * 40, "jwt_issuer": "https://idp.invalid",
+                  "jwt_audience": "course-exchange"} if app_env == "production" else {}
+    client = front_end(services, app_env=app_env, **production).test_client()
+    assert "ssmu-student" not in client.get("/signin").text
+    token = csrf_token(client.get("/signin").text)
+    assert client.post("/signin", data={"person": "ssmu-student", "csrf_token": token}).status_code == 404
+
+
+def test_the_front_end_asks_browsers_for_https_in_production_only(services):
+    production = front_end(services, app_env="production", secret_key="w" * 40, jwt_secret="j" * 40,
+                           jwt_issuer="https://idp.invalid", jwt_audience="course-exchange").test_client()
+    assert production.get("/").headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "Strict-Transport-Security" not in front_end(services).test_client().get("/").headers

@@ -6,21 +6,22 @@ import logging
 from typing import Mapping
 
 import httpx
-from flask import Flask, flash, g, redirect, render_template, request, session, url_for
+from flask import Flask, flash, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from shared.auth import TokenVerifier
 from shared.logs import configure_logging, current_correlation_id
-from shared.web import install_correlation_ids
+from shared.web import STRICT_TRANSPORT_SECURITY, install_correlation_ids
 from web.client import ServiceError, Services
 from web.config import WebSettings
 from web.enrolments import unread_count
 from web.highlight import highlight
-from web.identity import SESSION_TOKEN, identify, presented_token
+from web.identity import end_session, identify, presented_token
 from web.language import choose_locale, localised, long_date
 from web.messages import translate
 from web.problems import error_page_status, problem_message
+from web.sessions import SessionTokens
 from web.timezones import local_time, reader_zone, zone_name
 
 csrf = CSRFProtect()
@@ -55,6 +56,8 @@ def create_app(settings: WebSettings | None = None, *, http_mounts: Mapping[str,
     app.extensions["web_settings"] = settings
     app.extensions["token_verifier"] = TokenVerifier.from_settings(settings)
     app.extensions["http"] = httpx.Client(timeout=settings.timeout_seconds, mounts=dict(http_mounts or {}))
+    if settings.demo_sign_in:
+        app.extensions["session_tokens"] = SessionTokens(settings.session_dir)
     install_correlation_ids(app)  # the same id follows a page's calls into every service's logs and events
     # Who is asking, in which language, before CSRF checks the form: its refusal is then a page in
     # the reader's language, with their navigation.
@@ -82,6 +85,8 @@ def _install_request_context(app: Flask, settings: WebSettings) -> None:
             response.headers.setdefault(name, value)
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")  # pages show personal data
+        if settings.is_production:
+            response.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
         return response
 
     @app.context_processor
@@ -107,7 +112,7 @@ def _install_error_pages(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_refused(error: ServiceError):
         if error.status == 401:  # the token expired or was revoked: sign in again
-            session.pop(SESSION_TOKEN, None)
+            end_session()
             flash(translate("session_expired", _reader_locale()), "error")
             return redirect(url_for("account.sign_in"))
         page = render_template("error.html", message=problem_message(error, _reader_locale()))

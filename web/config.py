@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping
 
 from shared.config import (DEVELOPMENT_JWT_SECRET, check_production_secret, check_token_settings, integer_from_env,
@@ -34,6 +35,7 @@ class WebSettings:
     port: int = 8000
     token_header: str = DEFAULT_TOKEN_HEADER
     timeout_seconds: float = 10.0
+    session_dir: Path = Path("var/web-sessions")  # where demo sign-in keeps its sessions' tokens
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "WebSettings":
@@ -49,6 +51,7 @@ class WebSettings:
             host=env.get("HOST", "127.0.0.1"),
             port=integer_from_env(env, "WEB_PORT", 8000),
             token_header=env.get("WEB_TOKEN_HEADER", DEFAULT_TOKEN_HEADER),
+            session_dir=Path(env.get("WEB_SESSION_DIR") or Path(env.get("DATA_DIR", "var")) / "web-sessions"),
         )
         settings.check()
         return settings
@@ -59,9 +62,9 @@ class WebSettings:
 
     @property
     def demo_sign_in(self) -> bool:
-        """Choosing a demo person mints a development token; never in production, nor where an
-        identity provider signs the tokens."""
-        return not (self.is_production or self.jwks_url)
+        """Choosing a demo person mints a development token: in development only (not in test or
+        production), and never where an identity provider signs the tokens."""
+        return self.app_env == "development" and not self.jwks_url
 
     def check(self) -> None:
         """Refuse the development secrets in production."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Request, session
+from flask import Request, current_app, session
 
 from services.tokens import DEMO_NAMES, demo_token
 from shared.auth import Principal, TokenVerifier
@@ -13,7 +13,7 @@ from web.config import WebSettings
 
 # The people of the sign-in page: students and coordinators of both institutions.
 DEMO_PEOPLE = tuple((institution, role) for (institution, role) in DEMO_NAMES if role in ("student", "coordinator"))
-SESSION_TOKEN = "token"
+SESSION_ID = "session_id"
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,15 @@ def presented_token(settings: WebSettings, request: Request) -> str | None:
     in (production, or JWKS_URL set), the session's demo sign-in otherwise."""
     if not settings.demo_sign_in:
         return request.headers.get(settings.token_header) or None
-    return session.get(SESSION_TOKEN)
+    return current_app.extensions["session_tokens"].token_of(session.get(SESSION_ID))
+
+
+def end_session() -> None:
+    """Forget the session here and in the server's store, so that no copy of its cookie signs anyone in."""
+    tokens = current_app.extensions.get("session_tokens")
+    if tokens is not None:
+        tokens.end(session.get(SESSION_ID))
+    session.clear()
 
 
 def identify(verifier: TokenVerifier, token: str | None) -> Identity | None:

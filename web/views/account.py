@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from shared.auth import LOCALES
-from web.identity import SESSION_TOKEN, demo_people, identify, mint_demo_token
+from web.identity import SESSION_ID, demo_people, end_session, identify, mint_demo_token
 from web.language import LOCALE_COOKIE, LOCALE_COOKIE_SECONDS
 from web.messages import translate
 from web.navigation import safe_next
@@ -23,7 +23,7 @@ def sign_in():
 
 @blp.post("/signin")
 def sign_in_as_demo_person():
-    """Mint a development token for the chosen demo person and keep it in the session cookie."""
+    """Mint a development token for the chosen demo person and keep it on the server for this session."""
     settings = current_app.extensions["web_settings"]
     if not settings.demo_sign_in:
         abort(404)
@@ -31,8 +31,8 @@ def sign_in_as_demo_person():
     identity = identify(current_app.extensions["token_verifier"], token)
     if identity is None:
         return redirect(url_for("account.sign_in"))
-    session.clear()  # a new person gets a new session, and a new CSRF token with it
-    session[SESSION_TOKEN] = token
+    end_session()  # a new person gets a new session, and a new CSRF token with it
+    session[SESSION_ID] = current_app.extensions["session_tokens"].start(token)
     flash(translate("signed_in", g.locale, name=identity.principal.name), "success")
     default = url_for("coordinator.my_courses") if identity.manages_courses else url_for("catalogue.browse")
     return redirect(safe_next(request.form.get("next"), default))
@@ -40,8 +40,8 @@ def sign_in_as_demo_person():
 
 @blp.post("/signout")
 def sign_out():
-    """Forget the session's token."""
-    session.clear()
+    """End the session, on the server too."""
+    end_session()
     flash(translate("signed_out", g.locale), "success")
     return redirect(url_for("catalogue.browse"))
 
