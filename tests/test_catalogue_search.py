@@ -167,7 +167,7 @@ def test_modified_since_is_a_change_feed_oldest_change_first(catalogue):
 def test_the_migration_indexes_the_courses_already_there(request, tmp_path, backend):
     url = (f"sqlite:///{tmp_path / 'catalogue.db'}" if backend == "sqlite"
            else request.getfixturevalue("postgres_database_factory")("backfill"))
-    upgrade("catalogue", url, "3dc48066a904")  # before word-form search
+    upgrade("catalogue", url, "7b1e5c0d2a47")  # before word-form search
     db = Database(url)
     with db.engine.begin() as connection:
         connection.execute(text(

@@ -1,7 +1,7 @@
 """word-form search: stems of each course's text, its headline apart, and the vocabulary of stems
 
 Revision ID: b7d1c2e4f5a6
-Revises: 3dc48066a904
+Revises: 7b1e5c0d2a47
 Create Date: 2026-11-30 08:40:00
 
 The courses' search_text held folded text; it now holds Snowball stems, so every course is indexed
@@ -15,7 +15,7 @@ from alembic import op
 from catalogue.search import search_index
 
 revision: str = 'b7d1c2e4f5a6'
-down_revision: Union[str, Sequence[str], None] = '3dc48066a904'
+down_revision: Union[str, Sequence[str], None] = '7b1e5c0d2a47'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
