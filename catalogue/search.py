@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import ColumnElement, Select, case, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from catalogue.models import SEARCH_WORD_LENGTH, Course, CourseCoordinator, CourseTopic, Offering, SearchWord
@@ -99,7 +99,7 @@ def search_courses(session: Session, actor: Principal | None, filters: Mapping[s
             Course.updated_at, Course.id)
     if is_ranked(filters):
         if COURSE_CODE.match(text.strip()):  # (anything else, a NUL say, is no code and never sent)
-            statement = statement.order_by(case((func.lower(Course.code) == text.strip().lower(), 0), else_=1))
+            statement = statement.order_by(case((Course.code_key == text.strip().lower(), 0), else_=1))
         in_headline = [case((_has_word(Course.search_title, forms), 1), else_=0) for forms in searched]
         statement = statement.order_by(sum(in_headline[1:], in_headline[0]).desc())
     return statement.order_by(Course.institution, Course.code, Course.id)
