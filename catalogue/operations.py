@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from catalogue.history import course_history, field_changes, record_revision
 from catalogue.models import Course, CourseCoordinator, CourseTopic
 from catalogue.schemas import CourseEventSchema
-from catalogue.search import index_course
+from catalogue.search_index import index_course
 from shared import events
 from shared.auth import Principal
 from shared.db import utcnow

@@ -5,57 +5,24 @@ Each course keeps the Snowball stems of its words (`search_text`: code, titles, 
 matches a course having a word whose stem begins with it (`LIKE '% stem%'`, served by the trigram
 index on PostgreSQL), so "гельминты" finds "гельминтозы" and "allergic" finds "allergies". A word that
 begins no known stem is taken for a typo and replaced by the known stems one typo away
-(`search_words`, the vocabulary). The same statements run on SQLite and PostgreSQL.
+(`search_words`, the vocabulary; both kept by catalogue.search_index). The same statements run on
+SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from sqlalchemy import ColumnElement, Select, case, exists, false, or_, select
 from sqlalchemy.orm import Session
 
-from catalogue.models import SEARCH_WORD_LENGTH, Course, CourseCoordinator, CourseTopic, Offering, SearchWord
+from catalogue.models import Course, CourseCoordinator, CourseTopic, Offering, SearchWord
 from catalogue.schemas import COURSE_CODE
+from catalogue.search_index import distinct
 from shared.auth import Principal
-from shared.db import insert_missing
 from shared.wordforms import fold, stems, within_one_typo
 
 MAX_CORRECTIONS = 10  # known stems tried for one mistyped word
-
-
-@dataclass(frozen=True)
-class SearchIndex:
-    """What a course is found by: its headline's stems, all its stems, and the vocabulary they add."""
-
-    title: str
-    text: str
-    words: list[str]
-
-
-def search_index(code: str, title: Mapping[str, str | None], description: Mapping[str, str | None],
-                 topics: Iterable[str]) -> SearchIndex:
-    """Return the search columns of a course with this text (also used by the migration's backfill)."""
-    headline = _distinct(stems(" ".join([code, *_texts(title), *topics])))
-    body = _distinct(stems(" ".join(_texts(description))))
-    everything = _distinct(headline + body)
-    return SearchIndex(title=_spaced(headline), text=_spaced(everything),
-                       words=sorted(word for word in everything if len(word) <= SEARCH_WORD_LENGTH))
-
-
-def index_course(session: Session, course: Course) -> None:
-    """Bring a course's search columns and the vocabulary up to date with its text."""
-    index = search_index(course.code, course.title, course.description, course.topics)
-    course.search_title, course.search_text = index.title, index.text
-    remember_words(session, index.words)
-
-
-def remember_words(session: Session, words: list[str]) -> None:
-    """Add stems to the vocabulary; sorted, so concurrent writers take the key locks in one order."""
-    if words:
-        with session.no_autoflush:  # the course is flushed by its caller, who turns a duplicate code into a 409
-            insert_missing(session, SearchWord.__table__, [{"word": word} for word in sorted(words)])
 
 
 def visible_courses(actor: Principal | None) -> Select:
@@ -77,7 +44,7 @@ def search_courses(session: Session, actor: Principal | None, filters: Mapping[s
     """
     statement = visible_courses(actor)
     text = filters.get("q") or ""
-    searched = [_forms_of(session, word) for word in _distinct(stems(text))]
+    searched = [_forms_of(session, word) for word in distinct(stems(text))]
     if text.strip() and not searched:  # only punctuation: nothing is made of it
         return statement.where(false())
     for forms in searched:
@@ -131,15 +98,3 @@ def _beginning_with(prefix: str) -> tuple[ColumnElement[bool], ...]:
 def _has_word(column, forms: list[str]) -> ColumnElement[bool]:
     # Stems are letters and digits only, so they hold no LIKE wildcard to escape.
     return or_(*(column.like(f"% {form}%") for form in forms))
-
-
-def _texts(localised: Mapping[str, str | None]) -> list[str]:
-    return [text for text in localised.values() if text]
-
-
-def _distinct(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(values))
-
-
-def _spaced(words: list[str]) -> str:
-    return "".join(f" {word}" for word in words) + " "

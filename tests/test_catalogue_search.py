@@ -171,12 +171,14 @@ def test_the_migration_indexes_the_courses_already_there(request, tmp_path, back
     db = Database(url)
     with db.engine.begin() as connection:
         connection.execute(text(
-            "INSERT INTO courses (id, code, code_key, institution, title, description, ects, level, language, isced,"
-            " status, version, created_by, created_at, updated_at, search_text) VALUES ('c1', 'HEL-510', 'hel-510', 'LUMC',"
-            " :title, :description, 5, 'master', 'en', '0912', 'published', 1, 'x', :now, :now, 'гельминтозы')"),
+            "INSERT INTO courses (id, code, code_key, institution, title, description, ects, level, language,"
+            " isced, status, version, created_by, created_at, updated_at, search_text) VALUES ('c1', 'HEL-510',"
+            " 'hel-510', 'LUMC', :title, :description, 5, 'master', 'en', '0912', 'published', 1, 'x', :now, :now,"
+            " 'гельминтозы')"),
             {"title": '{"en": "Helminth Infections", "ru": "Гельминтозы"}', "description": '{"en": "Hookworms."}',
              "now": datetime.now(timezone.utc)})
-        connection.execute(text("INSERT INTO course_topics (course_id, value, position) VALUES ('c1', 'immunology', 0)"))
+        connection.execute(text(
+            "INSERT INTO course_topics (course_id, value, position) VALUES ('c1', 'immunology', 0)"))
     upgrade("catalogue", url)
     assert codes(db, q="гельминты") == ["HEL-510"]
     assert codes(db, q="immunological") == ["HEL-510"]  # a topic

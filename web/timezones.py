@@ -41,7 +41,8 @@ def _zone_of_reader() -> str:
     if identity is None:
         return LOCALE_ZONES.get(g.get("locale"), LOCALE_ZONES["en"])
     cached = session.get(SESSION_ZONE)
-    if isinstance(cached, dict) and cached.get("user") == identity.principal.id and cached.get("until", 0) > time.time():
+    if (isinstance(cached, dict) and cached.get("user") == identity.principal.id
+            and cached.get("until", 0) > time.time()):
         return cached["zone"]
     try:
         zone = g.services.get("notifications", ("preferences", "me")).body.get("timezone")

@@ -5,14 +5,14 @@ Revises: 7b1e5c0d2a47
 Create Date: 2026-11-30 08:40:00
 
 The courses' search_text held folded text; it now holds Snowball stems, so every course is indexed
-anew here (catalogue.search.search_index, the function the domain code keeps them current with).
+anew here (catalogue.search_index.search_index, the function the domain code keeps them current with).
 """
 from typing import Sequence, Union
 
 import sqlalchemy as sa
 from alembic import op
 
-from catalogue.search import search_index
+from catalogue.search_index import search_index
 
 revision: str = 'b7d1c2e4f5a6'
 down_revision: Union[str, Sequence[str], None] = '7b1e5c0d2a47'
