@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench bench-smoke install install-test install-bench clean up up-cluster down test-containers
+.PHONY: run test bench bench-smoke translations install install-test install-bench clean up up-cluster down test-containers
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ bench: install-bench  ## measure DESIGN section 7's figures against baselines; w
 
 bench-smoke: install-bench  ## the benchmark scenarios at tiny sizes, checking outcomes only (CI)
 	$(BIN)/python -m bench --smoke
+
+translations: install  ## extract the front end's messages into web/translations (.pot, and each .po to translate)
+	$(BIN)/python -m web.translation_files
 
 up:  ## build the image, start docker-compose.yml detached, wait until healthy, print the URL
 	deploy/compose.sh up

@@ -99,7 +99,15 @@ class PublishCourse(MethodView):
 
 @blp.route("/courses/<course_id>/archive")
 class ArchiveCourse(MethodView):
-    post = _status_view("archived", "Archive a course")
+    @requires(*EDITORS)
+    @blp.arguments(CancelSchema, required=False)
+    @blp.problems("course_not_found")
+    @blp.response(200, CourseSchema, headers=ETAG_HEADER)
+    def post(self, body, course_id):
+        """Archive a course; its offerings that have not ended are cancelled and their students told"""
+        with current_database().transaction() as session:
+            return with_version(offerings.archive_course(session, require_principal(), course_id,
+                                                         body["reason"]))
 
 
 @blp.route("/courses/<course_id>/history")

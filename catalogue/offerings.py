@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Mapping
 
+import marshmallow as ma
 from sqlalchemy.orm import Session
 
 from catalogue.history import field_changes, record_revision
-from catalogue.models import Offering
-from catalogue.operations import PRODUCER, get_course, may_view, require_editor, touch_course
+from catalogue.models import Course, Offering
+from catalogue.operations import PRODUCER, get_course, may_view, require_editor, set_course_status, touch_course
 from catalogue.schemas import OfferingEventSchema, check_offering_dates
 from shared import events
 from shared.auth import Principal
+from shared.db import utcnow
 from shared.errors import Problem
 from shared.etag import check_version
 from shared.outbox import record_event
@@ -43,6 +46,7 @@ def schedule_offering(session: Session, actor: Principal, course_id: str, fields
     require_editor(actor, course)
     if course.status == "archived":
         raise Problem(409, "course_archived", "An archived course cannot be scheduled; publish it again first.")
+    check_schedule(fields, utcnow().date())
     offering = Offering(course=course, **fields, status="scheduled", version=1)
     session.add(offering)
     session.flush()
@@ -51,6 +55,28 @@ def schedule_offering(session: Session, actor: Principal, course_id: str, fields
                     field_changes({}, _plain(offering_fields(offering))), offering)
     record_event(session, PRODUCER, events.OFFERING_SCHEDULED, OfferingEventSchema().dump(offering))
     return offering
+
+
+def check_schedule(fields: Mapping[str, Any], today: date, *, changed: set[str] | None = None) -> None:
+    """Refuse an enrolment window that closes after the offering has ended, and an end date in the past
+    (an ended offering is history: it cannot be scheduled, nor an offering moved into the past). On a
+    change, only what the change touches (`changed`) is checked: an ended offering can still be corrected.
+
+    Several offerings of one course in the same term are allowed: parallel groups (one in Leiden, one in
+    Tomsk, or two groups of one size) are offerings of their own, told apart by their place."""
+    errors: dict[str, list[str]] = {}
+    closes, ends_on = fields.get("enrolment_closes_at"), fields.get("ends_on")
+
+    def touched(*names: str) -> bool:
+        return changed is None or bool(changed.intersection(names))
+
+    if touched("enrolment_closes_at", "ends_on") and closes and ends_on and \
+            closes >= datetime.combine(ends_on + timedelta(days=1), time(), tzinfo=timezone.utc):
+        errors["enrolment_closes_at"] = ["enrolment_closes_at must be before the offering ends."]
+    if touched("ends_on") and ends_on and ends_on < today:
+        errors["ends_on"] = ["ends_on is in the past: an offering that has ended cannot be scheduled."]
+    if errors:
+        raise ma.ValidationError(errors)
 
 
 def update_offering(session: Session, actor: Principal, offering_id: str, expected_version: int | None,
@@ -64,6 +90,8 @@ def update_offering(session: Session, actor: Principal, offering_id: str, expect
     before = offering_fields(offering)
     merged = {**before, **fields}
     check_offering_dates(merged)
+    changed = {name for name in fields if fields[name] != before[name]}
+    check_schedule(merged, utcnow().date(), changed=changed)
     changes = field_changes(_plain(before), _plain(merged))
     if not changes:
         return offering
@@ -78,11 +106,28 @@ def update_offering(session: Session, actor: Principal, offering_id: str, expect
 
 
 def cancel_offering(session: Session, actor: Principal, offering_id: str, reason: str | None) -> Offering:
-    """Cancel an offering; enrolment cancels its enrolments and everyone is told."""
+    """Cancel an offering; enrolment cancels its enrolments and everyone is told. Cancelling twice
+    changes nothing."""
     offering = get_offering(session, actor, offering_id, for_update=True)
     require_editor(actor, offering.course)
-    if offering.status == "cancelled":
-        return offering
+    if offering.status != "cancelled":
+        _cancel(session, actor, offering, reason)
+    return offering
+
+
+def archive_course(session: Session, actor: Principal, course_id: str, reason: str | None) -> Course:
+    """Archive a course and cancel its offerings that have not ended, with the reason: their students
+    are then told (enrolment cancels each enrolment, notifications writes to each student) instead of
+    holding a seat in a course nobody runs any more. Ended offerings stay as they were."""
+    course = set_course_status(session, actor, course_id, "archived")
+    today = utcnow().date()
+    for offering in course.offerings:
+        if offering.status == "scheduled" and offering.ends_on >= today:
+            _cancel(session, actor, offering, reason)
+    return course
+
+
+def _cancel(session: Session, actor: Principal, offering: Offering, reason: str | None) -> None:
     offering.status = "cancelled"
     offering.cancel_reason = reason
     offering.version += 1

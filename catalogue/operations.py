@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from catalogue.history import course_history, field_changes, record_revision
-from catalogue.models import Course, CourseCoordinator, CourseTopic
+from catalogue.models import Course, CourseCoordinator, CourseRevision, CourseTopic
 from catalogue.schemas import CourseEventSchema
 from catalogue.search_index import index_course
 from shared import events
@@ -37,7 +37,18 @@ def may_edit(actor: Principal | None, course: Course) -> bool:
 
 
 def may_view(actor: Principal | None, course: Course) -> bool:
-    return course.status == "published" or may_edit(actor, course)
+    """Published courses are anyone's to read, and so are archived ones that were once published (they
+    stay at their address for the students they had); drafts only their editors'. Lists show archived
+    courses to their editors only."""
+    if course.status == "published" or may_edit(actor, course):
+        return True
+    return course.status == "archived" and was_published(course)
+
+
+def was_published(course: Course) -> bool:
+    """Whether the course was ever published (its history says so): archiving a draft keeps it private."""
+    return object_session(course).scalar(select(exists().where(
+        CourseRevision.course_id == course.id, CourseRevision.action == "published")))
 
 
 def require_editor(actor: Principal, course: Course) -> None:

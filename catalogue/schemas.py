@@ -172,7 +172,7 @@ class OfferingPatchSchema(OfferingSchema):
 
 
 class CancelSchema(ma.Schema):
-    """Why an offering is cancelled (told to the enrolled students)."""
+    """Why an offering is cancelled or a course archived (told to the enrolled students)."""
 
     reason = Paragraphs(max_length=REASON_LENGTH, load_default=None, allow_none=True)
 

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from enrolment import operations
 from enrolment.idempotency import answer_once
 from enrolment.roster_csv import roster_csv, roster_file_name
-from enrolment.schemas import EnrolmentSchema, EnrolRequestSchema, RosterEntrySchema, SeatsSchema
+from enrolment.schemas import EnrolmentSchema, EnrolRequestSchema, RosterEntrySchema, RosterQuerySchema, SeatsSchema
 from enrolment.waiting_list import with_positions
 from shared.auth import current_principal, require_principal, requires
 from shared.db import current_database
@@ -108,15 +108,16 @@ class OfferingSeats(MethodView):
 @blp.route("/offerings/<offering_id>/roster")
 class OfferingRoster(MethodView):
     @requires("coordinator", "admin")
+    @blp.arguments(RosterQuerySchema, location="query")
     @blp.problems("offering_not_found")
     @blp.doc(responses={"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}})
     @blp.response(200, RosterEntrySchema(many=True),
                   description="JSON, or CSV with Accept: text/csv (UTF-8 with a byte-order mark, one header "
                               "row, every cell quoted, cells a spreadsheet would run prefixed with ')")
-    def get(self, offering_id):
+    def get(self, query, offering_id):
         """Show the confirmed students and the waiting list in order (the course's coordinators)"""
         with current_database().reading() as session:
-            entries = operations.roster(session, require_principal(), offering_id)
+            entries = operations.roster(session, require_principal(), offering_id, cancelled=query["cancelled"])
             offering = operations.get_offering(session, offering_id)
         if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
             name = roster_file_name(offering.course_code, offering.term)

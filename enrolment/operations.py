@@ -129,8 +129,9 @@ def enrolments_of(student: Principal) -> Select:
             .order_by(Enrolment.created_at.desc(), Enrolment.id))
 
 
-def roster(session: Session, actor: Principal, offering_id: str) -> list[Enrolment]:
-    """Return the confirmed students, then the waiting list in order, to the course's coordinators."""
+def roster(session: Session, actor: Principal, offering_id: str, *, cancelled: bool = False) -> list[Enrolment]:
+    """Return the confirmed students, then the waiting list in order, to the course's coordinators; with
+    `cancelled`, then the cancelled enrolments too, last cancelled first (who was there, and who ended it)."""
     offering = get_offering(session, offering_id)
     if not offering.is_coordinated_by(actor):
         raise Problem(403, "forbidden", "Only the course's coordinators and admins see its roster.")
@@ -138,7 +139,10 @@ def roster(session: Session, actor: Principal, offering_id: str) -> list[Enrolme
                                                         Enrolment.status == "confirmed")
                                 .order_by(Enrolment.confirmed_at, Enrolment.id))
     waiting = first_in_line(session, offering_id, offering.waitlisted_count)
-    return with_positions(session, [*confirmed, *waiting])
+    gone = session.scalars(select(Enrolment).where(Enrolment.offering_id == offering_id,
+                                                   Enrolment.status == "cancelled")
+                           .order_by(Enrolment.cancelled_at.desc(), Enrolment.id)) if cancelled else []
+    return with_positions(session, [*confirmed, *waiting, *gone])
 
 
 def _require_open(offering: Offering, now: datetime) -> None:

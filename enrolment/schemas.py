@@ -67,6 +67,15 @@ class RosterEntrySchema(ma.Schema):
     institution = ma.fields.String(attribute="student_institution")
     enrolled_at = ma.fields.DateTime(attribute="created_at")
     confirmed_at = ma.fields.DateTime(allow_none=True)
+    cancelled_at = ma.fields.DateTime(allow_none=True)
+    cancelled_by = ma.fields.String(allow_none=True, metadata={"enum": ["student", "coordinator", "catalogue"]})
+
+
+class RosterQuerySchema(ma.Schema):
+    """Which enrolments a roster lists."""
+
+    cancelled = ma.fields.Boolean(load_default=False, metadata={
+        "description": "Also list the cancelled enrolments (who cancelled, when), last cancelled first"})
 
 
 class EnrolmentEventSchema(ma.Schema):

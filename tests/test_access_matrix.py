@@ -83,7 +83,7 @@ def system(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def things(system) -> dict[str, str]:
-    """The course, draft, offerings, enrolments and notification the matrix's rows name."""
+    """The course, draft, archived course, offerings, enrolments and notification the matrix's rows name."""
     catalogue = httpx.Client(base_url=system["catalogue"], headers=headers_of("coordinator"), timeout=10)
     enrolment = httpx.Client(base_url=system["enrolment"], headers=headers_of("student"), timeout=10)
     notifications = httpx.Client(base_url=system["notifications"], headers=headers_of("student"), timeout=10)
@@ -91,6 +91,9 @@ def things(system) -> dict[str, str]:
         code="ACL-COURSE", coordinators=["ssmu-cocoordinator"])).json()
     catalogue.post(f"/api/v1/courses/{course['id']}/publish").raise_for_status()
     draft = catalogue.post("/api/v1/courses", json=course_payload(code="ACL-DRAFT")).json()
+    archived = catalogue.post("/api/v1/courses", json=course_payload(code="ACL-ARCHIVED")).json()
+    for action in ("publish", "archive"):
+        catalogue.post(f"/api/v1/courses/{archived['id']}/{action}").raise_for_status()
     offerings = {name: catalogue.post(f"/api/v1/courses/{course['id']}/offerings", json=offering_payload()).json()["id"]
                  for name in ("offering", "open_offering", "cancellable_offering", "other_offering")}
     for offering in offerings.values():
@@ -99,7 +102,7 @@ def things(system) -> dict[str, str]:
     cancellable = enrolment.post("/api/v1/enrolments", json={"offering_id": offerings["other_offering"]}).json()
     wait_for(lambda: notifications.get("/api/v1/notifications/me").json())
     notification = notifications.get("/api/v1/notifications/me").json()[-1]
-    return {"course": course["id"], "draft": draft["id"], **offerings, "enrolment": enrolled["id"],
+    return {"course": course["id"], "draft": draft["id"], "archived": archived["id"], **offerings, "enrolment": enrolled["id"],
             "cancellable_enrolment": cancellable["id"], "notification": notification["id"]}
 
 
@@ -136,10 +139,10 @@ def test_one_student_sees_nothing_of_another_students_enrolments_or_notification
         assert things["notification"] not in {item["id"] for item in inbox}, person
 
 
-def test_unpublished_courses_are_listed_only_to_their_editors(system, things):
+@pytest.mark.parametrize("thing, code", [("draft", "ACL-DRAFT"), ("archived", "ACL-ARCHIVED")])
+def test_unpublished_courses_are_listed_only_to_their_editors(system, things, thing, code):
     def listed(person: str) -> set[str]:
-        found = httpx.get(f"{system['catalogue']}/api/v1/courses", headers=headers_of(person),
-                          params={"q": "ACL-DRAFT"})
+        found = httpx.get(f"{system['catalogue']}/api/v1/courses", headers=headers_of(person), params={"q": code})
         return {item["id"] for item in found.json()} if found.status_code == 200 else set()
 
-    assert {person for person in PEOPLE if things["draft"] in listed(person)} == {"coordinator", "admin"}
+    assert {person for person in PEOPLE if things[thing] in listed(person)} == {"coordinator", "admin"}

@@ -1,5 +1,7 @@
 """Catalogue rules as plain domain functions, without HTTP."""
 
+from datetime import date
+
 import marshmallow as ma
 import pytest
 from sqlalchemy import func, select
@@ -100,6 +102,55 @@ def test_publishing_and_archiving_tell_consumers_once(catalogue_db):
         operations.set_course_status(session, LUMC_COORDINATOR, course.id, "archived")
         assert outbox_types(session) == [events.COURSE_PUBLISHED, events.COURSE_ARCHIVED]
         assert course.version == 3
+
+
+def test_archiving_cancels_the_offerings_that_have_not_ended_with_the_reason_and_keeps_the_course_readable(
+        catalogue_db):
+    with catalogue_db.transaction() as session:
+        course = create(session)
+        operations.set_course_status(session, LUMC_COORDINATOR, course.id, "published")
+        running = offerings.schedule_offering(session, LUMC_COORDINATOR, course.id,
+                                              OfferingSchema().load(offering_payload()))
+        ended = offerings.schedule_offering(session, LUMC_COORDINATOR, course.id,
+                                            OfferingSchema().load(offering_payload(term="2027-autumn")))
+        ended.starts_on, ended.ends_on = date(2020, 2, 3), date(2020, 3, 1)  # as if time had passed
+        offerings.archive_course(session, LUMC_COORDINATOR, course.id, "The exchange ends.")
+        assert (running.status, running.cancel_reason) == ("cancelled", "The exchange ends.")
+        assert ended.status == "scheduled"  # history, not news
+        assert outbox_types(session)[-2:] == [events.COURSE_ARCHIVED, events.OFFERING_CANCELLED]
+        # Its students keep a page to read at the address they were given.
+        assert operations.get_course(session, SSMU_STUDENT, course.id).status == "archived"
+        assert offerings.get_offering(session, None, running.id).status == "cancelled"
+        draft = create(session, code="IMM-701")
+        offerings.archive_course(session, LUMC_COORDINATOR, draft.id, None)
+        with pytest.raises(Problem) as hidden:
+            operations.get_course(session, SSMU_STUDENT, draft.id)  # never published: stays private
+        assert hidden.value.status == 404
+
+
+@pytest.mark.parametrize("fields, field", [
+    ({"enrolment_closes_at": "2027-03-06T00:00:00Z"}, "enrolment_closes_at"),  # the day after it ends
+    ({"term": "2020-spring", "starts_on": "2020-02-03", "ends_on": "2020-03-01",
+      "enrolment_opens_at": "2019-11-01T08:00:00Z", "enrolment_closes_at": "2020-01-20T23:59:00Z"}, "ends_on"),
+])
+def test_an_offering_in_the_past_or_whose_window_outlasts_it_is_refused(catalogue_db, fields, field):
+    with catalogue_db.transaction() as session:
+        course = create(session)
+        with pytest.raises(ma.ValidationError) as refused:
+            offerings.schedule_offering(session, LUMC_COORDINATOR, course.id,
+                                        OfferingSchema().load(offering_payload(**fields)))
+    assert list(refused.value.messages) == [field]
+
+
+def test_a_course_may_have_parallel_offerings_in_one_term_and_an_ended_one_keeps_its_dates(catalogue_db):
+    with catalogue_db.transaction() as session:
+        course = create(session)
+        leiden, tomsk = (offerings.schedule_offering(session, LUMC_COORDINATOR, course.id, OfferingSchema().load(
+            offering_payload(location=place))) for place in ("LUMC, Leiden", "SSMU, Tomsk"))
+        assert (leiden.term, tomsk.term) == ("2027-spring", "2027-spring")
+        leiden.starts_on, leiden.ends_on = date(2020, 2, 3), date(2020, 3, 1)  # as if time had passed
+        offerings.update_offering(session, LUMC_COORDINATOR, leiden.id, leiden.version, {"capacity": 5})
+        assert leiden.capacity == 5  # an ended offering can still be corrected, just not moved into the past
 
 
 def test_an_archived_course_cannot_be_scheduled(catalogue_db):

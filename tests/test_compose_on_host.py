@@ -108,7 +108,7 @@ def test_compose_processes_take_an_enrolment_to_a_delivered_email(tmp_path, post
         # The front end, behind the identity-aware proxy, shows Anna her seat in Russian.
         wait_for(lambda: ready(front_end), 30)
         page = httpx.get(f"{front_end}/me/enrolments", headers={"X-Forwarded-Access-Token": ANNA_TOKEN}).text
-        assert "Анна Смирнова" in page and "Подтверждено" in page
+        assert "Анна Смирнова" in page and "Подтверждена" in page  # enrolment (запись) is feminine
         assert httpx.post(f"{front_end}/signin", data={"person": "ssmu-student"}).status_code in (400, 404)
     finally:
         for process in processes.values():

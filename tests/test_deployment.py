@@ -106,7 +106,7 @@ def test_the_installed_package_carries_migrations_and_seed_data(tmp_path):
     assert "catalogue/seed_courses.json" in names
     assert "services/gunicorn_conf.py" in names
     assert {"web/templates/base.html", "web/templates/manage/offering.html", "web/static/style.css",
-            "web/static/seats.js"} <= names
+            "web/static/seats.js", "web/translations/ru/LC_MESSAGES/messages.po"} <= names
 
 
 def test_the_dockerfile_passes_hadolint():

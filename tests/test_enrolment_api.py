@@ -176,6 +176,19 @@ def test_the_roster_as_json_and_as_csv_with_cyrillic_names_intact(client, offeri
     assert_problem(client.get("/api/v1/offerings/missing/roster", headers=coordinator), 404, "offering_not_found")
 
 
+def test_the_roster_lists_the_cancelled_enrolments_on_request_with_who_ended_them(client, offering_id):
+    first, second, third = (enrol(client, offering_id, number).get_json()["id"] for number in (1, 2, 3))
+    coordinator = bearer("coordinator", "LUMC")
+    client.post(f"/api/v1/enrolments/{first}/cancel", headers=student_headers(1))
+    client.post(f"/api/v1/enrolments/{third}/cancel", headers=coordinator)
+    roster = f"/api/v1/offerings/{offering_id}/roster"
+    assert [e["enrolment_id"] for e in client.get(roster, headers=coordinator).get_json()] == [second]
+    entries = client.get(roster, query_string={"cancelled": "true"}, headers=coordinator).get_json()
+    assert [(e["enrolment_id"], e["status"], e["cancelled_by"]) for e in entries] == [
+        (second, "confirmed", None), (third, "cancelled", "coordinator"), (first, "cancelled", "student")]
+    assert all(e["cancelled_at"] for e in entries[1:])
+
+
 def test_an_unknown_offering_is_not_remembered_for_the_key_since_it_may_still_arrive(app, client):
     snapshot = offering_snapshot()
     refused = client.post("/api/v1/enrolments", json={"offering_id": snapshot["offering_id"]},

@@ -6,6 +6,7 @@ Set WEB_SCREENSHOTS=docs/screenshots to also save the README's screenshots (desk
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from pathlib import Path
@@ -108,21 +109,30 @@ def test_students_enrol_wait_and_are_promoted_while_the_coordinator_watches_the_
     # The coordinator sees her on the roster.
     coordinator.goto(offering_page)
     expect(coordinator.locator("#roster")).to_contain_text("Анна Смирнова")
-    expect(coordinator.locator("[data-seats-for]")).to_contain_text("0 of 1 seats free")
+    expect(coordinator.locator("[data-seats-for]")).to_contain_text("0 of 1 seat free")
     with coordinator.expect_download() as download:
         coordinator.get_by_role("link", name="Download the roster (CSV)").click()
     assert "Анна Смирнова" in Path(download.value.path()).read_text(encoding="utf-8")
+    with coordinator.expect_download() as download:
+        coordinator.get_by_role("link", name="Download the roster (Excel)").click()
+    from openpyxl import load_workbook
+    assert download.value.suggested_filename == "roster-HEL-510-2027-spring.xlsx"
+    workbook = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert workbook.active["C2"].value == "Анна Смирнова"
 
     # Sanne (LUMC) finds it full and joins the waiting list.
     sanne = signed_in(browser, front_end, "lumc-student")
     sanne.goto(course_page)
-    sanne.get_by_role("button", name="Enrol").click()
+    sanne.get_by_role("button", name="Join the waiting list (0 waiting)").click()
     expect(sanne.locator(".flash-success")).to_contain_text("you are number 1 on the waiting list")
     coordinator.reload()
     expect(coordinator.locator("#waiting-list")).to_contain_text("Sanne de Vries")
     screenshot(coordinator, "roster")
 
-    # Anna cancels: the seat goes to Sanne, who sees it and is told in her inbox.
+    # Anna cancels, after reading what it means: the seat goes to Sanne, who sees it and is told in her inbox.
+    anna.get_by_role("link", name="Отменить запись…").click()
+    expect(anna.locator(".consequences")).to_contain_text("Оно перейдёт первому из 1 ожидающего студента")
+    screenshot(anna, "cancel-enrolment")
     anna.get_by_role("button", name="Отменить запись").click()
     expect(anna.locator(".flash-success")).to_contain_text("Ваша запись отменена")
     sanne.get_by_role("link", name="My enrolments").click()
@@ -132,6 +142,16 @@ def test_students_enrol_wait_and_are_promoted_while_the_coordinator_watches_the_
             break
         sanne.wait_for_timeout(500)
         sanne.reload()
+    # Cutting the seats below the one Sanne holds is explained before anything changes.
+    coordinator.goto(offering_page)
+    coordinator.get_by_label("Seats").fill("0")
+    coordinator.get_by_role("button", name="Change seats").click()
+    expect(coordinator.get_by_role("heading", level=1)).to_have_text("Fewer seats than students with a seat")
+    expect(coordinator.locator(".consequences")).to_contain_text("Nobody loses their seat and nobody is told.")
+    screenshot(coordinator, "seats-warning")
+    coordinator.get_by_role("link", name="Keep 1 seat").click()
+    expect(coordinator.get_by_label("Seats")).to_have_value("1")
+
     sanne.locator("#inbox-link").click()
     expect(sanne.locator(".notification[data-kind=promoted]")).to_have_count(1)
     expect(sanne.locator(".notification[data-kind=waitlisted]")).to_have_count(1)
@@ -143,6 +163,56 @@ def test_students_enrol_wait_and_are_promoted_while_the_coordinator_watches_the_
     sanne.get_by_role("link", name="Каталог").click()
     expect(sanne.get_by_role("heading", level=1)).to_have_text("Каталог курсов")
     screenshot(sanne, "catalogue")
+
+
+def test_a_coordinator_cancels_an_offering_after_reading_who_is_told_and_still_sees_who_was_enrolled(
+        browser, front_end):
+    from playwright.sync_api import expect
+
+    anna = signed_in(browser, front_end, "ssmu-student")
+    anna.get_by_label("Поиск курсов").fill("OPI-410")
+    anna.get_by_role("button", name="Найти").click()
+    anna.get_by_role("link", name=re.compile("Описторхоз")).click()
+    anna.get_by_role("button", name="Записаться").click()
+    expect(anna.locator(".status-confirmed")).to_be_visible()
+
+    irina = signed_in(browser, front_end, "ssmu-coordinator")  # reads Russian
+    irina.get_by_role("link", name=re.compile("Описторхоз")).click()
+    irina.get_by_role("link", name="В архив…").click()
+    expect(irina.locator(".consequences")).to_contain_text("1 студент с местом")
+    screenshot(irina, "archive-confirm")
+    irina.get_by_role("link", name="Не отменять").click()
+    irina.get_by_role("link", name=re.compile("Список и места")).first.click()
+    irina.get_by_role("link", name="Изменить даты, место или сроки записи").click()
+    expect(irina.locator(".flash-notice")).to_contain_text("1 студент с местом")
+    irina.get_by_label("Место").fill("СибГМУ, Московский тракт 2, ауд. 101")
+    screenshot(irina, "offering-edit")
+    irina.get_by_role("button", name="Сохранить").click()
+    expect(irina.locator(".flash-success")).to_contain_text("Набор изменён")
+    expect(irina.locator(".facts")).to_contain_text("ауд. 101")
+    irina.get_by_role("link", name="Отменить этот набор…").click()
+    expect(irina.locator(".consequences")).to_contain_text("1 студент с местом и 0 в листе ожидания")
+    irina.get_by_label("Причина").fill("Преподаватель заболел.")
+    screenshot(irina, "cancel-offering")
+    irina.get_by_role("button", name="Отменить набор").click()
+    expect(irina.locator(".flash-success")).to_contain_text("Набор отменён")
+    for _ in range(40):  # enrolment cancels Anna's seat when the catalogue's event reaches it
+        if irina.locator("#cancelled-enrolments").count():
+            break
+        irina.wait_for_timeout(500)
+        irina.reload()
+    expect(irina.locator("#cancelled-enrolments")).to_contain_text("Анна Смирнова")
+    expect(irina.locator("#cancelled-enrolments")).to_contain_text("Набор отменён. Преподаватель заболел.")
+    screenshot(irina, "cancelled-roster")
+    irina.get_by_role("link", name=re.compile("← Описторхоз")).click()
+    irina.get_by_role("link", name="История").click()
+    expect(irina.locator("#history tbody tr").first).to_contain_text("Отменил(а) набор")
+    expect(irina.locator("#history tbody tr").first).to_contain_text("Преподаватель заболел.")
+    screenshot(irina, "history")
+
+    anna.goto("/me/enrolments")
+    opisthorchiasis = anna.locator(".card").filter(has_text="OPI-410")
+    expect(opisthorchiasis.locator(".status-cancelled")).to_have_text("Отменена")
 
 
 def test_a_stale_course_edit_shows_the_other_change_and_can_be_reapplied(browser, front_end):
@@ -198,6 +268,78 @@ def test_the_pages_work_from_the_keyboard_on_a_phone(browser, front_end):
     # Nothing is wider than the phone's screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     context.close()
+
+
+def serious_violations(page) -> list[str]:
+    """What axe-core (injected by axe-playwright-python) finds on the page at serious or critical impact."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [f"{page.url}: {violation['id']} ({violation['impact']}): {violation['help']} "
+            f"{[node['target'] for node in violation['nodes']][:3]}"
+            for violation in results.response["violations"] if violation["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_every_page_passes_an_axe_audit_in_both_languages(browser, front_end, viewport):
+    found: list[str] = []
+    student = signed_in(browser, front_end, "ssmu-student", viewport)
+    student.goto("/?q=GLY")
+    student.get_by_role("link", name=re.compile("Клиническая гликомика")).click()
+    course_page = student.url
+    if student.get_by_role("button", name="Записаться").count():
+        student.get_by_role("button", name="Записаться").click()
+    coordinator = signed_in(browser, front_end, "lumc-coordinator", viewport)
+    coordinator.goto(course_page.replace("/courses/", "/manage/courses/"))
+    manage = coordinator.url
+    coordinator.get_by_role("link", name=re.compile("Roster and seats")).first.click()
+    offering = coordinator.url
+    for page, language in ((student, "ru"), (coordinator, "en")):
+        for locale in (language, "en" if language == "ru" else "ru"):
+            page.context.add_cookies([{"name": "locale", "value": locale, "url": front_end}])
+            addresses = ["/", "/?q=glycomics", course_page, "/me/inbox", "/no-such-page", "/signin"]
+            if page is student:
+                addresses += ["/me/enrolments", "/me/preferences"]
+                page.goto("/me/enrolments")
+                addresses += [page.get_by_role("link", name=re.compile("Отменить запись|Cancel my enrolment")).first
+                              .get_attribute("href")]
+            else:
+                addresses += ["/manage/", "/manage/courses/new", manage, f"{manage}/edit", f"{manage}/archive",
+                              f"{manage}/history", offering, f"{offering}/cancel"]
+            for address in addresses:
+                page.goto(address)
+                found += serious_violations(page)
+    assert found == []
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG contrast ratio of two CSS rgb()/rgba() colours."""
+    def luminance(colour: str) -> float:
+        red, green, blue = (int(part) / 255 for part in re.findall(r"[\d.]+", colour)[:3])
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    lighter, darker = sorted((luminance(one), luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_focus_is_visible_and_controls_are_big_enough_to_touch_on_a_phone(browser, front_end):
+    page = signed_in(browser, front_end, "ssmu-student", PHONE)
+    page.goto("/?q=HEL")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # past "skip to content", onto the navigation
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
+    width = page.evaluate("parseFloat(getComputedStyle(document.activeElement).outlineWidth)")
+    background = page.evaluate("getComputedStyle(document.querySelector('header.site')).backgroundColor")
+    assert width >= 2 and contrast(outline, background) >= 3 and contrast(outline, "rgb(255, 255, 255)") >= 3
+    small = page.evaluate("""() => [...document.querySelectorAll(
+            'header a, header button, main button, main .button, main select, main textarea,'
+            + 'main input:not([type=hidden]):not([type=checkbox])')]
+        .filter(element => element.offsetParent !== null)
+        .map(element => [element.textContent.trim() || element.name, element.getBoundingClientRect()])
+        .filter(([, box]) => box.height < 44 || box.width < 44).map(([name]) => name)""")
+    assert small == []
+    header = page.evaluate("document.querySelector('header.site').getBoundingClientRect().height")
+    assert header <= 2 * 44 + 16  # two rows of touch targets, no more
 
 
 def test_a_title_of_one_long_unbroken_word_wraps_instead_of_widening_the_page(browser, system):

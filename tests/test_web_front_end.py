@@ -105,7 +105,7 @@ def test_the_catalogue_finds_a_course_by_a_russian_word_and_shows_it_in_russian(
                                     "csrf_token": csrf_token(browser.get("/").text)})
     page = browser.get("/", query_string={"q": "ГЕЛЬМИНТЫ"}).text
     assert '<html lang="ru">' in page
-    assert "<mark>Гельминтозы</mark> и иммунная система" in page and "Курсов: 1" in page
+    assert "<mark>Гельминтозы</mark> и иммунная система" in page and "1 курс<" in page
 
 
 def test_the_catalogue_marks_what_a_search_matched_and_markup_in_a_title_stays_text(services, browser):
@@ -169,6 +169,18 @@ def test_a_coordinator_creates_a_course_and_sees_field_errors_next_to_the_fields
     assert created.status_code == 302
     course_page = browser.get(created.headers["Location"]).text
     assert "Allergy in depth" in course_page and "Draft" in course_page
+
+
+def test_the_services_field_errors_reach_a_russian_page_in_russian(browser):
+    sign_in(browser, "ssmu-coordinator")  # the token says Russian
+    form = {"code": "a b", "institution": "SSMU", "title_en": "Allergy", "description_en": "Type 2 immunity.",
+            "ects": "0.7", "level": "master", "language": "en", "isced": "99999", "topics": "", "coordinators": ""}
+    refused = submit(browser, "/manage/courses/new", form)
+    assert refused.status_code == 422 and '<html lang="ru">' in refused.text
+    assert "Исправьте отмеченные поля." in refused.text
+    assert "Кредиты ECTS указываются с шагом 0,5." in refused.text and "steps of 0.5" not in refused.text
+    assert "Это не код области ISCED-F 2013" in refused.text and "От 1 до 32 латинских букв" in refused.text
+    assert 'value="a b"' in refused.text and 'value="Allergy"' in refused.text  # nothing typed is lost
 
 
 def two_coordinators_editing(services) -> tuple:
@@ -413,6 +425,14 @@ def test_while_notifications_does_not_answer_times_are_in_the_institutions_zone(
     sign_in(client, "ssmu-coordinator")
     page = client.get(f"/manage/courses/{first_managed_course(client)}")
     assert page.status_code == 200 and "Запись открывается (время: Томск)" in page.text
+
+
+def test_the_site_has_an_icon_and_error_pages_have_a_heading(browser):
+    assert 'rel="icon" href="/static/favicon.svg"' in browser.get("/").text
+    answer = browser.get("/favicon.ico")
+    assert answer.status_code == 301 and answer.headers["Location"].endswith("/static/favicon.svg")
+    assert browser.get("/static/favicon.svg").mimetype == "image/svg+xml"
+    assert '<h1 class="refusal">This page does not exist.</h1>' in browser.get("/no-such-page").text
 
 
 def test_the_roster_download_is_the_spreadsheet_safe_csv_named_after_the_course_and_term(service_app):

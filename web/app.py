@@ -15,12 +15,15 @@ from shared.logs import configure_logging, current_correlation_id
 from shared.web import STRICT_TRANSPORT_SECURITY, install_correlation_ids
 from web.client import ServiceError, Services
 from web.config import WebSettings
-from web.enrolments import unread_count
+from web.enrolments import seats_summary, unread_count
+from web.forms import FIELD_LABELS
+from web.i18n import N_, gettext, gettext_in, install_gettext
 from web.highlight import highlight
 from web.identity import end_session, identify, presented_token
 from web.language import choose_locale, localised, long_date
-from web.messages import translate
-from web.problems import error_page_status, problem_message
+from web.names import (HISTORY_ACTIONS, HISTORY_FIELDS, LEVELS, ROLES, change_value, language_name, named,
+                       status_name, term_name, topic_name)
+from web.problems import error_page_status, field_errors_text, problem_message
 from web.sessions import SessionTokens
 from web.timezones import local_time, reader_zone, zone_name
 
@@ -62,6 +65,7 @@ def create_app(settings: WebSettings | None = None, *, http_mounts: Mapping[str,
     # Who is asking, in which language, before CSRF checks the form: its refusal is then a page in
     # the reader's language, with their navigation.
     _install_request_context(app, settings)
+    install_gettext(app)
     csrf.init_app(app)
     _install_error_pages(app)
     _register_views(app)
@@ -92,18 +96,31 @@ def _install_request_context(app: Flask, settings: WebSettings) -> None:
     @app.context_processor
     def page_helpers():
         locale = g.get("locale", "en")
-        return {"_": lambda key, **values: translate(key, locale, **values), "locale": locale,
-                "identity": g.get("identity"), "settings": settings,
+        return {"locale": locale, "identity": g.get("identity"), "settings": settings,
                 "localised": lambda text: localised(text, locale),
                 "long_date": lambda value: long_date(value, locale),
                 "date_time": lambda value, named=False: local_time(value, locale, reader_zone(), named=named),
                 "zone_name": lambda: zone_name(reader_zone(), locale),
+                "term_name": lambda term: term_name(term, locale),
+                "language_name": lambda code: language_name(code, locale),
+                "topic_name": lambda topic: topic_name(topic, locale),
+                "level_name": lambda level: named(LEVELS, level, locale),
+                "status_name": lambda kind, status: status_name(kind, status, locale),
+                "role_name": lambda role: named(ROLES, role, locale),
+                "history_action": lambda action: named(HISTORY_ACTIONS, action, locale),
+                "history_field": lambda name: named(HISTORY_FIELDS, name, locale),
+                "change_value": lambda name, value, kind: change_value(name, value, kind, locale, reader_zone()),
+                "seats_summary": seats_summary,
+                "field_label": lambda name: gettext(FIELD_LABELS[name]),
+                "field_error": lambda error: field_errors_text(error, locale),
                 "unread_count": lambda: unread_count(g.services) if g.get("identity") else None}
 
 
 # The front end's own refusals (werkzeug's HTTP errors) and the sentence each page says.
-REFUSAL_MESSAGES = {400: "problem_bad_request", 403: "problem_forbidden", 404: "page_not_found",
-                    405: "page_not_found", 413: "problem_too_large", 500: "problem_internal"}
+REFUSAL_MESSAGES = {400: N_("The request was not understood; please reload the page and try again."),
+                    403: N_("You may not do that."), 404: N_("This page does not exist."),
+                    405: N_("This page does not exist."), 413: N_("What you sent is too large."),
+                    500: N_("Something went wrong on our side; it has been logged.")}
 
 
 def _install_error_pages(app: Flask) -> None:
@@ -113,7 +130,7 @@ def _install_error_pages(app: Flask) -> None:
     def service_refused(error: ServiceError):
         if error.status == 401:  # the token expired or was revoked: sign in again
             end_session()
-            flash(translate("session_expired", _reader_locale()), "error")
+            flash(gettext_in(_reader_locale(), "Your session has ended; please sign in again."), "error")
             return redirect(url_for("account.sign_in"))
         page = render_template("error.html", message=problem_message(error, _reader_locale()))
         headers = {"Retry-After": str(error.retry_after)} if error.status == 429 and error.retry_after else {}
@@ -121,11 +138,12 @@ def _install_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_refused(_error):
-        return render_template("error.html", message=translate("problem_csrf", _reader_locale())), 400
+        message = gettext_in(_reader_locale(), "The form had expired; please send it again.")
+        return render_template("error.html", message=message), 400
 
     def refused(error: HTTPException):
         """Werkzeug's own page is English and bare; ours is in the site's layout and the reader's language."""
-        return render_template("error.html", message=translate(REFUSAL_MESSAGES[error.code], _reader_locale())), \
+        return render_template("error.html", message=gettext_in(_reader_locale(), REFUSAL_MESSAGES[error.code])), \
             error.code
 
     for status in REFUSAL_MESSAGES:
@@ -133,14 +151,18 @@ def _install_error_pages(app: Flask) -> None:
 
 
 def _reader_locale() -> str:
-    """The reader's language, also on a page refused before the request context was set up."""
-    return g.get("locale") or choose_locale(request, None)
+    """The reader's language, also on a page refused before the request context was set up (the page's
+    layout then speaks it too)."""
+    if not g.get("locale"):
+        g.locale = choose_locale(request, None)
+    return g.locale
 
 
 def _register_views(app: Flask) -> None:
-    from web.views import account, catalogue, coordinator, health, student
+    from web.views import account, catalogue, coordinator, health, offerings, preferences, student
 
-    for blueprint in (health.blp, account.blp, catalogue.blp, student.blp, coordinator.blp):
+    for blueprint in (health.blp, account.blp, catalogue.blp, student.blp, coordinator.blp, offerings.blp,
+                      preferences.blp):
         app.register_blueprint(blueprint)
     csrf.exempt(health.blp)
 

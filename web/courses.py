@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Mapping
 
 from werkzeug.exceptions import BadRequest
 
 from web.client import ServiceError, Services
-from web.forms import (EDITABLE_COURSE_FIELDS, Merge, course_form_values, course_payload, loaded_version,
-                       merge_edit, originals_of, service_field_errors, whole_number)
+from web.forms import (EDITABLE_COURSE_FIELDS, EDITABLE_OFFERING_FIELDS, Merge, course_form_values, course_payload,
+                       loaded_version, merge_edit, offering_payload, originals_of, service_field_errors, whole_number)
 
 
 @dataclass
@@ -43,16 +44,11 @@ def edit_course(services: Services, course_id: str, form: Mapping[str, str]) -> 
     payload, errors = course_payload(form, EDITABLE_COURSE_FIELDS)
     if errors:
         return EditOutcome(errors=errors)
-    try:
-        answer = services.patch("catalogue", ("courses", course_id), payload, version)
-    except ServiceError as error:
-        if error.code != "version_conflict":
-            return refused(error)
-        current = services.get("catalogue", ("courses", course_id))
-        merge = merge_edit(originals_of(form, EDITABLE_COURSE_FIELDS), form, course_form_values(current.body),
-                           EDITABLE_COURSE_FIELDS)
-        return EditOutcome(problem=error, current=current.body, version=current.version, merge=merge)
-    return EditOutcome(saved=answer.body, version=answer.version)
+    outcome = save_on_version(services, ("courses", course_id), payload, version)
+    if outcome.current:
+        outcome.merge = merge_edit(originals_of(form, EDITABLE_COURSE_FIELDS), form,
+                                   course_form_values(outcome.current), EDITABLE_COURSE_FIELDS)
+    return outcome
 
 
 def schedule_offering(services: Services, course_id: str, payload: dict[str, Any]) -> EditOutcome:
@@ -64,18 +60,34 @@ def schedule_offering(services: Services, course_id: str, payload: dict[str, Any
     return EditOutcome(saved=answer.body, version=answer.version)
 
 
+def edit_offering(services: Services, offering_id: str, form: Mapping[str, str], zone: str) -> EditOutcome:
+    """Change an offering's dates, window, place and waiting list on the version the form was loaded from;
+    a conflict returns the offering as it is now, the form keeping what was typed. Times are read in `zone`."""
+    version = version_to_match(form)
+    payload, errors = offering_payload(form, zone, EDITABLE_OFFERING_FIELDS)
+    if errors:
+        return EditOutcome(errors=errors)
+    return save_on_version(services, ("offerings", offering_id), payload, version)
+
+
 def change_capacity(services: Services, offering_id: str, form: Mapping[str, str]) -> EditOutcome:
     """Change an offering's seats on the version the form showed; a conflict returns the current offering."""
     version = version_to_match(form)
     capacity, error_key = whole_number(form.get("capacity", ""))
     if error_key:
         return EditOutcome(errors={"capacity": error_key})
+    return save_on_version(services, ("offerings", offering_id), {"capacity": capacity}, version)
+
+
+def save_on_version(services: Services, path: tuple[str, ...], payload: dict[str, Any], version: str) -> EditOutcome:
+    """PATCH a course or offering of the catalogue with If-Match; when someone else saved first, return
+    it as it is now (`current`, `version`) with the conflict as the problem."""
     try:
-        answer = services.patch("catalogue", ("offerings", offering_id), {"capacity": capacity}, version)
+        answer = services.patch("catalogue", path, payload, version)
     except ServiceError as error:
         if error.code != "version_conflict":
             return refused(error)
-        current = services.get("catalogue", ("offerings", offering_id))
+        current = services.get("catalogue", path)
         return EditOutcome(problem=error, current=current.body, version=current.version)
     return EditOutcome(saved=answer.body, version=answer.version)
 
@@ -89,23 +101,40 @@ def version_to_match(form: Mapping[str, str]) -> str:
 
 
 def refused(error: ServiceError) -> EditOutcome:
-    """A refusal to show on the form: field errors next to their fields, anything else above it."""
-    if error.status in (400, 409, 422):
+    """A refusal to show on the form, with what was typed: field errors next to their fields, anything
+    else (a 403 too) above it."""
+    if error.status in (400, 403, 409, 422):
         return EditOutcome(problem=error, errors=service_field_errors(error.errors))
     raise error
 
 
-def roster_of(services: Services, offering_id: str) -> tuple[list[dict], list[dict]]:
-    """The confirmed students and the waiting list of an offering (empty until enrolment knows it)."""
+@dataclass
+class Roster:
+    """Who holds a seat, who waits in line, and who was there but no longer is (and who ended it)."""
+
+    confirmed: list[dict]
+    waiting: list[dict]
+    cancelled: list[dict]
+
+
+def roster_of(services: Services, offering_id: str) -> Roster:
+    """An offering's roster, cancelled enrolments included (all empty until enrolment knows the offering)."""
     try:
-        rows = services.get("enrolment", ("offerings", offering_id, "roster")).body
+        rows = services.get("enrolment", ("offerings", offering_id, "roster"), cancelled="true").body
     except ServiceError as error:
         if error.status != 404:
             raise
         rows = []
-    confirmed = [row for row in rows if row["status"] == "confirmed"]
     waiting = sorted((row for row in rows if row["status"] == "waitlisted"), key=lambda row: row["waitlist_position"])
-    return confirmed, waiting
+    return Roster(confirmed=[row for row in rows if row["status"] == "confirmed"], waiting=waiting,
+                  cancelled=[row for row in rows if row["status"] == "cancelled"])
+
+
+def offerings_archiving_cancels(offerings: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+    """The offerings that archiving their course cancels: scheduled ones that have not ended (as the
+    catalogue's archive_course decides)."""
+    return [offering for offering in offerings
+            if offering["status"] == "scheduled" and date.fromisoformat(offering["ends_on"]) >= today]
 
 
 def courses_i_manage(services: Services, institution: str | None) -> list[dict[str, Any]]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from shared.web import IDEMPOTENCY_KEY_PATTERN
 from web.client import ServiceError, Services
+from web.i18n import gettext, ngettext
 
 ACTIVE = ("confirmed", "waitlisted")
 MAX_PAGES = 10  # 1,000 enrolments: more than any student has
@@ -28,13 +30,51 @@ def active_by_offering(enrolments: list[dict[str, Any]]) -> dict[str, dict[str, 
     return {e["offering_id"]: e for e in enrolments if e["status"] in ACTIVE}
 
 
-def enrolment_outcome(enrolment: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The message key and values telling a student where an enrolment stands."""
+def enrolment_outcome(enrolment: dict[str, Any]) -> str:
+    """The sentence telling a student where an enrolment stands, in their language."""
     if enrolment["status"] == "confirmed":
-        return "enrolled_confirmed", {}
+        return gettext("You have a seat: your enrolment is confirmed.")
     if enrolment["status"] == "waitlisted":
-        return "enrolled_waitlisted", {"position": enrolment["waitlist_position"]}
-    return "enrolment_cancelled", {}
+        return gettext("The course is full: you are number %(position)s on the waiting list.",
+                       position=enrolment["waitlist_position"])
+    return gettext("Your enrolment is cancelled.")
+
+
+def enrol_choice(course: dict[str, Any], offering: dict[str, Any], seats: dict[str, int], now: datetime) -> str:
+    """What asking for a seat would do now, as enrolment decides it (enrolment.operations.enrol_student):
+    `enrol` (a seat), `waitlist` (a place in line), or why it cannot succeed: `cancelled`, `not_open`
+    (course not published), `not_yet`, `closed`, `full`."""
+    if offering.get("status") == "cancelled":
+        return "cancelled"
+    if course.get("status") != "published":
+        return "not_open"
+    if now < instant(offering["enrolment_opens_at"]):
+        return "not_yet"
+    if now >= instant(offering["enrolment_closes_at"]):
+        return "closed"
+    if not seats.get("waitlisted") and seats.get("available", 0) > 0:
+        return "enrol"  # while anyone waits, a free seat is theirs, never a newcomer's
+    return "waitlist" if offering.get("waitlist") else "full"
+
+
+def instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def seats_summary(counts: dict[str, int], capacity: int | None = None) -> str:
+    """"3 of 12 seats free, 2 waiting" in the reader's language, with each number's plural form.
+
+    `capacity` is the number of seats the catalogue (their owner) has now. Until enrolment has heard of a
+    change, its counts are of the old number: the line then says it is being updated (read your writes:
+    a coordinator who just changed the seats never sees the old number as if it were current)."""
+    free = ngettext("%(available)s of %(num)d seat free", "%(available)s of %(num)d seats free",
+                    counts.get("capacity", 0), available=counts.get("available", 0))
+    waiting = ngettext("%(num)d waiting", "%(num)d waiting", counts.get("waitlisted", 0))
+    line = gettext("%(free)s, %(waiting)s", free=free, waiting=waiting)
+    if capacity is not None and counts.get("capacity") != capacity:
+        return ngettext("%(seats)s (updating to %(num)d seat…)", "%(seats)s (updating to %(num)d seats…)", capacity,
+                        seats=line)
+    return line
 
 
 def idempotency_key(submitted: str | None) -> str:

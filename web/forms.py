@@ -11,21 +11,30 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from web.timezones import local_input_to_instant
+from web.i18n import N_
+from web.timezones import instant_to_local_input, local_input_to_instant
 
 COURSE_FIELDS = ("code", "institution", "title_en", "title_ru", "description_en", "description_ru", "ects",
                  "level", "language", "isced", "topics", "coordinators")
 OFFERING_FIELDS = ("term", "starts_on", "ends_on", "enrolment_opens_at", "enrolment_closes_at", "capacity",
                    "waitlist", "location")
-# The message key labelling each course field, for the conflict comparison.
-FIELD_LABELS = {"code": "code", "institution": "institution", "title_en": "title_en", "title_ru": "title_ru",
-                "description_en": "description_en", "description_ru": "description_ru", "ects": "ects_label",
-                "level": "level", "language": "language_label", "isced": "isced_label", "topics": "topics_label",
-                "coordinators": "coordinators_label"}
+# The label of each course field, on the form and in the conflict comparison.
+FIELD_LABELS = {"code": N_("Code"), "institution": N_("Institution"), "title_en": N_("Title (English)"),
+                "title_ru": N_("Title (Russian)"), "description_en": N_("Description (English)"),
+                "description_ru": N_("Description (Russian)"), "ects": N_("ECTS credits"), "level": N_("Level"),
+                "language": N_("Teaching language (e.g. en, ru)"), "isced": N_("ISCED-F field code (e.g. 0912)"),
+                "topics": N_("Topics, separated by commas"),
+                "coordinators": N_("Coordinators (user ids, separated by commas)")}
+REQUIRED = N_("Required.")
+NOT_A_NUMBER = N_("Enter a number.")
+NOT_A_DATE = N_("Enter a date.")
+# Fields the offering edit form sends: seats have a form of their own, which warns before a cut.
+EDITABLE_OFFERING_FIELDS = tuple(name for name in OFFERING_FIELDS if name != "capacity")
 # Fields a course edit sends: the institution of a course never changes.
 EDITABLE_COURSE_FIELDS = tuple(name for name in COURSE_FIELDS if name != "institution")
 
-FormErrors = dict[str, str]
+# A field's error: our sentence, or the service's sentences; in English, translated where shown.
+FormErrors = dict[str, str | list[str]]
 # The hidden version of an edit form goes into If-Match: ASCII digits only (str.isdigit() also takes "１" and "²").
 VERSION_PATTERN = re.compile(r"[0-9]{1,18}")
 
@@ -59,40 +68,51 @@ def course_payload(form: Mapping[str, str], fields: tuple[str, ...] = COURSE_FIE
         errors["ects"] = ects_error
     for required in ("code", "title_en", "description_en", "language", "isced"):
         if not values[required]:
-            errors[required] = "field_required"
+            errors[required] = REQUIRED
     return payload, errors
 
 
-def offering_payload(form: Mapping[str, str], zone: str) -> tuple[dict, FormErrors]:
-    """Return the offering JSON of a submitted form; date-time fields are read in the person's zone."""
-    values = {name: (form.get(name) or "").strip() for name in OFFERING_FIELDS}
+def offering_payload(form: Mapping[str, str], zone: str, fields: tuple[str, ...] = OFFERING_FIELDS
+                     ) -> tuple[dict, FormErrors]:
+    """Return the offering JSON of a submitted form (only `fields`); date-time fields are read in the
+    person's zone."""
+    values = {name: (form.get(name) or "").strip() for name in fields}
     errors: FormErrors = {}
     payload: dict[str, Any] = {"term": values["term"], "location": values["location"],
                                "waitlist": values["waitlist"] in ("on", "true", "1")}
     for name in ("starts_on", "ends_on"):
         payload[name] = values[name]
         if not values[name]:
-            errors[name] = "field_not_a_date"
+            errors[name] = NOT_A_DATE
     for name in ("enrolment_opens_at", "enrolment_closes_at"):
         payload[name] = local_input_to_instant(values[name], zone)
         if not values[name]:
-            errors[name] = "field_not_a_date"
-    capacity, capacity_error = whole_number(values["capacity"])
-    payload["capacity"] = capacity
-    if capacity_error:
-        errors["capacity"] = capacity_error
+            errors[name] = NOT_A_DATE
+    if "capacity" in fields:
+        payload["capacity"], capacity_error = whole_number(values["capacity"])
+        if capacity_error:
+            errors["capacity"] = capacity_error
     for required in ("term", "location"):
         if not values[required]:
-            errors[required] = "field_required"
+            errors[required] = REQUIRED
     return payload, errors
 
 
+def offering_form_values(offering: Mapping[str, Any], zone: str) -> dict[str, str]:
+    """Return an offering as its edit form shows it: instants as a datetime-local input's value in the zone."""
+    values = {name: str(offering.get(name) or "") for name in EDITABLE_OFFERING_FIELDS}
+    for name in ("enrolment_opens_at", "enrolment_closes_at"):
+        values[name] = instant_to_local_input(values[name], zone)  # "2027-01-18T22:59:00Z" -> "2027-01-18T23:59"
+    values["waitlist"] = "on" if offering.get("waitlist") else ""
+    return values
+
+
 def whole_number(raw: str) -> tuple[int | None, str | None]:
-    """Return the whole number typed into a field, or the message key saying why it is not one."""
+    """Return the whole number typed into a field, or the sentence saying why it is not one."""
     try:
         return int(raw.strip()), None
     except (ValueError, AttributeError):
-        return None, "field_not_a_number"
+        return None, NOT_A_NUMBER
 
 
 def loaded_version(form: Mapping[str, str]) -> str | None:
@@ -102,7 +122,7 @@ def loaded_version(form: Mapping[str, str]) -> str | None:
 
 
 def finite_number(raw: str) -> tuple[float | None, str | None]:
-    """Return the number typed into a field, or the message key saying why it is not one.
+    """Return the number typed into a field, or the sentence saying why it is not one.
 
     float() also reads "nan", "inf" and "1e999"; JSON cannot carry those (httpx refuses to send them),
     so they are as much "not a number" here as "five" is.
@@ -110,8 +130,8 @@ def finite_number(raw: str) -> tuple[float | None, str | None]:
     try:
         number = float(raw)
     except ValueError:
-        return None, "field_not_a_number"
-    return (number, None) if math.isfinite(number) else (None, "field_not_a_number")
+        return None, NOT_A_NUMBER
+    return (number, None) if math.isfinite(number) else (None, NOT_A_NUMBER)
 
 
 def split_list(text: str) -> list[str]:
@@ -119,21 +139,26 @@ def split_list(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
-def service_field_errors(errors: Mapping[str, Any]) -> dict[str, str]:
-    """Flatten a service's `errors` (`{"title": {"en": [...]}}`) onto form field names (`title_en`)."""
-    flat: dict[str, str] = {}
+def service_field_errors(errors: Mapping[str, Any]) -> FormErrors:
+    """Flatten a service's `errors` onto form field names: `{"title": {"en": [...]}}` on `title_en`, the
+    messages of a list's items (`{"topics": {"0": [...]}}`) together on the list's field."""
+    flat: FormErrors = {}
     for name, problem in errors.items():
-        if isinstance(problem, Mapping):
-            for inner, inner_problem in flatten_problem(problem).items():
-                flat[f"{name}_{inner}"] = inner_problem
+        if isinstance(problem, Mapping) and not all(str(key).isdigit() for key in problem):
+            for inner, inner_problem in problem.items():
+                flat[f"{name}_{inner}"] = messages_of(inner_problem)
         else:
-            flat[name] = " ".join(str(message) for message in problem) if isinstance(problem, list) else str(problem)
+            flat[name] = messages_of(problem)
     return flat
 
 
-def flatten_problem(problem: Mapping[str, Any]) -> dict[str, str]:
-    return {str(key): " ".join(map(str, value)) if isinstance(value, list) else str(value)
-            for key, value in problem.items()}
+def messages_of(problem: Any) -> list[str]:
+    """A field's messages as a list."""
+    if isinstance(problem, Mapping):
+        return [message for inner in problem.values() for message in messages_of(inner)]
+    if isinstance(problem, list):
+        return [str(message) for message in problem]
+    return [str(problem)]
 
 
 # An edit form carries each field as it was loaded in a hidden `original_<field>`, for the merge below.

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 from flask import Request, current_app, session
 
 from services.tokens import DEMO_NAMES, demo_token
-from shared.auth import Principal, TokenVerifier
+from shared.auth import INSTITUTIONS, Principal, TokenVerifier
 from shared.errors import Problem
 from web.config import WebSettings
 
@@ -30,6 +31,20 @@ class Identity:
     @property
     def manages_courses(self) -> bool:
         return self.principal.role in ("coordinator", "admin")
+
+    def may_edit(self, course: Mapping[str, Any]) -> bool:
+        """The catalogue's rule (catalogue.operations.may_edit): admins edit every course, coordinators
+        those of their institution or naming them. Pages offer editing only where it would succeed."""
+        if self.principal.is_admin:
+            return True
+        return self.principal.role == "coordinator" and (
+            course.get("institution") == self.principal.institution
+            or self.principal.id in (course.get("coordinators") or []))
+
+    @property
+    def institutions(self) -> tuple[str, ...]:
+        """The institutions this person may create courses for."""
+        return INSTITUTIONS if self.principal.is_admin else (self.principal.institution,)
 
 
 def demo_person_key(institution: str, role: str) -> str:

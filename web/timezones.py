@@ -13,8 +13,8 @@ from datetime import datetime
 
 from flask import g, session
 
-from shared.timezones import INSTITUTION_ZONES, is_zone_name, local_to_utc, show_local, utc_to_local, zone_city, \
-    zone_of_institution
+from shared.timezones import (INSTITUTION_ZONES, is_zone_name, local_to_utc, show_local, utc_to_local, zone_city,
+                              zone_of_institution)
 from web.client import ServiceError
 
 SESSION_ZONE = "timezone"

@@ -5,7 +5,8 @@
   var POLL_MILLISECONDS = 5000;
 
   function refresh(element) {
-    var url = "/offerings/" + encodeURIComponent(element.dataset.seatsFor) + "/seats.json";
+    var url = "/offerings/" + encodeURIComponent(element.dataset.seatsFor) + "/seats.json?capacity="
+      + encodeURIComponent(element.dataset.capacity || "");
     fetch(url, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (answer) {

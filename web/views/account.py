@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from shared.auth import LOCALES
 from web.identity import SESSION_ID, demo_people, end_session, identify, mint_demo_token
 from web.language import LOCALE_COOKIE, LOCALE_COOKIE_SECONDS
-from web.messages import translate
+from web.i18n import gettext
 from web.navigation import safe_next
 
 blp = Blueprint("account", __name__)
@@ -33,7 +33,7 @@ def sign_in_as_demo_person():
         return redirect(url_for("account.sign_in"))
     end_session()  # a new person gets a new session, and a new CSRF token with it
     session[SESSION_ID] = current_app.extensions["session_tokens"].start(token)
-    flash(translate("signed_in", g.locale, name=identity.principal.name), "success")
+    flash(gettext("Welcome, %(name)s.", name=identity.principal.name), "success")
     default = url_for("coordinator.my_courses") if identity.manages_courses else url_for("catalogue.browse")
     return redirect(safe_next(request.form.get("next"), default))
 
@@ -42,7 +42,7 @@ def sign_in_as_demo_person():
 def sign_out():
     """End the session, on the server too."""
     end_session()
-    flash(translate("signed_out", g.locale), "success")
+    flash(gettext("You are signed out."), "success")
     return redirect(url_for("catalogue.browse"))
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime, timezone
 
-from flask import Blueprint, g, jsonify, render_template, request
+from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 
 from shared.pagination import MAX_PAGE
-from web.enrolments import active_by_offering_if_known, live_seats
-from web.messages import translate
+from web.names import LEVELS as LEVEL_NAMES
+from web.enrolments import active_by_offering_if_known, enrol_choice, live_seats, seats_summary
 
 blp = Blueprint("catalogue", __name__)
-LEVELS = ("bachelor", "master", "phd", "staff")
+LEVELS = tuple(LEVEL_NAMES)
 INSTITUTIONS = ("LUMC", "SSMU")
 
 
@@ -37,17 +38,22 @@ def course(course_id: str):
     course = g.services.get("catalogue", ("courses", course_id)).body
     offerings = g.services.get("catalogue", ("courses", course_id, "offerings")).body
     seats = {offering["id"]: live_seats(g.services, offering) for offering in offerings}
+    now = datetime.now(timezone.utc)
+    choices = {offering["id"]: enrol_choice(course, offering, seats[offering["id"]], now) for offering in offerings}
     mine = active_by_offering_if_known(g.services) if g.identity and g.identity.is_student else {}
     return render_template("course.html", course=course, offerings=offerings, seats=seats, mine=mine,
-                           idempotency_key=str(uuid.uuid4()))
+                           choices=choices, idempotency_key=str(uuid.uuid4()))
+
+
+@blp.get("/favicon.ico")
+def favicon():
+    """Browsers and bookmarks that ask for /favicon.ico get the site's icon (pages name it in a <link>)."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @blp.get("/offerings/<offering_id>/seats.json")
 def seats(offering_id: str):
-    """Live seats of an offering, with the sentence the page shows, for the page's polling script."""
+    """Live seats of an offering, with the sentence the page shows, for the page's polling script (which
+    sends the capacity the page was rendered with, so the line keeps saying "updating" until it arrives)."""
     counts = g.services.get("enrolment", ("offerings", offering_id, "seats")).body
-    return jsonify(counts=counts, text=translate("seats_summary", g.locale, **seat_values(counts)))
-
-
-def seat_values(counts: dict) -> dict:
-    return {name: counts.get(name, 0) for name in ("available", "capacity", "waitlisted")}
+    return jsonify(counts=counts, text=seats_summary(counts, request.args.get("capacity", type=int)))

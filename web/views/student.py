@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from web.client import ServiceError
-from web.enrolments import enrolment_outcome, idempotency_key, my_enrolments
-from web.messages import translate
+from web.enrolments import enrolment_outcome, idempotency_key, live_seats, my_enrolments
+from web.i18n import gettext
+from web.language import localised
 from web.navigation import safe_next
 from web.problems import problem_message
 from web.views.guards import signed_in
@@ -27,8 +28,7 @@ def enrol(offering_id: str):
             raise
         flash(problem_message(error, g.locale), "error")
     else:
-        message, values = enrolment_outcome(enrolment)
-        flash(translate(message, g.locale, **values), "success")
+        flash(enrolment_outcome(enrolment), "success")
     return redirect(safe_next(request.form.get("next"), url_for("student.enrolments")))
 
 
@@ -39,13 +39,20 @@ def enrolments():
     return render_template("enrolments.html", enrolments=my_enrolments(g.services))
 
 
-@blp.post("/enrolments/<enrolment_id>/cancel")
+@blp.route("/enrolments/<enrolment_id>/cancel", methods=["GET", "POST"])
 @signed_in
 def cancel(enrolment_id: str):
-    """Give up a seat or a place in line; the first in line gets the seat."""
-    g.services.post("enrolment", ("enrolments", enrolment_id, "cancel"))
-    flash(translate("enrolment_cancelled", g.locale), "success")
-    return redirect(safe_next(request.form.get("next"), url_for("student.enrolments")))
+    """Say what giving up a seat or a place in line means, and do it only once the student confirms;
+    the first in line then gets the seat."""
+    back = safe_next(request.values.get("next"), url_for("student.enrolments"))
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        g.services.post("enrolment", ("enrolments", enrolment_id, "cancel"))
+        flash(gettext("Your enrolment is cancelled."), "success")
+        return redirect(back)
+    enrolment = g.services.get("enrolment", ("enrolments", enrolment_id)).body
+    seats = live_seats(g.services, {"id": enrolment["offering_id"]})
+    return render_template("confirm_cancel_enrolment.html", enrolment=enrolment, seats=seats, back=back,
+                           course=localised(enrolment["offering"]["course_title"], g.locale))
 
 
 @blp.get("/me/inbox")
