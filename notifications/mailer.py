@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.policy
 import logging
 import smtplib
+import ssl
 import threading
 import time
 from datetime import timedelta
@@ -47,16 +48,31 @@ def build_email(delivery: EmailDelivery, sender: str) -> EmailMessage:
 
 
 class SmtpTransport:
-    """Hands messages to an SMTP server, one connection per sweep."""
+    """Hands messages to an SMTP server, one connection per sweep: in clear, after STARTTLS, or over
+    TLS from the first byte, logging in when given a username; the server's certificate is verified."""
 
-    def __init__(self, host: str, port: int):
-        self.host, self.port = host, port
+    def __init__(self, host: str, port: int, security: str = "none", username: str | None = None,
+                 password: str | None = None):
+        self.host, self.port, self.security = host, port, security
+        self.username, self.password = username, password
         self._smtp: smtplib.SMTP | None = None
 
     def send(self, message: EmailMessage) -> None:
         if self._smtp is None:
-            self._smtp = smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT_SECONDS)
+            self._smtp = self._connect()
         self._smtp.send_message(message)
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.security == "tls":
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=SMTP_TIMEOUT_SECONDS,
+                                    context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT_SECONDS)
+            if self.security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+        if self.username:
+            smtp.login(self.username, self.password or "")
+        return smtp
 
     def close(self) -> None:
         if self._smtp is not None:
@@ -85,7 +101,8 @@ class FolderTransport:
 def mail_transport(settings: Settings) -> SmtpTransport | FolderTransport:
     """SMTP when SMTP_HOST is set; otherwise .eml files under the data directory."""
     if settings.smtp_host:
-        return SmtpTransport(settings.smtp_host, settings.smtp_port)
+        return SmtpTransport(settings.smtp_host, settings.smtp_port, settings.smtp_security,
+                             settings.smtp_username, settings.smtp_password)
     return FolderTransport(settings.data_dir / "mail")
 
 

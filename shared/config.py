@@ -11,6 +11,7 @@ from limits import parse_many
 
 SERVICES = ("catalogue", "enrolment", "notifications")
 QUEUE_TYPES = ("classic", "quorum")
+SMTP_SECURITIES = ("none", "starttls", "tls")  # tls: implicit TLS from the first byte (port 465)
 # A misspelt APP_ENV ("Production", "prod") must not quietly skip the production checks.
 APP_ENVS = ("development", "test", "production")
 DEFAULT_PORTS = {"catalogue": 8001, "enrolment": 8002, "notifications": 8003}
@@ -50,6 +51,9 @@ class Settings:
     port: int = 8001
     smtp_host: str | None = None
     smtp_port: int = 25
+    smtp_security: str = "none"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
     mail_from: str = "LUMC-SSMU course exchange <exchange@lumc-ssmu.invalid>"
     queue_type: str = "classic"
     retry_delay_seconds: float = 5.0
@@ -80,6 +84,9 @@ class Settings:
             port=integer_from_env(env, f"{prefix}_PORT", DEFAULT_PORTS[service]),
             smtp_host=env.get("SMTP_HOST") or None,
             smtp_port=integer_from_env(env, "SMTP_PORT", 25),
+            smtp_security=env.get("SMTP_SECURITY") or cls.smtp_security,
+            smtp_username=env.get("SMTP_USERNAME") or None,
+            smtp_password=env.get("SMTP_PASSWORD") or None,
             mail_from=env.get("MAIL_FROM", cls.mail_from),
             queue_type=env.get("AMQP_QUEUE_TYPE", "classic"),
             retry_delay_seconds=_number(env, "RETRY_DELAY_SECONDS", 5.0),
@@ -112,12 +119,22 @@ class Settings:
             raise ConfigError(f"ENROLMENT_RATE_LIMIT must read like '10/minute;60/hour', "
                               f"not {self.enrolment_rate_limit!r}") from None
         check_token_settings(self)
+        self.check_mail()
         if not self.is_production:
             return
         if self.database_url.startswith("sqlite"):
             raise ConfigError(f"APP_ENV=production needs {self.service.upper()}_DATABASE_URL on PostgreSQL")
         if self.uses_embedded_broker:
             raise ConfigError("APP_ENV=production needs AMQP_URL pointing at RabbitMQ")
+
+
+    def check_mail(self) -> None:
+        if self.smtp_security not in SMTP_SECURITIES:
+            raise ConfigError(f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITIES)}, not {self.smtp_security!r}")
+        if bool(self.smtp_username) != bool(self.smtp_password):
+            raise ConfigError("SMTP_USERNAME and SMTP_PASSWORD go together")
+        if self.smtp_username and self.smtp_security == "none":
+            raise ConfigError("SMTP_USERNAME needs SMTP_SECURITY=starttls or tls: the password never travels in clear")
 
 
 def token_settings_from_env(env: Mapping[str, str]) -> dict:

@@ -21,6 +21,7 @@ import pytest
 
 from tests.conftest import course_payload, offering_payload, wait_for
 from tests.containers import Stack, require_docker
+from tests.servers import self_signed_certificate
 
 pytestmark = [pytest.mark.containers]
 
@@ -187,26 +188,6 @@ def test_a_backup_restored_into_a_new_stack_has_every_course_and_enrolment(stack
         [row["id"] for row in courses]
     restored = client.get(f"/api/v1/offerings/{offering['id']}/roster", headers=coordinator).json()
     assert restored == roster
-
-
-def self_signed_certificate(folder) -> None:
-    from datetime import datetime, timedelta, timezone
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "exchange.example.invalid")])
-    now = datetime.now(timezone.utc)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now)
-                   .not_valid_after(now + timedelta(days=1)).sign(key, hashes.SHA256()))
-    (folder / "fullchain.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    (folder / "privkey.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                                           serialization.PrivateFormat.PKCS8,
-                                                           serialization.NoEncryption()))
 
 
 def test_the_proxy_configuration_with_tls_is_valid(tmp_path):
