@@ -6,14 +6,15 @@ from flask import url_for
 from flask.views import MethodView
 
 from catalogue import offerings, operations
+from catalogue.models import Course
 from catalogue.schemas import (CancelSchema, CoursePatchSchema, CourseQuerySchema, CourseSchema,
                                OfferingPatchSchema, OfferingSchema, RevisionSchema)
-from catalogue.search import search_courses
+from catalogue.search import is_ranked, search_courses
 from shared.http.app import ServiceBlueprint
 from shared.http.auth import current_principal, require_principal, requires
 from shared.http.database import current_database
 from shared.http.etag import if_match_required, version_headers
-from shared.http.pagination import PAGINATION_HEADER, PageArgsSchema, paginate
+from shared.http.pagination import PAGINATION_HEADER, PageArgsSchema, paginate, paginate_ranked
 
 PROBLEMS = {
     "course_not_found": (404, "no course with this id that you may see (drafts are private to their editors)"),
@@ -41,8 +42,10 @@ class Courses(MethodView):
     def get(self, query):
         """Search the courses you may see"""
         with current_database().reading() as session:
-            return paginate(session, search_courses(current_principal(), query), query["page"],
-                            query["per_page"])
+            statement = search_courses(session, current_principal(), query)
+            if is_ranked(query):
+                return paginate_ranked(session, statement, Course.id, query["page"], query["per_page"])
+            return paginate(session, statement, query["page"], query["per_page"])
 
     @requires(*EDITORS)
     @blp.arguments(CourseSchema)

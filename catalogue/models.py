@@ -13,6 +13,9 @@ from shared.db import BigIntegerKey, UTCDateTime, utcnow
 from shared.seats import seat_counts
 
 
+SEARCH_WORD_LENGTH = 60  # longer "words" (a pasted URL, a sequence) are searchable but not corrected to
+
+
 class Base(DeclarativeBase):
     """Declarative base of the catalogue's own tables."""
 
@@ -50,8 +53,10 @@ class Course(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Code, titles and descriptions folded for case-insensitive search (see catalogue.search).
+    # The stems of the course's words, each after a space, for word-form search (see catalogue.search):
+    # of code, titles, topics and descriptions, and of code, titles and topics alone (ranked first).
     search_text: Mapped[str] = mapped_column(Text, default="")
+    search_title: Mapped[str] = mapped_column(Text, default="")
 
     offerings: Mapped[list["Offering"]] = relationship(
         back_populates="course", order_by="(Offering.starts_on, Offering.id)")
@@ -67,6 +72,16 @@ class Course(Base):
     @property
     def coordinators(self) -> list[str]:
         return [row.value for row in self.coordinator_rows]
+
+
+class SearchWord(Base):
+    """A stem some course's text has: the vocabulary a mistyped word is corrected against."""
+
+    __tablename__ = "search_words"
+
+    # Byte order on both databases, so a range of words is the words beginning with a stem.
+    word: Mapped[str] = mapped_column(String(SEARCH_WORD_LENGTH).with_variant(
+        String(SEARCH_WORD_LENGTH, collation="C"), "postgresql"), primary_key=True)
 
 
 class _CourseListItem:

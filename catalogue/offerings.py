@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timezone
 from typing import Any, Mapping
 
 import marshmallow as ma
@@ -72,8 +72,9 @@ def check_schedule(fields: Mapping[str, Any], today: date, *, changed: set[str] 
     def touched(*names: str) -> bool:
         return changed is None or bool(changed.intersection(names))
 
+    # Compared as UTC days: an end on 9999-12-31 has no day after it to compare with.
     if touched("enrolment_closes_at", "ends_on") and closes and ends_on and \
-            closes >= datetime.combine(ends_on + timedelta(days=1), time(), tzinfo=timezone.utc):
+            closes.astimezone(timezone.utc).date() > ends_on:
         errors["enrolment_closes_at"] = ["enrolment_closes_at must be before the offering ends."]
     if touched("ends_on") and ends_on and ends_on < today:
         errors["ends_on"] = ["ends_on is in the past: an offering that has ended cannot be scheduled."]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, object_session
 
 from catalogue.history import course_history, field_changes, record_revision
 from catalogue.models import Course, CourseCoordinator, CourseRevision, CourseTopic
-from catalogue.search import fold, search_text_of
+from catalogue.search_index import index_course
 from shared import events
 from shared.db import utcnow
 from shared.events.catalogue import CourseSnapshot, CourseUpdated
@@ -18,6 +18,7 @@ from shared.http.auth import Principal
 from shared.http.errors import Problem
 from shared.http.etag import check_version
 from shared.messaging.outbox import record_event
+from shared.wordforms import fold
 
 PRODUCER = "catalogue"
 EDITABLE_COURSE_FIELDS = ("code", "title", "description", "ects", "level", "language", "isced", "topics",
@@ -77,6 +78,7 @@ def create_course(session: Session, actor: Principal, fields: Mapping[str, Any])
     course = Course(institution=fields["institution"], created_by=actor.id, status="draft", version=1,
                     title={}, description={})
     _apply_fields(course, fields)
+    index_course(session, course)
     _ensure_code_free(session, course)
     session.add(course)
     _flush_unique_code(session, course)
@@ -95,6 +97,7 @@ def update_course(session: Session, actor: Principal, course_id: str, expected_v
     changes = field_changes(before, course_fields(course))
     if not changes:
         return course
+    index_course(session, course)
     _next_version(course)
     _ensure_code_free(session, course)
     _flush_unique_code(session, course)
@@ -144,7 +147,6 @@ def _apply_fields(course: Course, fields: Mapping[str, Any]) -> None:
     if "coordinators" in fields:
         course.coordinator_rows = [CourseCoordinator(value=value, position=index)
                                    for index, value in enumerate(_distinct(c.strip() for c in fields["coordinators"]))]
-    course.search_text = search_text_of(course)
 
 
 def _distinct(values) -> list[str]:

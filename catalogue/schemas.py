@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
@@ -55,6 +56,9 @@ def _half_steps(value: float) -> None:
         raise ma.ValidationError("ECTS credits come in steps of 0.5.")
 
 
+COURSE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+
+
 def _offering_instant(**kwargs) -> Instant:
     return Instant(validate=validate.Range(min=INSTANTS_FROM, max=INSTANTS_UNTIL), **kwargs)
 
@@ -64,7 +68,7 @@ class CourseSchema(ma.Schema):
 
     id = ma.fields.String(dump_only=True)
     code = ma.fields.String(required=True, validate=validate.Regexp(
-        r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$", error="1 to 32 letters, digits, '.', '_' or '-'."))
+        COURSE_CODE, error="1 to 32 letters, digits, '.', '_' or '-'."))
     institution = ma.fields.String(required=True, validate=validate.OneOf(INSTITUTIONS))
     title = ma.fields.Nested(LocalisedTitleSchema, required=True)
     description = ma.fields.Nested(LocalisedTextSchema, required=True)
@@ -106,7 +110,9 @@ class CourseQuerySchema(PageArgsSchema):
     """Search and filters of the course list."""
 
     q = ma.fields.String(validate=validate.Length(max=200),
-                         metadata={"description": "Text in code, title or description, English or Russian"})
+                         metadata={"description": "Words in code, title, topics or description, English or Russian, "
+                                                  "in any form (Snowball stems), one typo forgiven; every word must "
+                                                  "match; ranked by relevance"})
     institution = ma.fields.String(validate=validate.OneOf(INSTITUTIONS))
     topic = ma.fields.String(validate=validate.Length(max=60))
     level = ma.fields.String(validate=validate.OneOf(LEVELS))

@@ -111,7 +111,7 @@ class Enrolment(Base):
     @property
     def student(self) -> dict[str, str]:
         return {"id": self.student_id, "email": self.student_email, "name": self.student_name,
-                "locale": self.student_locale}
+                "locale": self.student_locale, "institution": self.student_institution}
 
 
 class IdempotentRequest(Base):

@@ -24,7 +24,7 @@ def on_enrolment_changed(session: Session, event: Event) -> None:
     change: EnrolmentChanged = event.payload
     enrolment, offering, student = change.enrolment, change.offering, change.student.model_dump()
     was_waiting = follow_enrolment(session, offering.id, student, enrolment.status, event.occurred_at)
-    notify(session, event, student, ENROLMENT_KINDS[event.type], lambda locale: {
+    notify(session, event, student, ENROLMENT_KINDS[event.type], lambda locale, _zone: {
         "course": course_context(offering.model_dump(), locale),
         "position": enrolment.waitlist_position,
         "cancelled_by": enrolment.cancelled_by,
@@ -40,9 +40,10 @@ def on_offering_updated(session: Session, event: Event) -> None:
         return  # capacity or waiting-list changes reach students as promotions, not as news
     offering = update.model_dump()
     for member in audience(session, update.offering_id):
-        recipient = {"id": member.student_id, "email": member.email, "name": member.name, "locale": member.locale}
-        notify(session, event, recipient, "offering_changed", lambda locale, waiting=member.waiting: {
-            "course": course_context(offering, locale), "changes": describe_changes(update.changes, locale),
+        recipient = {"id": member.student_id, "email": member.email, "name": member.name, "locale": member.locale,
+                     "institution": member.institution}
+        notify(session, event, recipient, "offering_changed", lambda locale, zone, waiting=member.waiting: {
+            "course": course_context(offering, locale), "changes": describe_changes(update.changes, locale, zone),
             "waiting": waiting,
         }, offering_id=update.offering_id)
 

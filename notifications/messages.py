@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Mapping
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from shared.messaging.envelope import parse_instant
+from shared.timezones import show_local
 
 KINDS = ("confirmed", "waitlisted", "promoted", "cancelled", "offering_changed")
 LOCALES = ("en", "ru")
@@ -60,9 +61,10 @@ def show_date(value: str | date, locale: str) -> str:
     return format_date(day, format="long", locale=locale)
 
 
-def show_instant(value: str | datetime, locale: str) -> str:
+def show_instant(value: str | datetime, locale: str, zone: str) -> str:
+    """Write an instant in the reader's zone, the zone named: "26 янв. 2027, 05:59 (Томск, UTC+7)"."""
     instant = parse_instant(value) if isinstance(value, str) else value
-    return format_datetime(instant, format="d MMMM y, HH:mm 'UTC'", locale=locale, tzinfo=instant.tzinfo)
+    return show_local(instant, zone, locale, named=True)
 
 
 def show_term(term: str, locale: str) -> str:
@@ -80,24 +82,25 @@ def course_context(offering: Mapping[str, Any], locale: str) -> dict[str, str]:
     }
 
 
-def describe_changes(changes: Mapping[str, Mapping[str, Any]], locale: str) -> list[dict[str, str]]:
-    """Return the changes a student cares about, labelled and formatted; capacity is not one of them."""
+def describe_changes(changes: Mapping[str, Mapping[str, Any]], locale: str, zone: str) -> list[dict[str, str]]:
+    """Return the changes a student cares about, labelled and formatted (times in the reader's zone);
+    capacity is not one of them."""
     shown = []
     for field, label in CHANGE_LABELS[locale].items():
         if field in changes:
             before, after = changes[field]["from"], changes[field]["to"]
-            shown.append({"label": label, "before": _show_value(field, before, locale),
-                          "after": _show_value(field, after, locale)})
+            shown.append({"label": label, "before": _show_value(field, before, locale, zone),
+                          "after": _show_value(field, after, locale, zone)})
     return shown
 
 
-def _show_value(field: str, value: Any, locale: str) -> str:
+def _show_value(field: str, value: Any, locale: str, zone: str) -> str:
     if value is None:
         return "—"
     if field in ("starts_on", "ends_on"):
         return show_date(value, locale)
     if field.endswith("_at"):
-        return show_instant(value, locale)
+        return show_instant(value, locale, zone)
     if field == "term":
         return show_term(value, locale)
     return str(value)

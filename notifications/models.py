@@ -16,13 +16,15 @@ class Base(DeclarativeBase):
 
 
 class Preference(Base):
-    """How a person wants to be told: language and whether to receive email."""
+    """How a person wants to be told: language, whether to receive email, and in which time zone."""
 
     __tablename__ = "preferences"
 
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     locale: Mapped[str] = mapped_column(String(2))
     email: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An IANA name; None until the person chooses one: their institution's zone (shared.timezones).
+    timezone: Mapped[str | None] = mapped_column(String(64), default=None)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -86,6 +88,7 @@ class AudienceMember(Base):
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200))
     locale: Mapped[str] = mapped_column(String(2))
+    institution: Mapped[str | None] = mapped_column(String(8), default=None)  # None: from an older event
     active: Mapped[bool] = mapped_column(Boolean)
     waiting: Mapped[bool] = mapped_column(Boolean)
     # The newest enrolment event applied; an older one arriving late changes nothing.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
@@ -14,37 +15,56 @@ from shared.db import utcnow
 from shared.http.auth import Principal
 from shared.http.errors import Problem
 from shared.messaging.envelope import Event
+from shared.timezones import zone_of_institution
 
 
-def get_preferences(session: Session, person: Principal) -> Preference:
-    """Return the person's stored preferences, or the defaults taken from their token."""
+@dataclass(frozen=True)
+class Preferences:
+    """A person's preferences as they apply: what they chose, else the defaults (their token, institution)."""
+
+    locale: str
+    email: bool
+    timezone: str
+    updated_at: datetime | None
+
+
+def get_preferences(session: Session, person: Principal) -> Preferences:
+    """Return the person's stored preferences, completed with the defaults taken from their token."""
     stored = session.get(Preference, person.id)
-    return stored or Preference(user_id=person.id, locale=person.locale, email=True, updated_at=None)
+    if stored is None:
+        return Preferences(person.locale, True, zone_of_institution(person.institution), None)
+    return Preferences(stored.locale, stored.email, stored.timezone or zone_of_institution(person.institution),
+                       stored.updated_at)
 
 
-def set_preferences(session: Session, person: Principal, locale: str, email: bool) -> Preference:
-    """Store the person's language and email choice."""
+def set_preferences(session: Session, person: Principal, locale: str, email: bool,
+                    timezone: str | None = None) -> Preferences:
+    """Store the person's language and email choice, and their time zone if given (else it stays)."""
     preference = session.get(Preference, person.id, with_for_update=True)
     if preference is None:
         preference = Preference(user_id=person.id)
         session.add(preference)
     preference.locale = locale
     preference.email = email
+    if timezone is not None:
+        preference.timezone = timezone
     preference.updated_at = utcnow()
-    return preference
+    return get_preferences(session, person)
 
 
-def notify(session: Session, event: Event, recipient: Mapping[str, str], kind: str,
-           context_in: Callable[[str], Mapping[str, Any]], **links: str | None) -> Notification:
+def notify(session: Session, event: Event, recipient: Mapping[str, str | None], kind: str,
+           context_in: Callable[[str, str], Mapping[str, Any]], **links: str | None) -> Notification:
     """Put a message in the recipient's inbox, in their language, and queue its email if they want it.
 
-    The language is the recipient's stored preference, else the locale the event carries;
-    `context_in(locale)` gives what the message says, in that language.
+    The language is the recipient's stored preference, else the locale the event carries; the time
+    zone their stored one, else their institution's. `context_in(locale, zone)` gives what the
+    message says, in that language, with times in that zone.
     """
     with session.no_autoflush:  # see follow_enrolment
         preference = session.get(Preference, recipient["id"])
     locale = preference.locale if preference else recipient.get("locale") or "en"
-    message = render(kind, locale, {"name": recipient["name"], **context_in(locale)})
+    zone = (preference and preference.timezone) or zone_of_institution(recipient.get("institution"))
+    message = render(kind, locale, {"name": recipient["name"], **context_in(locale, zone)})
     notification = Notification(user_id=recipient["id"], event_id=event.id, kind=kind, locale=locale,
                                 subject=message.subject, body=message.text, **links)
     session.add(notification)
@@ -69,6 +89,7 @@ def follow_enrolment(session: Session, offering_id: str, student: Mapping[str, s
     elif member.as_of > as_of:
         return was_waiting  # a newer enrolment event was applied already
     member.email, member.name, member.locale = student["email"], student["name"], student["locale"]
+    member.institution = student.get("institution")
     member.active, member.waiting, member.as_of = status != "cancelled", status == "waitlisted", as_of
     return was_waiting
 

@@ -8,13 +8,19 @@ from marshmallow import validate
 from notifications.messages import KINDS
 from shared.http.auth import LOCALES
 from shared.http.fields import StrictBoolean
+from shared.timezones import zone_names
 
 
 class PreferenceSchema(ma.Schema):
-    """Your language for messages, and whether you also want them by email."""
+    """Your language for messages, whether you also want them by email, and your time zone."""
 
     locale = ma.fields.String(required=True, validate=validate.OneOf(LOCALES))
     email = StrictBoolean(required=True)
+    timezone = ma.fields.String(validate=validate.OneOf(  # an enum in the OpenAPI document
+        zone_names(), error="Not an IANA time zone name (e.g. Europe/Amsterdam, Asia/Tomsk)."),
+        metadata={"description": "IANA time zone name, in which times are shown to you; until you choose one, "
+                                 "your institution's (Europe/Amsterdam for LUMC, Asia/Tomsk for SSMU). "
+                                 "Left out of a PUT, it stays as it is.", "example": "Asia/Tomsk"})
     updated_at = ma.fields.DateTime(dump_only=True, allow_none=True)
 
 

@@ -229,4 +229,8 @@ def test_search_over_http_with_filters_and_pagination(client):
     response = client.get("/api/v1/courses?q=ГЛИКОМ&per_page=2&page=2")
     assert [c["code"] for c in response.get_json()] == ["GLY-2"]
     assert json.loads(response.headers["X-Pagination"])["total"] == 3
+    beyond = client.get("/api/v1/courses?q=гликомика&per_page=2&page=3")  # counted apart: no row carries it
+    assert beyond.get_json() == [] and json.loads(beyond.headers["X-Pagination"])["total"] == 3
+    nothing = client.get("/api/v1/courses?q=hedgehogs")
+    assert nothing.get_json() == [] and json.loads(nothing.headers["X-Pagination"])["total"] == 0
     assert_problem(client.get("/api/v1/courses?modified_since=yesterday"), 422, "validation_error")

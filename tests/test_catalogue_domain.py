@@ -206,3 +206,19 @@ def test_a_failed_operation_writes_nothing(catalogue_db):
     with catalogue_db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Course)) == 0
         assert session.scalar(select(func.count()).select_from(CourseRevision)) == 0
+
+
+def test_an_enrolment_window_closing_on_the_last_day_of_year_9999_is_checked_without_overflow():
+    """The window may close on the offering's last day, also when that day is the last one there is."""
+    from datetime import date, datetime, timezone
+
+    import marshmallow as ma
+
+    from catalogue.offerings import check_schedule
+
+    last_day = date(9999, 12, 31)
+    check_schedule({"enrolment_closes_at": datetime(9999, 12, 31, 23, 59, tzinfo=timezone.utc),
+                    "ends_on": last_day}, date(2026, 11, 30))
+    with pytest.raises(ma.ValidationError, match="before the offering ends"):
+        check_schedule({"enrolment_closes_at": datetime(2027, 3, 6, 0, 0, tzinfo=timezone.utc),
+                        "ends_on": date(2027, 3, 5)}, date(2026, 11, 30))

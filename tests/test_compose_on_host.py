@@ -16,10 +16,10 @@ import pytest
 import yaml
 
 from shared.http.demo_tokens import demo_token
+from tests.support.containers import ROOT, require_docker_compose
 from tests.support.environment import wait_for
 from tests.support.payloads import course_payload, offering_payload
 from tests.support.servers import free_port
-from tests.support.containers import ROOT, require_docker_compose
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.e2e]
 

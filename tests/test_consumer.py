@@ -17,9 +17,9 @@ from shared.messaging.consumer import EventConsumer, Outcome, handle_event
 from shared.messaging.inbox import InboxMessage
 from shared.messaging.relay import Relay
 from shared.messaging.topology import Topology, events_exchange
+from tests.support.delivery import drain
 from tests.support.environment import make_settings, wait_for
 from tests.support.payloads import offering_snapshot, seeded_events
-from tests.support.delivery import drain
 
 
 def count(db, model):

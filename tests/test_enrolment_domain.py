@@ -134,7 +134,7 @@ def test_cancelling_tells_everyone_what_changed_once(enrolment_db, offering):
     cancelled, promoted, seats = (data for _, data in told)
     assert cancelled["enrolment"]["cancelled_by"] == "student"
     assert promoted["student"] == {"id": "ssmu-student-3", "email": "student3@ssmu.ru",
-                                   "name": "Студент Номер 3", "locale": "ru"}
+                                   "name": "Студент Номер 3", "locale": "ru", "institution": "SSMU"}
     assert promoted["offering"]["course_title"]["ru"] == "Гельминтозы и иммунная система"
     assert promoted["seats"] == {"capacity": 2, "confirmed": 2, "available": 0, "waitlisted": 0}
     assert seats["seats_revision"] > 0 and seats["offering_id"] == offering_id

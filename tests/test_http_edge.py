@@ -40,6 +40,26 @@ def test_a_valid_request_is_stored(client, app):
     assert stored_preferences(app) == 1
 
 
+def test_a_persons_time_zone_defaults_from_their_institution_until_they_choose_one(client):
+    assert client.get(PREFERENCES, headers=bearer(institution="SSMU")).get_json()["timezone"] == "Asia/Tomsk"
+    assert client.get(PREFERENCES, headers=bearer(institution="LUMC")).get_json()["timezone"] == "Europe/Amsterdam"
+    client.put(PREFERENCES, json={"locale": "ru", "email": True}, headers=bearer(institution="SSMU"))
+    assert client.get(PREFERENCES, headers=bearer(institution="SSMU")).get_json()["timezone"] == "Asia/Tomsk"
+    chosen = client.put(PREFERENCES, json={"locale": "ru", "email": True, "timezone": "Europe/Amsterdam"},
+                        headers=bearer(institution="SSMU"))
+    assert chosen.get_json()["timezone"] == "Europe/Amsterdam"
+    client.put(PREFERENCES, json={"locale": "en", "email": True}, headers=bearer(institution="SSMU"))
+    assert client.get(PREFERENCES, headers=bearer(institution="SSMU")).get_json()["timezone"] == "Europe/Amsterdam"
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "../../etc/passwd", "/usr/share/zoneinfo/UTC", "", "utc",
+                                  "Europe/Amsterdam\x00", "x" * 300])
+def test_a_time_zone_that_is_not_an_iana_name_is_refused_and_nothing_is_stored(client, app, zone):
+    response = client.put(PREFERENCES, json={"locale": "ru", "email": True, "timezone": zone}, headers=bearer())
+    assert set(assert_problem(response, 422, "validation_error")["errors"]) == {"timezone"}
+    assert stored_preferences(app) == 0
+
+
 def test_malformed_json_is_a_400_problem_and_writes_nothing(client, app):
     response = client.put(PREFERENCES, data='{"locale": "ru",', content_type="application/json",
                           headers=bearer())

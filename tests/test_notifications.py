@@ -135,6 +135,38 @@ def test_a_schedule_change_reaches_those_holding_or_waiting_for_a_seat_only(db):
     assert told == {("lumc-student", "en"), ("ssmu-student", "ru")}
 
 
+def test_a_changed_enrolment_window_is_told_in_each_students_own_time_zone(db):
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, SANNE, "confirmed", None))
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_WAITLISTED, ANNA))
+    handle_event(db, HANDLERS, Event(type=events.OFFERING_UPDATED, producer="catalogue", data={
+        **offering_snapshot(offering_id="off-1"), "changes": {"enrolment_closes_at": {
+            "from": "2027-01-18T22:59:00Z", "to": "2027-01-25T22:59:00Z"}}}))
+    with db.transaction() as session:
+        emails = {d.notification.user_id: (d.notification.body, d.html) for d in session.scalars(
+            select(EmailDelivery).join(Notification).where(Notification.kind == "offering_changed"))}
+    # 23:59 in Leiden is 05:59 the next morning in Tomsk; no seconds, the zone named, in text and HTML.
+    for text in emails["lumc-student"]:
+        assert "18 Jan 2027, 23:59 (Amsterdam, UTC+1)" in text and "25 Jan 2027, 23:59 (Amsterdam, UTC+1)" in text
+    for text in emails["ssmu-student"]:
+        assert "26 янв. 2027, 05:59 (Томск, UTC+7)" in text
+        assert ":59:00" not in text and "UTC)" not in text
+
+
+def test_a_chosen_time_zone_beats_the_institutions(db, service_app):
+    app = service_app("notifications", database_url=str(db.engine.url))
+    answer = app.test_client().put("/api/v1/preferences/me", json={"locale": "en", "email": True,
+                                                                   "timezone": "Europe/Amsterdam"},
+                                   headers=bearer(sub=ANNA["id"]))
+    assert answer.status_code == 200, answer.get_json()
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_WAITLISTED, ANNA))
+    handle_event(db, HANDLERS, Event(type=events.OFFERING_UPDATED, producer="catalogue", data={
+        **offering_snapshot(offering_id="off-1"), "changes": {"enrolment_opens_at": {
+            "from": "2026-12-01T07:00:00Z", "to": "2026-12-01T06:00:00Z"}}}))
+    with db.transaction() as session:
+        body = session.scalars(select(Notification.body).where(Notification.kind == "offering_changed")).one()
+    assert "1 Dec 2026, 08:00 (Amsterdam, UTC+1)" in body and "07:00 (Amsterdam, UTC+1)" in body
+
+
 def test_an_older_enrolment_event_arriving_late_does_not_undo_a_newer_one(db):
     now = datetime.now(timezone.utc)
     handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, SANNE, "confirmed", None, at=now))

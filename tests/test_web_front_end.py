@@ -6,15 +6,21 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
+from datetime import timezone
 
 import pytest
+from sqlalchemy import select
 
+from catalogue import operations
 from catalogue.app import create_app as create_catalogue_app
-from catalogue.seed import seed_catalogue
+from catalogue.models import Offering
+from catalogue.schemas import CourseSchema
+from catalogue.seed import SEED_ADMIN, seed_catalogue
 from shared.config import ConfigError
 from shared.migrations import upgrade
 from tests.support.environment import make_settings
-from tests.support.front_end import csrf_token, front_end, sign_in, submit, with_enrolment
+from tests.support.front_end import SERVICE_URLS, csrf_token, front_end, sign_in, submit, with_enrolment
+from tests.support.payloads import course_payload
 from tests.support.servers import free_port
 from web.app import create_app
 from web.config import DEVELOPMENT_WEB_SECRET_KEY, WebSettings
@@ -56,9 +62,21 @@ def form_of(page: str, **changes) -> dict:
 def test_the_catalogue_finds_a_course_by_a_russian_word_and_shows_it_in_russian(browser):
     browser.post("/language", data={"locale": "ru", "next": "/",
                                     "csrf_token": csrf_token(browser.get("/").text)})
-    page = browser.get("/", query_string={"q": "ГЕЛЬМИНТ"}).text
+    page = browser.get("/", query_string={"q": "ГЕЛЬМИНТЫ"}).text
     assert '<html lang="ru">' in page
-    assert "Гельминтозы и иммунная система" in page and "1 курс<" in page
+    assert "<mark>Гельминтозы</mark> и иммунная система" in page and "1 курс<" in page
+
+
+def test_the_catalogue_marks_what_a_search_matched_and_markup_in_a_title_stays_text(services, browser):
+    assert "<mark>Immunology</mark> of <mark>Allergic</mark> Diseases" in browser.get("/", query_string={
+        "q": "imunology allergies"}).text
+    with services["catalogue"].extensions["database"].transaction() as session:
+        course = operations.create_course(session, SEED_ADMIN, CourseSchema().load(course_payload(
+            code="XSS-1", title={"en": '<b onclick="x()">Glycans</b> & <mark>co</mark>'})))
+        operations.set_course_status(session, SEED_ADMIN, course.id, "published")
+    page = browser.get("/", query_string={"q": "glycans"}).text
+    assert ("&lt;b onclick=&#34;x()&#34;&gt;<mark>Glycans</mark>&lt;/b&gt; &amp; &lt;mark&gt;co&lt;/mark&gt;"
+            in page)
 
 
 def test_pages_carry_security_headers_and_the_session_cookie_is_httponly_and_lax(browser):
@@ -314,6 +332,58 @@ def test_an_id_is_one_path_segment_of_the_service_call_and_cannot_steer_it(brows
     # Sent unquoted, "<id>?" or "<id>#" asked the catalogue for course <id> itself: no such course exists.
     answer = browser.get(path + suffix)
     assert answer.status_code == 404 and "Not found." in answer.text
+
+
+
+def first_managed_course(client) -> str:
+    return re.search(r'href="/manage/courses/([0-9a-f-]{36})"', client.get("/manage/").text).group(1)
+
+
+def schedule_in_2031(client, course_id: str, closes_local: str) -> None:
+    """Schedule an offering whose enrolment window closes at a local time, typed as the coordinator would."""
+    page = f"/manage/courses/{course_id}"
+    answer = submit(client, f"{page}/offerings", {
+        "term": "2031-spring", "starts_on": "2031-02-03", "ends_on": "2031-02-28", "capacity": "10",
+        "enrolment_opens_at": "2031-01-05T09:00", "enrolment_closes_at": closes_local, "waitlist": "on",
+        "location": "Tomsk"}, page)
+    assert answer.status_code == 302, answer.text
+
+
+def stored_window_close(services) -> str:
+    with services["catalogue"].extensions["database"].transaction() as session:
+        closes = session.scalars(select(Offering.enrolment_closes_at).where(Offering.term == "2031-spring")).one()
+    return closes.astimezone(timezone.utc).isoformat()
+
+
+def test_a_window_typed_in_tomsk_time_is_stored_as_its_utc_instant_and_shown_in_each_readers_zone(services, browser):
+    sign_in(browser, "ssmu-coordinator")  # reads Russian; no zone chosen: SSMU's, Asia/Tomsk
+    course_id = first_managed_course(browser)
+    assert "Запись закрывается (время: Томск)" in browser.get(f"/manage/courses/{course_id}").text
+    schedule_in_2031(browser, course_id, "2031-01-26T05:59")
+    assert stored_window_close(services) == "2031-01-25T22:59:00+00:00"
+    assert "26 янв. 2031, 05:59 (Томск, UTC+7)" in browser.get(f"/courses/{course_id}").text
+    in_leiden = front_end(services).test_client()
+    sign_in(in_leiden, "lumc-student")
+    assert "25 Jan 2031, 23:59 (Amsterdam, UTC+1)" in in_leiden.get(f"/courses/{course_id}").text
+
+
+def test_the_zone_a_person_chose_is_the_one_their_forms_are_read_in(services, browser):
+    token = mint_demo_token(WebSettings(**SERVICE_URLS), "lumc-coordinator")
+    chosen = services["notifications"].test_client().put("/api/v1/preferences/me", headers={
+        "Authorization": f"Bearer {token}"}, json={"locale": "en", "email": True, "timezone": "Asia/Tomsk"})
+    assert chosen.status_code == 200
+    sign_in(browser, "lumc-coordinator")
+    course_id = first_managed_course(browser)
+    assert "Enrolment opens (Tomsk time)" in browser.get(f"/manage/courses/{course_id}").text
+    schedule_in_2031(browser, course_id, "2031-01-26T05:59")
+    assert stored_window_close(services) == "2031-01-25T22:59:00+00:00"
+
+
+def test_while_notifications_does_not_answer_times_are_in_the_institutions_zone(services):
+    client = front_end(services, notifications_url=f"http://127.0.0.1:{free_port()}").test_client()
+    sign_in(client, "ssmu-coordinator")
+    page = client.get(f"/manage/courses/{first_managed_course(client)}")
+    assert page.status_code == 200 and "Запись открывается (время: Томск)" in page.text
 
 
 def test_the_site_has_an_icon_and_error_pages_have_a_heading(browser):

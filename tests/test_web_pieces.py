@@ -9,11 +9,12 @@ import pytest
 from shared.http.app import IDEMPOTENCY_KEY_PATTERN
 from web.client import ServiceError, api_url
 from web.enrolments import enrol_choice, idempotency_key
-from web.forms import (as_utc_instant, course_form_values, course_payload, merge_edit, offering_payload,
-                       service_field_errors)
-from web.language import date_time, localised, long_date
+from web.forms import course_form_values, course_payload, merge_edit, offering_payload, service_field_errors
+from web.highlight import highlight
+from web.language import localised, long_date
 from web.navigation import safe_next
 from web.problems import error_page_status, problem_message
+from web.timezones import instant_to_local_input, local_input_to_instant, local_time
 
 
 @pytest.mark.parametrize("target, expected", [
@@ -73,14 +74,36 @@ def test_a_course_round_trips_through_its_edit_form():
     assert errors == {} and {name: payload[name] for name in course if name in payload} == course
 
 
-def test_an_offering_form_reads_its_window_as_utc_and_its_seats_as_a_number():
+def test_an_offering_form_reads_its_window_in_the_persons_zone_and_its_seats_as_a_number():
     payload, errors = offering_payload({"term": "2027-spring", "starts_on": "2027-02-08", "ends_on": "2027-03-05",
                                         "enrolment_opens_at": "2026-01-01T08:00", "enrolment_closes_at": "",
-                                        "capacity": "twelve", "location": "Leiden"})
-    assert payload["enrolment_opens_at"] == "2026-01-01T08:00:00Z" and payload["waitlist"] is False
+                                        "capacity": "twelve", "location": "Leiden"}, "Asia/Tomsk")
+    assert payload["enrolment_opens_at"] == "2026-01-01T01:00:00Z" and payload["waitlist"] is False
     assert errors == {"enrolment_closes_at": "Enter a date.", "capacity": "Enter a number."}
-    assert as_utc_instant("2026-01-01T08:00:30") == "2026-01-01T08:00:30Z"
-    assert as_utc_instant("2026-01-01T08:00:00+01:00") == "2026-01-01T08:00:00+01:00"
+
+
+@pytest.mark.parametrize("typed, zone, instant", [
+    ("2027-01-25T23:59", "Europe/Amsterdam", "2027-01-25T22:59:00Z"),  # winter: UTC+1
+    ("2027-07-01T23:59", "Europe/Amsterdam", "2027-07-01T21:59:00Z"),  # summer: UTC+2
+    ("2027-01-26T05:59", "Asia/Tomsk", "2027-01-25T22:59:00Z"),        # the same instant in Tomsk
+    ("2027-07-01T05:59", "Asia/Tomsk", "2027-06-30T22:59:00Z"),        # Tomsk keeps UTC+7 all year
+    ("2026-01-01T08:00:30", "Europe/Amsterdam", "2026-01-01T07:00:30Z"),
+    ("2026-01-01T08:00:00+03:00", "Asia/Tomsk", "2026-01-01T08:00:00+03:00"),  # an instant already
+    ("not a time", "Asia/Tomsk", "not a time"),                          # the service says what is wrong
+    ("0001-01-01T00:00", "Asia/Tomsk", "0001-01-01T00:00"),             # before year 1 in UTC
+])
+def test_a_time_typed_in_a_zone_becomes_the_utc_instant_the_api_takes(typed, zone, instant):
+    assert local_input_to_instant(typed, zone) == instant
+
+
+def test_an_instant_is_shown_in_the_readers_zone_without_seconds_and_the_zone_named_where_asked():
+    closes = "2027-01-25T22:59:00Z"
+    assert local_time(closes, "en", "Europe/Amsterdam", named=True) == "25 Jan 2027, 23:59 (Amsterdam, UTC+1)"
+    assert local_time(closes, "ru", "Asia/Tomsk", named=True) == "26 янв. 2027, 05:59 (Томск, UTC+7)"
+    assert local_time(closes, "en", "Asia/Tomsk") == "26 Jan 2027, 05:59"
+    assert local_time("not a time", "en", "Asia/Tomsk") == "not a time"
+    assert instant_to_local_input(closes, "Asia/Tomsk") == "2027-01-26T05:59"
+    assert local_input_to_instant(instant_to_local_input(closes, "Europe/Amsterdam"), "Europe/Amsterdam") == closes
 
 
 def test_the_services_field_errors_land_on_the_form_fields():
@@ -95,7 +118,6 @@ def test_texts_and_dates_are_written_in_the_readers_language():
     assert localised({"en": "Worms", "ru": None}, "ru") == "Worms"
     assert long_date("2027-02-08", "ru") == "8 февраля 2027\u202fг."
     assert long_date("2027-02-08", "en") == "February 8, 2027"
-    assert date_time("2027-01-25T23:59:00+00:00", "en").endswith("UTC")
     assert long_date("not a date", "en") == "not a date"
 
 
@@ -135,6 +157,17 @@ def test_a_field_sent_without_its_original_is_kept_as_yours():
     assert merge.values == {"title_en": "Mine"} and merge.conflicts == ["title_en"]
 
 
+def test_a_search_marks_each_form_of_the_searched_words_and_nothing_else():
+    assert str(highlight("Гельминтозы и иммунная система", "гельминты")) == "<mark>Гельминтозы</mark> и иммунная система"
+    assert str(highlight("Allergies, allergic asthma", "ALLERGIC")) == "<mark>Allergies</mark>, <mark>allergic</mark> asthma"
+    assert str(highlight("Immunology", "imunology")) == "<mark>Immunology</mark>"  # one typo
+    assert str(highlight("Immunology", "")) == "Immunology"
+
+
+def test_a_marked_text_escapes_markup_in_the_text_and_in_the_query():
+    marked = str(highlight('<img src=x onerror="alert(1)"> Glycomics & <b>mass</b>', 'glycomics"><script>'))
+    assert marked == ("&lt;img src=x onerror=&#34;alert(1)&#34;&gt; <mark>Glycomics</mark> &amp; "
+                      "&lt;b&gt;mass&lt;/b&gt;")
 WINDOW = {"enrolment_opens_at": "2027-01-01T08:00:00Z", "enrolment_closes_at": "2027-01-25T23:59:00Z"}
 DURING = datetime(2027, 1, 10, tzinfo=timezone.utc)
 

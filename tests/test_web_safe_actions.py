@@ -19,8 +19,8 @@ from notifications.handlers import HANDLERS as NOTIFICATION_HANDLERS
 from shared.messaging.consumer import handle_event
 from shared.messaging.envelope import Event
 from shared.messaging.outbox import OutboxMessage
-from tests.support.payloads import bearer
 from tests.support.front_end import csrf_token, front_end, sign_in, submit, with_enrolment
+from tests.support.payloads import bearer
 from web.roster_xlsx import XLSX_MIMETYPE
 
 # Who consumes whose events (DESIGN section 2).
@@ -290,3 +290,19 @@ def test_preferences_set_the_language_of_pages_and_messages_and_email_on_or_off(
     stored = system.services["notifications"].test_client().get(
         "/api/v1/preferences/me", headers=bearer("student", "LUMC")).get_json()
     assert (stored["locale"], stored["email"]) == ("ru", False)
+
+
+def test_preferences_set_the_time_zone_and_the_next_pages_use_it(system):
+    sanne = system.client("lumc-student")
+    page = sanne.get("/me/preferences").text
+    assert '<option value="Europe/Amsterdam" selected>Amsterdam (Europe/Amsterdam)</option>' in page
+    submit(sanne, "/me/preferences", {"locale": "en", "email": "on", "timezone": "Asia/Tomsk"}, "/me/preferences")
+    stored = system.services["notifications"].test_client().get(
+        "/api/v1/preferences/me", headers=bearer("student", "LUMC")).get_json()
+    assert stored["timezone"] == "Asia/Tomsk"
+    assert '<option value="Asia/Tomsk" selected>Tomsk (Asia/Tomsk)</option>' in sanne.get("/me/preferences").text
+    # Anything but a zone name leaves the stored zone as it was.
+    submit(sanne, "/me/preferences", {"locale": "en", "timezone": "../../etc/passwd"}, "/me/preferences")
+    stored = system.services["notifications"].test_client().get(
+        "/api/v1/preferences/me", headers=bearer("student", "LUMC")).get_json()
+    assert stored["timezone"] == "Asia/Tomsk"

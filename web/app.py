@@ -17,13 +17,15 @@ from web.client import ServiceError, Services
 from web.config import WebSettings
 from web.enrolments import seats_summary, unread_count
 from web.forms import FIELD_LABELS
+from web.highlight import highlight
 from web.i18n import N_, gettext, gettext_in, install_gettext
 from web.identity import end_session, identify, presented_token
-from web.language import choose_locale, date_time, localised, long_date
+from web.language import choose_locale, localised, long_date
 from web.names import (HISTORY_ACTIONS, HISTORY_FIELDS, LEVELS, ROLES, change_value, language_name, named,
                        status_name, term_name, topic_name)
 from web.problems import error_page_status, field_errors_text, problem_message
 from web.sessions import SessionTokens
+from web.timezones import local_time, reader_zone, zone_name
 
 csrf = CSRFProtect()
 
@@ -67,6 +69,7 @@ def create_app(settings: WebSettings | None = None, *, http_mounts: Mapping[str,
     csrf.init_app(app)
     _install_error_pages(app)
     _register_views(app)
+    app.add_template_filter(highlight)
     return app
 
 
@@ -96,7 +99,8 @@ def _install_request_context(app: Flask, settings: WebSettings) -> None:
         return {"locale": locale, "identity": g.get("identity"), "settings": settings,
                 "localised": lambda text: localised(text, locale),
                 "long_date": lambda value: long_date(value, locale),
-                "date_time": lambda value: date_time(value, locale),
+                "date_time": lambda value, named=False: local_time(value, locale, reader_zone(), named=named),
+                "zone_name": lambda: zone_name(reader_zone(), locale),
                 "term_name": lambda term: term_name(term, locale),
                 "language_name": lambda code: language_name(code, locale),
                 "topic_name": lambda topic: topic_name(topic, locale),
@@ -105,7 +109,7 @@ def _install_request_context(app: Flask, settings: WebSettings) -> None:
                 "role_name": lambda role: named(ROLES, role, locale),
                 "history_action": lambda action: named(HISTORY_ACTIONS, action, locale),
                 "history_field": lambda name: named(HISTORY_FIELDS, name, locale),
-                "change_value": lambda name, value, kind: change_value(name, value, kind, locale),
+                "change_value": lambda name, value, kind: change_value(name, value, kind, locale, reader_zone()),
                 "seats_summary": seats_summary,
                 "field_label": lambda name: gettext(FIELD_LABELS[name]),
                 "field_error": lambda error: field_errors_text(error, locale),

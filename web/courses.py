@@ -60,11 +60,11 @@ def schedule_offering(services: Services, course_id: str, payload: dict[str, Any
     return EditOutcome(saved=answer.body, version=answer.version)
 
 
-def edit_offering(services: Services, offering_id: str, form: Mapping[str, str]) -> EditOutcome:
+def edit_offering(services: Services, offering_id: str, form: Mapping[str, str], zone: str) -> EditOutcome:
     """Change an offering's dates, window, place and waiting list on the version the form was loaded from;
-    a conflict returns the offering as it is now, the form keeping what was typed."""
+    a conflict returns the offering as it is now, the form keeping what was typed. Times are read in `zone`."""
     version = version_to_match(form)
-    payload, errors = offering_payload(form, EDITABLE_OFFERING_FIELDS)
+    payload, errors = offering_payload(form, zone, EDITABLE_OFFERING_FIELDS)
     if errors:
         return EditOutcome(errors=errors)
     return save_on_version(services, ("offerings", offering_id), payload, version)

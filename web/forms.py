@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from web.i18n import N_
+from web.timezones import instant_to_local_input, local_input_to_instant
 
 COURSE_FIELDS = ("code", "institution", "title_en", "title_ru", "description_en", "description_ru", "ects",
                  "level", "language", "isced", "topics", "coordinators")
@@ -71,8 +72,10 @@ def course_payload(form: Mapping[str, str], fields: tuple[str, ...] = COURSE_FIE
     return payload, errors
 
 
-def offering_payload(form: Mapping[str, str], fields: tuple[str, ...] = OFFERING_FIELDS) -> tuple[dict, FormErrors]:
-    """Return the offering JSON of a submitted form (only `fields`); date-time fields are read as UTC."""
+def offering_payload(form: Mapping[str, str], zone: str, fields: tuple[str, ...] = OFFERING_FIELDS
+                     ) -> tuple[dict, FormErrors]:
+    """Return the offering JSON of a submitted form (only `fields`); date-time fields are read in the
+    person's zone."""
     values = {name: (form.get(name) or "").strip() for name in fields}
     errors: FormErrors = {}
     payload: dict[str, Any] = {"term": values["term"], "location": values["location"],
@@ -82,7 +85,7 @@ def offering_payload(form: Mapping[str, str], fields: tuple[str, ...] = OFFERING
         if not values[name]:
             errors[name] = NOT_A_DATE
     for name in ("enrolment_opens_at", "enrolment_closes_at"):
-        payload[name] = as_utc_instant(values[name])
+        payload[name] = local_input_to_instant(values[name], zone)
         if not values[name]:
             errors[name] = NOT_A_DATE
     if "capacity" in fields:
@@ -95,11 +98,11 @@ def offering_payload(form: Mapping[str, str], fields: tuple[str, ...] = OFFERING
     return payload, errors
 
 
-def offering_form_values(offering: Mapping[str, Any]) -> dict[str, str]:
-    """Return an offering as its edit form shows it: instants as a datetime-local input's UTC value."""
+def offering_form_values(offering: Mapping[str, Any], zone: str) -> dict[str, str]:
+    """Return an offering as its edit form shows it: instants as a datetime-local input's value in the zone."""
     values = {name: str(offering.get(name) or "") for name in EDITABLE_OFFERING_FIELDS}
     for name in ("enrolment_opens_at", "enrolment_closes_at"):
-        values[name] = values[name][:16]  # "2027-01-18T23:59:00+00:00" -> "2027-01-18T23:59"
+        values[name] = instant_to_local_input(values[name], zone)  # "2027-01-18T22:59:00Z" -> "2027-01-18T23:59"
     values["waitlist"] = "on" if offering.get("waitlist") else ""
     return values
 
@@ -129,13 +132,6 @@ def finite_number(raw: str) -> tuple[float | None, str | None]:
     except ValueError:
         return None, NOT_A_NUMBER
     return (number, None) if math.isfinite(number) else (None, NOT_A_NUMBER)
-
-
-def as_utc_instant(value: str) -> str:
-    """`2027-01-25T23:59` from a datetime-local input, as the UTC instant the catalogue expects."""
-    if not value or value.endswith("Z") or "+" in value[10:]:
-        return value
-    return value + (":00Z" if value.count(":") == 1 else "Z")
 
 
 def split_list(text: str) -> list[str]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from flask import Request
 
 from shared.http.auth import LOCALES
@@ -38,14 +38,3 @@ def long_date(value: str | None, locale: str) -> str:
         return format_date(date.fromisoformat(value[:10]), format="long", locale=locale)
     except ValueError:
         return value
-
-
-def date_time(value: str | None, locale: str) -> str:
-    """An instant as a medium date and time, in UTC (as the coordinators enter it)."""
-    if not value:
-        return ""
-    try:
-        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    return format_datetime(instant, format="medium", tzinfo="UTC", locale=locale) + " UTC"

@@ -8,7 +8,9 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 
 from web.i18n import C_, N_, gettext_in, pgettext_in
-from web.language import date_time, long_date
+from shared.timezones import UNKNOWN_ZONE
+from web.language import long_date
+from web.timezones import local_time
 
 TERM_PATTERN = re.compile(r"(\d{4})-(spring|summer|autumn|winter)")
 # Russian writes seasons in lower case ("весна 2027"), English capitalises them ("Spring 2027").
@@ -45,17 +47,18 @@ HISTORY_FIELDS = {"code": N_("Code"), "title": N_("Title"), "description": N_("D
                   "cancel_reason": N_("Reason")}
 
 
-def change_value(name: str, value: Any, kind: str, locale: str) -> str:
+def change_value(name: str, value: Any, kind: str, locale: str, zone: str = UNKNOWN_ZONE) -> str:
     """A value of the history in the reader's words: `2027-spring` as a term, statuses, levels, languages
-    and topics named, dates written out, `{"en": …, "ru": …}` as "en: …; ru: …", nothing as "—"."""
+    and topics named, dates written out, times in `zone` (named), `{"en": …, "ru": …}` as "en: …; ru: …",
+    nothing as "—"."""
     if value is None or value == "" or value == []:
         return "—"
     words = {"term": lambda: term_name(value, locale), "status": lambda: status_name(kind, value, locale),
              "level": lambda: named(LEVELS, value, locale), "language": lambda: language_name(value, locale),
              "topics": lambda: ", ".join(topic_name(topic, locale) for topic in value),
              "starts_on": lambda: long_date(value, locale), "ends_on": lambda: long_date(value, locale),
-             "enrolment_opens_at": lambda: date_time(value, locale),
-             "enrolment_closes_at": lambda: date_time(value, locale),
+             "enrolment_opens_at": lambda: local_time(value, locale, zone, named=True),
+             "enrolment_closes_at": lambda: local_time(value, locale, zone, named=True),
              "waitlist": lambda: gettext_in(locale, "yes") if value else gettext_in(locale, "no")}
     if name in words:
         return words[name]()

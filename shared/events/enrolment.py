@@ -46,6 +46,7 @@ class Student(EventPayload):
     email: str
     name: str
     locale: str
+    institution: str | None = None  # added to version 1: events written before it lack it
 
 
 class SeatCounts(EventPayload):

@@ -8,7 +8,7 @@ from typing import Any
 import marshmallow as ma
 from flask_smorest import Blueprint
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000  # keeps offsets within what every database accepts
@@ -30,8 +30,34 @@ class PageArgsSchema(ma.Schema):
 
 
 def paginate(session: Session, statement: Select, page: int, per_page: int) -> tuple[list[Any], dict]:
-    """Return one page of the statement's rows and the X-Pagination header for it."""
-    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    """Return one page of the statement's rows and the X-Pagination header for it.
+
+    The total is counted apart, so that the page stops after its rows where an index gives the order.
+    """
+    total = _count(session, statement)
     items = list(session.scalars(statement.limit(per_page).offset((page - 1) * per_page)))
-    metadata = Blueprint._make_pagination_metadata(page, per_page, total)
-    return items, {"X-Pagination": json.dumps(metadata)}
+    return items, _header(page, per_page, total)
+
+
+def paginate_ranked(session: Session, statement: Select, key: InstrumentedAttribute, page: int, per_page: int
+                    ) -> tuple[list[Any], dict]:
+    """Like `paginate`, for an order that reads every matching row anyway (a relevance order).
+
+    One pass over the matches finds the page's keys and counts them all (a window count over narrow
+    rows), then the page's rows are loaded by key: half the reading of a count and a page apart.
+    """
+    offset = (page - 1) * per_page
+    keyed = statement.with_only_columns(key, func.count().over(), maintain_column_froms=True)
+    rows = session.execute(keyed.limit(per_page).offset(offset)).all()
+    total = rows[0][1] if rows else _count(session, statement) if offset else 0
+    keys = [row[0] for row in rows]
+    loaded = {getattr(item, key.key): item for item in session.scalars(select(key.class_).where(key.in_(keys)))}
+    return [loaded[value] for value in keys], _header(page, per_page, total)
+
+
+def _count(session: Session, statement: Select) -> int:
+    return session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+
+
+def _header(page: int, per_page: int, total: int) -> dict[str, str]:
+    return {"X-Pagination": json.dumps(Blueprint._make_pagination_metadata(page, per_page, total))}

@@ -92,8 +92,9 @@ OFFERING = {"id": "off-1", "course_id": "c-1", "course_code": "HEL-510",
             "course_title": {"en": "Helminth Infections and the Immune System", "ru": "Гельминтозы и иммунная система"},
             "institution": "LUMC", "term": "2027-spring", "starts_on": "2027-02-08", "ends_on": "2027-03-05",
             "location": "LUMC, Leiden", "cancel_reason": None}
-ANNA = {"id": "ssmu-student", "email": "anna@ssmu.ru", "name": "Анна Смирнова", "locale": "ru"}
-SANNE = {"id": "lumc-student", "email": "sanne@lumc.nl", "name": "Sanne de Vries", "locale": "en"}
+ANNA = {"id": "ssmu-student", "email": "anna@ssmu.ru", "name": "Анна Смирнова", "locale": "ru", "institution": "SSMU"}
+SANNE = {"id": "lumc-student", "email": "sanne@lumc.nl", "name": "Sanne de Vries", "locale": "en",
+         "institution": "LUMC"}
 
 
 def enrolment_event(event_type, student=ANNA, status="waitlisted", position=3, cancelled_by=None, at=None):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from shared.http.auth import LOCALES
+from web.i18n import gettext
 from web.identity import SESSION_ID, demo_people, end_session, identify, mint_demo_token
 from web.language import LOCALE_COOKIE, LOCALE_COOKIE_SECONDS
-from web.i18n import gettext
 from web.navigation import safe_next
 
 blp = Blueprint("account", __name__)

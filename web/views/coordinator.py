@@ -14,6 +14,7 @@ from web.enrolments import live_seats
 from web.forms import EDITABLE_COURSE_FIELDS, course_form_values, offering_payload, originals_of
 from web.i18n import gettext
 from web.problems import problem_message
+from web.timezones import reader_zone
 from web.views.catalogue import LEVELS
 from web.views.confirmation import post_if_confirmed
 from web.views.guards import coordinators_only
@@ -124,7 +125,7 @@ def archive(course_id: str):
 @coordinators_only
 def schedule_offering(course_id: str):
     """Schedule an offering with its seats and enrolment window."""
-    payload, errors = offering_payload(request.form)
+    payload, errors = offering_payload(request.form, reader_zone())
     outcome = courses.EditOutcome(errors=errors) if errors else courses.schedule_offering(g.services, course_id, payload)
     if outcome.saved:
         flash(gettext("The offering is scheduled."), "success")

@@ -12,6 +12,7 @@ from web.forms import offering_form_values, whole_number
 from web.i18n import gettext
 from web.problems import field_errors_text, problem_message
 from web.roster_xlsx import XLSX_MIMETYPE, roster_workbook
+from web.timezones import reader_zone
 from web.views.confirmation import post_if_confirmed
 from web.views.coordinator import require_editor
 from web.views.guards import coordinators_only
@@ -66,9 +67,9 @@ def edit(offering_id: str):
     seats = live_seats(g.services, answer.body)
     if request.method == "GET":
         return render_template("manage/offering_form.html", offering=answer.body, course=course, seats=seats,
-                               values={**offering_form_values(answer.body), "version": answer.version},
+                               values={**offering_form_values(answer.body, reader_zone()), "version": answer.version},
                                errors={}, current=None)
-    outcome = courses.edit_offering(g.services, offering_id, request.form)
+    outcome = courses.edit_offering(g.services, offering_id, request.form, reader_zone())
     if outcome.saved:
         flash(gettext("The offering is changed; its students are told what changed."), "success")
         return redirect(url_for("offerings.offering", offering_id=offering_id))
