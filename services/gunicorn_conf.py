@@ -12,9 +12,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() 
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
-# gunicorn's own refusal of a long request line is a bare HTML 414; leave room for the app to refuse
-# anything over MAX_URL_LENGTH itself, as problem+json (the most gunicorn accepts is 8190).
-limit_request_line = 8190
+# No limit of gunicorn's own on the request line: its refusal would be a bare HTML 414, while the app
+# refuses any address over MAX_URL_LENGTH (4096) itself, as problem+json. In containers the reverse
+# proxy caps request lines at 8 KiB before they get here (deploy/nginx/default.conf).
+limit_request_line = 0
 keepalive = 5
 preload_app = False
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "1") == "1" else None

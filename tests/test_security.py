@@ -478,3 +478,15 @@ def test_development_tokens_live_a_working_day_at_most():
     with pytest.raises(ValueError, match="24 hours"):
         mint_token("s" * 40, sub="x", role="student", institution="SSMU", email="x@ssmu.ru", name="X",
                    ttl=timedelta(days=3650))
+
+
+def test_under_gunicorn_a_very_long_address_is_still_414_problem_json(tmp_path):
+    """gunicorn's own refusal (over 8190 characters) would be a bare HTML page; the app answers instead."""
+    import httpx
+
+    from tests.servers import gunicorn
+
+    with gunicorn("catalogue", {"DATA_DIR": str(tmp_path)}, tmp_path, workers=1) as url:
+        answer = httpx.get(f"{url}/api/v1/courses", params={"q": "a" * 10_000}, timeout=30)
+    assert answer.status_code == 414 and answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["code"] == "uri_too_long"

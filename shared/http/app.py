@@ -26,7 +26,7 @@ from shared.logs import (bind_correlation_id, configure_logging, current_correla
                          new_correlation_id, unbind_correlation_id)
 
 SWAGGER_ASSETS_URL = "/docs/assets/"
-MAX_URL_LENGTH = 4096  # path and query; gunicorn itself takes up to 8190 (services/gunicorn_conf.py)
+MAX_URL_LENGTH = 4096  # path and query; gunicorn sets no limit of its own (services/gunicorn_conf.py)
 # The Idempotency-Key the enrolment API accepts (visible ASCII, as HTTP header values allow); the web
 # front end checks the keys it sends against the same pattern.
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,200}$")
