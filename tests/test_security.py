@@ -484,7 +484,7 @@ def test_under_gunicorn_a_very_long_address_is_still_414_problem_json(tmp_path):
     """gunicorn's own refusal (over 8190 characters) would be a bare HTML page; the app answers instead."""
     import httpx
 
-    from tests.servers import gunicorn
+    from tests.support.servers import gunicorn
 
     with gunicorn("catalogue", {"DATA_DIR": str(tmp_path)}, tmp_path, workers=1) as url:
         answer = httpx.get(f"{url}/api/v1/courses", params={"q": "a" * 10_000}, timeout=30)
