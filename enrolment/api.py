@@ -27,7 +27,7 @@ PROBLEMS = {
     "application_required": (409, "this offering takes applications: apply for a place instead"),
     "not_by_application": (409, "this offering takes no applications: enrol in it directly"),
     "application_not_found": (404, "no application with this id that you may see"),
-    "already_applied": (409, "you have a pending or approved application for this offering already"),
+    "already_applied": (409, "your application for this offering awaits a decision already"),
     "application_decided": (409, "the application is no longer pending"),
 }
 blp = ServiceBlueprint("enrolment", __name__, description="Enrolments, seats and waiting lists", problems=PROBLEMS)

@@ -168,8 +168,8 @@ def _take_seat(session: Session, application: Application, offering: Offering) -
 
 
 def _already_applied() -> Problem:
-    return Problem(409, "already_applied", "You have applied for this offering already; withdraw that "
-                                          "application first to write a new one.")
+    return Problem(409, "already_applied", "Your application for this offering awaits a decision; withdraw it "
+                                          "first to write a new one.")
 
 
 def _tell(session: Session, application: Application, event_type: str) -> None:

@@ -138,19 +138,16 @@ class IdempotentRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-PENDING_OR_APPROVED = ("pending", "approved")
-
-
 class Application(Base):
     """A request for a place in an offering that takes applications, decided by the course's coordinators;
     an approved one holds its seat as a confirmed enrolment."""
 
     __tablename__ = "applications"
     __table_args__ = (
-        # One open or approved application per person and offering, enforced by the database too.
-        Index("uq_applications_open_applicant", "offering_id", "applicant_id", unique=True,
-              postgresql_where=text("status IN ('pending', 'approved')"),
-              sqlite_where=text("status IN ('pending', 'approved')")),
+        # One pending application per person and offering, enforced by the database too. (An approved one
+        # holds a seat, and a seat holder cannot apply; once that seat is given up, they may apply again.)
+        Index("uq_applications_pending_applicant", "offering_id", "applicant_id", unique=True,
+              postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
         Index("ix_applications_offering", "offering_id", "created_at"),
         Index("ix_applications_applicant", "applicant_id", "created_at"),
     )

@@ -93,11 +93,13 @@ def test_approving_when_every_seat_is_taken_is_refused_and_changes_nothing(app, 
     assert client.get("/api/v1/applications/me", headers=applicant(2)).get_json()[0]["status"] == "pending"
 
 
-def test_a_freed_seat_can_be_given_to_the_next_applicant(client, offering_id):
+def test_a_freed_seat_can_be_given_to_the_next_applicant_and_who_gave_it_up_may_apply_again(client, offering_id):
     first, second = (apply(client, offering_id, applicant(n)).get_json()["id"] for n in (1, 2))
     enrolment_id = decide(client, first, "approve").get_json()["enrolment_id"]
+    assert_problem(apply(client, offering_id, applicant(1)), 409, "already_enrolled")
     client.post(f"/api/v1/enrolments/{enrolment_id}/cancel", headers=applicant(1))
     assert decide(client, second, "approve").get_json()["status"] == "approved"
+    assert apply(client, offering_id, applicant(1)).status_code == 201
 
 
 def test_a_declined_applicant_reads_the_coordinators_message_and_a_decision_is_made_once(app, client, offering_id):

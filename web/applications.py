@@ -9,7 +9,6 @@ from web.client import ServiceError, Services
 from web.enrolments import enrolment_is_down
 from web.forms import FormErrors, NOT_A_DATE, REQUIRED, service_field_errors
 
-OPEN = ("pending", "approved")
 MAX_PAGES = 10  # 1,000 applications: more than anyone writes, or any offering receives
 
 
@@ -24,16 +23,16 @@ def all_pages(services: Services, path: tuple[str, ...]) -> list[dict[str, Any]]
     return items
 
 
-def open_applications_by_offering(services: Services) -> dict[str, dict[str, Any]]:
-    """The signed-in person's pending or approved application in each offering; none while enrolment does
-    not answer (the course page then offers to apply, and enrolment decides)."""
+def pending_applications_by_offering(services: Services) -> dict[str, dict[str, Any]]:
+    """The signed-in person's application awaiting a decision in each offering (an approved one is a seat,
+    shown as such); none while enrolment does not answer (the page then offers to apply; enrolment decides)."""
     try:
         mine = all_pages(services, ("applications", "me"))
     except ServiceError as error:
         if not enrolment_is_down(error):
             raise
         return {}
-    return {application["offering_id"]: application for application in mine if application["status"] in OPEN}
+    return {application["offering_id"]: application for application in mine if application["status"] == "pending"}
 
 
 @dataclass

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 
 from shared.http.pagination import MAX_PAGE
-from web.applications import open_applications_by_offering
+from web.applications import pending_applications_by_offering
 from web.enrolments import active_by_offering_if_known, enrol_choice, live_seats, seats_summary
 from web.names import LEVELS as LEVEL_NAMES
 
@@ -43,7 +43,7 @@ def course(course_id: str):
     choices = {offering["id"]: enrol_choice(course, offering, seats[offering["id"]], now) for offering in offerings}
     takes_part = g.identity and g.identity.takes_part
     mine = active_by_offering_if_known(g.services) if takes_part else {}
-    applied = open_applications_by_offering(g.services) if takes_part and "apply" in choices.values() else {}
+    applied = pending_applications_by_offering(g.services) if takes_part and "apply" in choices.values() else {}
     return render_template("course.html", course=course, offerings=offerings, seats=seats, mine=mine,
                            applied=applied, choices=choices, idempotency_key=str(uuid.uuid4()))
 
