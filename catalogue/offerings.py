@@ -22,7 +22,7 @@ from shared.http.etag import check_version
 from shared.messaging.outbox import record_event
 
 EDITABLE_OFFERING_FIELDS = ("term", "starts_on", "ends_on", "enrolment_opens_at", "enrolment_closes_at",
-                            "capacity", "waitlist", "location", "admission", "promotion", "offer_hours")
+                            "capacity", "waitlist", "location", "admission", "promotion")
 
 
 def offering_fields(offering: Offering) -> dict[str, Any]:

@@ -29,7 +29,6 @@ STATUSES = {
 }
 # The exchange's seat rules of an offering (DESIGN section 4).
 ADMISSIONS = {"first_come": N_("First come, first served"), "application": N_("By application")}
-PROMOTIONS = {"automatic": N_("Automatic"), "offer": N_("Offered, with a deadline")}
 ROLES = {"student": N_("student"), "coordinator": N_("coordinator"), "admin": N_("administrator"),
          "staff": N_("visiting staff")}
 # The topics of the exchange's courses; a topic a coordinator types that is not here shows as typed.
@@ -50,8 +49,7 @@ HISTORY_FIELDS = {"code": N_("Code"), "title": N_("Title"), "description": N_("D
                   "term": N_("Term"), "starts_on": N_("Starts on"), "ends_on": N_("Ends on"),
                   "enrolment_opens_at": N_("Enrolment opens"), "enrolment_closes_at": N_("Enrolment closes"),
                   "capacity": N_("Seats"), "waitlist": N_("Waiting list"), "location": N_("Location"),
-                  "cancel_reason": N_("Reason"), "admission": N_("Admission"), "promotion": N_("Promotion"),
-                  "offer_hours": N_("Hours to accept an offer")}
+                  "cancel_reason": N_("Reason"), "admission": N_("Admission")}
 
 
 def change_value(name: str, value: Any, kind: str, locale: str, zone: str = UNKNOWN_ZONE) -> str:
@@ -67,7 +65,6 @@ def change_value(name: str, value: Any, kind: str, locale: str, zone: str = UNKN
              "enrolment_opens_at": lambda: local_time(value, locale, zone, named=True),
              "enrolment_closes_at": lambda: local_time(value, locale, zone, named=True),
              "admission": lambda: named(ADMISSIONS, value, locale),
-             "promotion": lambda: named(PROMOTIONS, value, locale),
              "waitlist": lambda: gettext_in(locale, "yes") if value else gettext_in(locale, "no")}
     if name in words:
         return words[name]()
