@@ -181,3 +181,38 @@ def test_a_cancelled_offering_declines_the_pending_applications_with_its_reason(
     mine = client.get("/api/v1/applications/me", headers=applicant(1)).get_json()
     assert [(a["id"], a["status"], a["message"]) for a in mine] == [
         (application_id, "declined", "Lab closed for renovation")]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_database_app(request, service_app):
+    """The enrolment app on a fresh SQLite file or a fresh PostgreSQL database."""
+    url = None if request.param == "sqlite" else request.getfixturevalue("postgres_database_factory")("enrolment")
+    return service_app("enrolment", url)
+
+
+@pytest.mark.parametrize("change", [
+    {"motivation": "a\x00b"}, {"motivation": "a\ud800b"}, {"offering_id": "x\x00"},
+    {"proposed_dates": {"starts_on": "0000-01-01", "ends_on": "2027-01-01"}},
+])
+def test_unstorable_applications_are_422_and_write_nothing_on_either_database(any_database_app, change):
+    client = any_database_app.test_client()
+    offering_id = scheduled(any_database_app)
+    body = json.dumps({"offering_id": offering_id, "motivation": "Why", **change})
+    answer = client.post("/api/v1/applications", data=body, content_type="application/json", headers=applicant(1))
+    assert_problem(answer, 422, "validation_error")
+    assert count(any_database_app, Application) == 0
+
+
+def test_the_widest_dates_and_a_hostile_message_are_kept_as_typed_on_either_database(any_database_app):
+    client = any_database_app.test_client()
+    offering_id = scheduled(any_database_app)
+    body = apply(client, offering_id, STAFF, motivation="«Зачем?»\n\tبحث", proposed_dates={
+        "starts_on": "0001-01-01", "ends_on": "9999-12-31"}).get_json()
+    assert body["proposed_dates"] == {"starts_on": "0001-01-01", "ends_on": "9999-12-31"}
+    refused = client.post(f"/api/v1/applications/{body['id']}/decline", headers=COORDINATOR,
+                          data=json.dumps({"message": "no\x00"}), content_type="application/json")
+    assert_problem(refused, 422, "validation_error")
+    declined = decide(client, body["id"], "decline", message="<b>Нет</b> =1+1")
+    assert declined.get_json()["message"] == "<b>Нет</b> =1+1"
+    nul_id = client.post("/api/v1/applications/%00/withdraw", headers=STAFF)
+    assert nul_id.status_code == 404 and nul_id.mimetype == "application/problem+json"
