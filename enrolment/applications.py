@@ -178,4 +178,5 @@ def _tell(session: Session, application: Application, event_type: str) -> None:
         application={"id": application.id, "status": application.status,
                      "proposed_dates": application.proposed_dates, "message": application.message,
                      "enrolment_id": application.enrolment_id},
-        offering=offering.summary, applicant=application.applicant, coordinators=offering.coordinators, seats=offering.seats).to_data())
+        offering=offering.summary, applicant=application.applicant, coordinators=offering.coordinators,
+        seats=offering.seats).to_data())

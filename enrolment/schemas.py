@@ -135,7 +135,8 @@ class ApplicationSchema(ma.Schema):
     applicant = ma.fields.Nested(ApplicantSchema)
     motivation = ma.fields.String()
     proposed_dates = ma.fields.Nested(ProposedDatesSchema, allow_none=True)
-    message = ma.fields.String(allow_none=True, metadata={"description": "The coordinators' message with their decision"})
+    message = ma.fields.String(allow_none=True,
+                               metadata={"description": "The coordinators' message with their decision"})
     decided_at = ma.fields.DateTime(allow_none=True)
     enrolment_id = ma.fields.String(allow_none=True, metadata={"description": "The seat an approval took"})
     created_at = ma.fields.DateTime()

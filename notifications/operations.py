@@ -57,9 +57,9 @@ def notify(session: Session, event: Event, recipient: Mapping[str, str | None], 
     """Put a message in the recipient's inbox, in their language, and queue its email if they want it.
 
     The language is the recipient's stored preference, else the locale the event carries; the time
-    zone their stored one, else their institution's. A recipient known only by id (a course's
-    coordinator: events name coordinators by user id) gets the message in the inbox alone. `context_in(locale, zone)` gives what the
-    message says, in that language, with times in that zone.
+    zone their stored one, else their institution's. `context_in(locale, zone)` gives what the
+    message says, in that language, with times in that zone. A recipient known only by id (a course's
+    coordinator: events name coordinators by user id) gets the message in the inbox alone.
     """
     with session.no_autoflush:  # see follow_enrolment
         preference = session.get(Preference, recipient["id"])

@@ -72,7 +72,8 @@ def test_an_application_is_pending_until_a_coordinator_approves_it_and_then_hold
     submitted = apply(client, offering_id, applicant(1))
     assert submitted.status_code == 201, submitted.get_json()
     body = submitted.get_json()
-    assert (body["status"], body["applicant"]["role"], body["motivation"]) == ("pending", "student", "I study glycomics.")
+    assert (body["status"], body["applicant"]["role"], body["motivation"]) == ("pending", "student",
+                                                                               "I study glycomics.")
     assert client.get(f"/api/v1/offerings/{offering_id}/seats").get_json()["confirmed"] == 0
     approved = decide(client, body["id"], "approve", message="Welcome to the lab!")
     assert approved.status_code == 200, approved.get_json()

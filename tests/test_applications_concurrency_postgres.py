@@ -58,7 +58,8 @@ def pending_applications(db: Database, offering_id: str) -> list[str]:
     ids = []
     with db.transaction() as session:
         for number in range(APPLICANTS):
-            person = Principal(f"applicant-{number}", "student", "SSMU", f"a{number}@ssmu.ru", f"Студент {number}", "ru")
+            person = Principal(f"applicant-{number}", "student", "SSMU", f"a{number}@ssmu.ru", f"Студент {number}",
+                               "ru")
             ids.append(submit_application(session, person, offering_id, "Why I come").id)
     return ids
 
@@ -73,7 +74,8 @@ def test_sixty_approvals_racing_for_five_seats_approve_exactly_five(lab):
     assert {a.json()["code"] for a in answers if a.status_code == 409} == {"offering_full"}
     with db.transaction() as session:
         assert get_offering(session, offering_id).confirmed_count == SEATS
-        assert session.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.status == "confirmed")) == SEATS
+        confirmed = select(func.count()).select_from(Enrolment).where(Enrolment.status == "confirmed")
+        assert session.scalar(confirmed) == SEATS
         approved = set(session.scalars(select(Application.enrolment_id).where(Application.status == "approved")))
     assert len(approved) == SEATS and None not in approved
 

@@ -45,14 +45,16 @@ def upgrade() -> None:
     with op.batch_alter_table('applications', schema=None) as batch_op:
         batch_op.create_index('ix_applications_applicant', ['applicant_id', 'created_at'], unique=False)
         batch_op.create_index('ix_applications_offering', ['offering_id', 'created_at'], unique=False)
-        batch_op.create_index('uq_applications_pending_applicant', ['offering_id', 'applicant_id'], unique=True, postgresql_where=sa.text("status = 'pending'"), sqlite_where=sa.text("status = 'pending'"))
+        batch_op.create_index('uq_applications_pending_applicant', ['offering_id', 'applicant_id'], unique=True,
+                              postgresql_where=sa.text("status = 'pending'"), sqlite_where=sa.text("status = 'pending'"))
 
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table('applications', schema=None) as batch_op:
-        batch_op.drop_index('uq_applications_pending_applicant', postgresql_where=sa.text("status = 'pending'"), sqlite_where=sa.text("status = 'pending'"))
+        batch_op.drop_index('uq_applications_pending_applicant', postgresql_where=sa.text("status = 'pending'"),
+                            sqlite_where=sa.text("status = 'pending'"))
         batch_op.drop_index('ix_applications_offering')
         batch_op.drop_index('ix_applications_applicant')
 
