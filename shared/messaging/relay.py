@@ -9,6 +9,7 @@ import threading
 from kombu import Connection
 
 from shared.db import Database, utcnow
+from shared.events import UNKEPT_TYPES
 from shared.messaging.connection import topology_producer
 from shared.messaging.outbox import OutboxMessage, claim_pending
 from shared.messaging.publishing import Confirmations, ConfirmingPublisher, OneByOnePublisher
@@ -48,7 +49,10 @@ class Relay:
             published_at = utcnow()
             for row in rows:
                 if row.event_id in answer.confirmed:
-                    row.published_at = published_at
+                    if row.event_type in UNKEPT_TYPES:  # it names a person being forgotten
+                        session.delete(row)
+                    else:
+                        row.published_at = published_at
             if answer.failed is not None:
                 answer.failed.attempts += 1
                 answer.failed.last_error = repr(answer.error)[:2000]
