@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("id", nargs="?", help="message id")
     which.add_argument("--all", action="store_true", help="every dead letter")
     dlq.add_parser("purge", help="drop every dead letter").add_argument("--yes", action="store_true", required=True)
+    dlq.add_parser("scrub", help="drop the dead letters naming an erased person").add_argument(
+        "person", help="their id, or the subject hash of their erasure record")
     migrate = commands.add_parser("migrate", help="bring databases to the newest schema")
     migrate.add_argument("services", nargs="*", metavar="SERVICE",
                          help=f"services to migrate: {', '.join(SERVICES)} (default: all)")

@@ -37,6 +37,8 @@ class ErasureSchema(ma.Schema):
     status = ma.fields.String(metadata={"enum": ["complete", "in_progress"], "description":
                                         "in_progress while copies outside the database (mail files) remain"})
     requested_by = ma.fields.String(metadata={"enum": list(ERASED_BY)})
+    subject_hash = ma.fields.String(metadata={"description": "The person, one-way hashed: what `python -m services "
+                                                             "broker dlq scrub` takes to find their dead letters"})
     erased_as_of = ma.fields.DateTime()
     completed_at = ma.fields.DateTime()
 
@@ -85,6 +87,7 @@ def privacy_blueprint(service: str, collect: Callable[[Session, str], dict[str, 
                 raise Problem(404, "erasure_not_found", f"{service} has carried out no erasure {erasure_id}.")
             return {"id": record.id, "service": service, "status": "complete" if done else "in_progress",
                     "requested_by": record.requested_by,
+                    "subject_hash": record.subject_hash,
                     "erased_as_of": record.erased_as_of, "completed_at": record.completed_at}
 
     return blp
