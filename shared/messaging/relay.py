@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 
 from kombu import Connection
 
@@ -13,6 +14,7 @@ from shared.events import UNKEPT_TYPES
 from shared.messaging.connection import topology_producer
 from shared.messaging.outbox import OutboxMessage, claim_pending
 from shared.messaging.publishing import Confirmations, ConfirmingPublisher, OneByOnePublisher
+from shared.messaging.retention import Pruner
 from shared.messaging.topology import Topology, events_exchange
 from shared.metrics import EVENTS_PUBLISHED
 
@@ -28,8 +30,10 @@ class Relay:
     """Moves events from one service's outbox to the broker, oldest first."""
 
     def __init__(self, db: Database, connection: Connection, *, service: str, batch_size: int = 200,
-                 topology: Topology = Topology()):
+                 topology: Topology = Topology(), pruner: Pruner | None = None, prune_interval: float = 300):
         self.db = db
+        # Retention: between sweeps, one short batch at a time until nothing expired is left, then a pause.
+        self.pruner, self.prune_interval, self._next_prune = pruner, prune_interval, 0.0
         self.service = service
         self.topology = topology
         self.connection = connection
@@ -74,13 +78,27 @@ class Relay:
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 continue
             backoff = 0.5
-            if published < self.batch_size:
+            pruning = self._prune()
+            if published < self.batch_size and not pruning:
                 self._keep_alive()
                 stop.wait(idle_seconds)
         self.close()
 
     def close(self) -> None:
         self._forget_connection()
+
+    def _prune(self) -> bool:
+        """Prune one batch if due; return whether more may be left (then the relay does not idle)."""
+        if self.pruner is None or time.monotonic() < self._next_prune:
+            return False
+        try:
+            more = self.pruner.step()
+        except Exception as exc:  # noqa: BLE001 - retention can wait; publishing cannot
+            log.warning("pruning failed, trying again later: %r", exc)
+            more = False
+        if not more:
+            self._next_prune = time.monotonic() + self.prune_interval
+        return more
 
     def _publish(self, publisher: OneByOnePublisher | ConfirmingPublisher, rows: list[OutboxMessage]
                  ) -> Confirmations:

@@ -1,0 +1,92 @@
+"""Retention: what is only kept for a while is deleted in small batches, beside the hot path.
+
+Each batch is a short transaction of its own that claims its rows with `FOR UPDATE SKIP LOCKED`, so
+pruning never waits for, nor blocks, the requests, relays and consumers writing the same tables; a
+million old rows go in thousands of short steps, not one long lock. The relay interleaves one step
+with each sweep (`Pruner.step`); `python -m services prune` runs them all at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Mapping, Sequence
+
+from sqlalchemy import ColumnElement, Table, delete, select, true, tuple_, update
+
+from shared.db import Database, utcnow
+from shared.messaging.inbox import InboxMessage
+from shared.messaging.outbox import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetentionRule:
+    """Rows of `table` whose `age` column is older than `keep` are deleted, or with `clear` have
+    those columns emptied instead (the row stays, its content goes)."""
+
+    name: str
+    table: Table
+    age: ColumnElement
+    keep: timedelta
+    where: ColumnElement = field(default_factory=true)
+    clear: Mapping[str, Any] | None = None
+
+
+def messaging_rules(outbox_days: float, inbox_days: float) -> list[RetentionRule]:
+    """Published outbox rows and inbox ids, in every service's database. Pending outbox rows stay
+    until published, however old."""
+    return [
+        RetentionRule("published outbox rows", OutboxMessage.__table__, OutboxMessage.published_at,
+                      timedelta(days=outbox_days), OutboxMessage.published_at.is_not(None)),
+        RetentionRule("inbox ids", InboxMessage.__table__, InboxMessage.handled_at, timedelta(days=inbox_days)),
+    ]
+
+
+def prune_batch(db: Database, rule: RetentionRule, batch_size: int) -> int:
+    """Delete (or clear) one batch of the rule's expired rows, oldest first; return how many."""
+    key = tuple_(*rule.table.primary_key.columns)
+    with db.transaction() as session:
+        expired = select(*rule.table.primary_key.columns).where(rule.age < utcnow() - rule.keep, rule.where)
+        if rule.clear:
+            expired = expired.where(*(rule.table.c[name] != value for name, value in rule.clear.items()))
+        claimed = session.execute(expired.order_by(rule.age).limit(batch_size)
+                                  .with_for_update(skip_locked=True)).all()
+        if not claimed:
+            return 0
+        statement = (update(rule.table).values(**rule.clear) if rule.clear else delete(rule.table))
+        session.execute(statement.where(key.in_([tuple(row) for row in claimed])))
+        return len(claimed)
+
+
+class Pruner:
+    """Prunes a service's rules one batch at a time, round robin, so each step is short."""
+
+    def __init__(self, db: Database, rules: Sequence[RetentionRule], batch_size: int = 500):
+        self.db, self.rules, self.batch_size = db, list(rules), batch_size
+        self._pending = list(self.rules)
+        self._turn = itertools.count()
+
+    def step(self) -> bool:
+        """Prune one batch; return False once a round found nothing more to prune (then it starts over)."""
+        if not self._pending:
+            self._pending = list(self.rules)
+            return False
+        rule = self._pending[next(self._turn) % len(self._pending)]
+        if prune_batch(self.db, rule, self.batch_size) < self.batch_size:
+            self._pending.remove(rule)
+        return True
+
+    def prune_all(self) -> dict[str, int]:
+        """Prune every rule until nothing has expired; return how many rows each rule pruned."""
+        pruned = {}
+        for rule in self.rules:
+            pruned[rule.name] = 0
+            while (count := prune_batch(self.db, rule, self.batch_size)):
+                pruned[rule.name] += count
+                if count < self.batch_size:
+                    break
+        return pruned
