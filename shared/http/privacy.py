@@ -17,7 +17,8 @@ from shared.http.errors import Problem
 from shared.privacy import ERASED_BY, erasure_record, subject_hash
 
 ME = "me"
-PROBLEMS = {"erasure_not_found": (404, "this service has carried out no erasure with this id (yet)")}
+PROBLEMS = {"erasure_not_found": (404, "this service has carried out no erasure with this id (yet)"),
+            "not_found": (404, "the person's id holds a character no id can hold (NUL)")}
 
 
 class PersonalDataSchema(ma.Schema):
@@ -64,6 +65,7 @@ def privacy_blueprint(service: str, collect: Callable[[Session, str], dict[str, 
     @blp.route("/personal-data/<person_id>")
     class PersonalData(MethodView):
         @requires()
+        @blp.problems("forbidden", "not_found")
         @blp.response(200, PersonalDataSchema)
         def get(self, person_id):
             """Export everything this service holds about you (`me`), or as an admin about anyone"""
