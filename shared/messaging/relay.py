@@ -32,7 +32,8 @@ class Relay:
     def __init__(self, db: Database, connection: Connection, *, service: str, batch_size: int = 200,
                  topology: Topology = Topology(), pruner: Pruner | None = None, prune_interval: float = 300):
         self.db = db
-        # Retention: between sweeps, one short batch at a time until nothing expired is left, then a pause.
+        # Retention: between sweeps, one short batch at a time (the pruner paces them) until nothing
+        # expired is left, then a pause.
         self.pruner, self.prune_interval, self._next_prune = pruner, prune_interval, 0.0
         self.service = service
         self.topology = topology
@@ -78,8 +79,8 @@ class Relay:
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 continue
             backoff = 0.5
-            pruning = self._prune()
-            if published < self.batch_size and not pruning:
+            self._prune()
+            if published < self.batch_size:
                 self._keep_alive()
                 stop.wait(idle_seconds)
         self.close()
@@ -87,18 +88,16 @@ class Relay:
     def close(self) -> None:
         self._forget_connection()
 
-    def _prune(self) -> bool:
-        """Prune one batch if due; return whether more may be left (then the relay does not idle)."""
+    def _prune(self) -> None:
+        """Prune one batch if it is time: after the pruner's rest, or the interval once nothing is left."""
         if self.pruner is None or time.monotonic() < self._next_prune:
-            return False
+            return
         try:
-            more = self.pruner.step()
+            rest = self.pruner.step()
         except Exception as exc:  # noqa: BLE001 - retention can wait; publishing cannot
             log.warning("pruning failed, trying again later: %r", exc)
-            more = False
-        if not more:
-            self._next_prune = time.monotonic() + self.prune_interval
-        return more
+            rest = None
+        self._next_prune = time.monotonic() + (self.prune_interval if rest is None else rest)
 
     def _publish(self, publisher: OneByOnePublisher | ConfirmingPublisher, rows: list[OutboxMessage]
                  ) -> Confirmations:

@@ -2,14 +2,17 @@
 
 Each batch is a short transaction of its own that claims its rows with `FOR UPDATE SKIP LOCKED`, so
 pruning never waits for, nor blocks, the requests, relays and consumers writing the same tables; a
-million old rows go in thousands of short steps, not one long lock. The relay interleaves one step
-with each sweep (`Pruner.step`); `python -m services prune` runs them all at once.
+million old rows go in thousands of short steps, not one long lock, paced to take at most a tenth of
+the time. The relay interleaves the steps with its sweeps (`Pruner.step`); `python -m services prune`
+runs them until nothing expired is left.
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Mapping, Sequence
@@ -69,30 +72,33 @@ def prune_batch(db: Database, rule: RetentionRule, batch_size: int) -> int:
 
 
 class Pruner:
-    """Prunes a service's rules one batch at a time, round robin, so each step is short."""
+    """Prunes a service's rules one batch at a time, round robin, resting between batches so that
+    pruning takes at most `share` of the time: a backlog of a million rows drains over minutes
+    instead of competing with the requests for the database."""
 
-    def __init__(self, db: Database, rules: Sequence[RetentionRule], batch_size: int = 500):
-        self.db, self.rules, self.batch_size = db, list(rules), batch_size
+    def __init__(self, db: Database, rules: Sequence[RetentionRule], batch_size: int = 500, share: float = 0.1):
+        self.db, self.rules, self.batch_size, self.share = db, list(rules), batch_size, share
+        self.pruned = dict.fromkeys((rule.name for rule in self.rules), 0)
         self._pending = list(self.rules)
         self._turn = itertools.count()
 
-    def step(self) -> bool:
-        """Prune one batch; return False once a round found nothing more to prune (then it starts over)."""
+    def step(self) -> float | None:
+        """Prune one batch; return how long to rest before the next, or None once a round found
+        nothing left to prune (the next step starts a new round)."""
         if not self._pending:
             self._pending = list(self.rules)
-            return False
+            return None
         rule = self._pending[next(self._turn) % len(self._pending)]
-        if prune_batch(self.db, rule, self.batch_size) < self.batch_size:
+        started = time.monotonic()
+        count = prune_batch(self.db, rule, self.batch_size)
+        self.pruned[rule.name] += count
+        if count < self.batch_size:
             self._pending.remove(rule)
-        return True
+        return (time.monotonic() - started) * (1 / self.share - 1)
 
-    def prune_all(self) -> dict[str, int]:
-        """Prune every rule until nothing has expired; return how many rows each rule pruned."""
-        pruned = {}
-        for rule in self.rules:
-            pruned[rule.name] = 0
-            while (count := prune_batch(self.db, rule, self.batch_size)):
-                pruned[rule.name] += count
-                if count < self.batch_size:
-                    break
-        return pruned
+    def prune_all(self, stop: threading.Event | None = None) -> dict[str, int]:
+        """Prune every rule until nothing has expired (or `stop` is set); return how many rows each pruned."""
+        stop = stop or threading.Event()
+        while (rest := self.step()) is not None and not stop.wait(rest):
+            pass
+        return self.pruned
