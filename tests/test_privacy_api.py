@@ -138,3 +138,13 @@ def test_the_catalogue_keeps_the_history_of_a_forgotten_editor_by_a_pseudonym(ca
     with catalogue_db.reading() as session:
         (revision,) = session.scalars(select(CourseRevision)).all()
     assert revision.actor_id.startswith("erased-") and revision.actor_name == ""
+
+
+@pytest.mark.postgres
+def test_hostile_privacy_requests_are_refused_on_postgresql_too(service_app, postgres_url):
+    client = service_app("enrolment", database_url=postgres_url).test_client()
+    assert_problem(client.post("/api/v1/erasures", data='{"person_id": "\\ud800"}', content_type="application/json",
+                               headers=ADMIN), 422, "validation_error")
+    assert_problem(client.get("/api/v1/personal-data/a%00b", headers=ADMIN), 404, "not_found")
+    assert_problem(client.get("/api/v1/erasures/a%00b", headers=ADMIN), 404, "not_found")
+    assert client.get("/api/v1/personal-data/%E2%80%AE", headers=ADMIN).get_json()["data"]["enrolments"] == []
