@@ -47,14 +47,14 @@ def erasure_event(erasure_id="e-1", subject=ANNA["id"], at=None):
 
 def test_a_student_exports_what_enrolment_holds_of_them_and_of_nobody_else(enrolment):
     client = enrolment.test_client()
-    answer = client.get("/api/v1/personal-data/me", headers=student("anna"))
+    answer = client.get("/api/v1/privacy/enrolment/personal-data/me", headers=student("anna"))
     assert answer.status_code == 200
     body = answer.get_json()
     assert (body["service"], body["person_id"]) == ("enrolment", "anna")
     (mine,) = body["data"]["enrolments"]
     assert mine["status"] == "confirmed" and mine["student"]["email"] == "anna@ssmu.ru"
-    assert_problem(client.get("/api/v1/personal-data/boris", headers=student("anna")), 403, "forbidden")
-    on_behalf = client.get("/api/v1/personal-data/boris", headers=ADMIN).get_json()
+    assert_problem(client.get("/api/v1/privacy/enrolment/personal-data/boris", headers=student("anna")), 403, "forbidden")
+    on_behalf = client.get("/api/v1/privacy/enrolment/personal-data/boris", headers=ADMIN).get_json()
     assert on_behalf["data"]["enrolments"][0]["waitlist_position"] == 1
 
 
@@ -69,12 +69,12 @@ def test_erasing_frees_the_seat_for_the_next_in_line_and_keeps_only_a_pseudonym(
     assert rows["confirmed"].student_id == "boris"
     assert rows["cancelled"].student_id.startswith("erased-")
     assert (rows["cancelled"].student_name, rows["cancelled"].student_email) == ("", "")
-    assert client.get("/api/v1/personal-data/me", headers=student("anna")).get_json()["data"] == {
+    assert client.get("/api/v1/privacy/enrolment/personal-data/me", headers=student("anna")).get_json()["data"] == {
         "enrolments": [], "remembered_requests": []}
 
-    status = client.get(f"/api/v1/erasures/{erasure['id']}", headers=student("anna")).get_json()
+    status = client.get(f"/api/v1/privacy/enrolment/erasures/{erasure['id']}", headers=student("anna")).get_json()
     assert (status["service"], status["status"]) == ("enrolment", "complete")
-    assert_problem(client.get(f"/api/v1/erasures/{erasure['id']}", headers=student("boris")), 404,
+    assert_problem(client.get(f"/api/v1/privacy/enrolment/erasures/{erasure['id']}", headers=student("boris")), 404,
                    "erasure_not_found")
     (listed,) = client.get("/api/v1/erasures", headers=ADMIN).get_json()
     assert listed["id"] == erasure["id"]
@@ -108,18 +108,18 @@ def test_notifications_forget_a_student_and_a_late_or_repeated_event_brings_noth
     assert mailer.send_due() == 1 and len(list((tmp_path / "mail").glob("*.eml"))) == 1
     client = app.test_client()
     anna = student(ANNA["id"])
-    assert len(client.get("/api/v1/personal-data/me", headers=anna).get_json()["data"]["notifications"]) == 1
+    assert len(client.get("/api/v1/privacy/notifications/personal-data/me", headers=anna).get_json()["data"]["notifications"]) == 1
 
     assert handle_event(db, HANDLERS, erasure_event()) == Outcome.HANDLED
-    assert client.get("/api/v1/erasures/e-1", headers=ADMIN).get_json()["status"] == "in_progress"
+    assert client.get("/api/v1/privacy/notifications/erasures/e-1", headers=ADMIN).get_json()["status"] == "in_progress"
     mailer.send_due()  # removes the mail file
-    assert client.get("/api/v1/erasures/e-1", headers=ADMIN).get_json()["status"] == "complete"
+    assert client.get("/api/v1/privacy/notifications/erasures/e-1", headers=ADMIN).get_json()["status"] == "complete"
     assert list((tmp_path / "mail").glob("*.eml")) == []
 
     handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_PROMOTED, status="confirmed", position=None,
                                                at=before))  # late: it happened before the erasure
     handle_event(db, HANDLERS, erasure_event(subject=ANNA["id"]))  # the same erasure again, as a new event
-    assert client.get("/api/v1/personal-data/me", headers=anna).get_json()["data"] == {
+    assert client.get("/api/v1/privacy/notifications/personal-data/me", headers=anna).get_json()["data"] == {
         "preferences": None, "notifications": [], "offerings_followed": []}
 
     handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, status="confirmed", position=None))
@@ -145,6 +145,6 @@ def test_hostile_privacy_requests_are_refused_on_postgresql_too(service_app, pos
     client = service_app("enrolment", database_url=postgres_url).test_client()
     assert_problem(client.post("/api/v1/erasures", data='{"person_id": "\\ud800"}', content_type="application/json",
                                headers=ADMIN), 422, "validation_error")
-    assert_problem(client.get("/api/v1/personal-data/a%00b", headers=ADMIN), 404, "not_found")
-    assert_problem(client.get("/api/v1/erasures/a%00b", headers=ADMIN), 404, "not_found")
-    assert client.get("/api/v1/personal-data/%E2%80%AE", headers=ADMIN).get_json()["data"]["enrolments"] == []
+    assert_problem(client.get("/api/v1/privacy/enrolment/personal-data/a%00b", headers=ADMIN), 404, "not_found")
+    assert_problem(client.get("/api/v1/privacy/enrolment/erasures/a%00b", headers=ADMIN), 404, "not_found")
+    assert client.get("/api/v1/privacy/enrolment/personal-data/%E2%80%AE", headers=ADMIN).get_json()["data"]["enrolments"] == []

@@ -110,7 +110,7 @@ def test_an_erased_student_is_found_in_no_database_queue_or_mail_folder(platform
     assert platform.traces_of(erika) == []
     assert all(platform.traces_of(other) for other in others)  # the others' data is all still there
     assert count(platform.db["notifications"], EmailDelivery, EmailDelivery.to_address == others[0].email) == 2
-    status = platform.enrolment.get(f"/api/v1/erasures/{erasure_id}", headers=bearer("admin", "LUMC"))
+    status = platform.enrolment.get(f"/api/v1/privacy/enrolment/erasures/{erasure_id}", headers=bearer("admin", "LUMC"))
     assert status.get_json()["status"] == "complete"
 
 

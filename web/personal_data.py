@@ -15,7 +15,7 @@ SERVICES = ("catalogue", "enrolment", "notifications")
 
 def export_of(services: Services, person_id: str) -> dict[str, Any]:
     """Everything the platform holds about a person, one part per service (each answers for its own)."""
-    parts = {service: services.get(service, ("personal-data", person_id)).body for service in SERVICES}
+    parts = {service: services.get(service, ("privacy", service, "personal-data", person_id)).body for service in SERVICES}
     return {"exported_at": datetime.now(timezone.utc).isoformat(),
             "person_id": parts["enrolment"]["person_id"],
             "services": {service: part["data"] for service, part in parts.items()}}
@@ -34,7 +34,7 @@ def erasure_progress(services: Services, erasure_id: str) -> dict[str, dict | No
     progress = {}
     for service in SERVICES:
         try:
-            progress[service] = services.get(service, ("erasures", erasure_id)).body
+            progress[service] = services.get(service, ("privacy", service, "erasures", erasure_id)).body
         except ServiceError as error:
             if error.code != "erasure_not_found":
                 raise

@@ -56,13 +56,14 @@ def subject_of(asker: Principal, person_id: str) -> str:
 def privacy_blueprint(service: str, collect: Callable[[Session, str], dict[str, Any]],
                       outstanding: Callable[[Session, str], bool] = lambda _session, _erasure_id: False
                       ) -> ServiceBlueprint:
-    """Return the blueprint of a service's export and erasure records; `collect(session, person_id)`
+    """Return the blueprint of a service's export and erasure records, under /privacy/<service>/ so that one
+    proxy in front of all three routes each to its service; `collect(session, person_id)`
     gathers what the service holds about a person, `outstanding(session, erasure_id)` tells whether an
     erasure recorded still has copies to remove outside the database."""
     blp = ServiceBlueprint("privacy", __name__, description="Personal data: export, and erasures carried out",
                            problems=PROBLEMS)
 
-    @blp.route("/personal-data/<person_id>")
+    @blp.route(f"/privacy/{service}/personal-data/<person_id>")
     class PersonalData(MethodView):
         @requires()
         @blp.problems("forbidden", "not_found")
@@ -74,7 +75,7 @@ def privacy_blueprint(service: str, collect: Callable[[Session, str], dict[str, 
                 return {"service": service, "person_id": subject, "exported_at": utcnow(),
                         "data": collect(session, subject)}
 
-    @blp.route("/erasures/<erasure_id>")
+    @blp.route(f"/privacy/{service}/erasures/<erasure_id>")
     class Erasure(MethodView):
         @requires()
         @blp.problems("erasure_not_found")
