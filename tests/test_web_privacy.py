@@ -23,6 +23,7 @@ def enrolled_student(service_app):
     scheduled = next(event for event in system.outbox("catalogue") if event.type == "catalogue.offering.scheduled")
     submit(client, f"/offerings/{scheduled.data['offering_id']}/enrol", {}, form_page="/me/enrolments")
     system.deliver()
+    system.offering_id = scheduled.data["offering_id"]
     return system, client
 
 
@@ -53,6 +54,10 @@ def test_a_student_is_forgotten_only_after_confirming_and_is_signed_out(service_
     with database.reading() as session:
         assert session.scalars(select(Enrolment.student_id)).one().startswith("erased-")
     assert client.get("/me/privacy").status_code == 302  # signed out
+    coordinator = system.client("lumc-coordinator")
+    coordinator.set_cookie("locale", "en")
+    roster = coordinator.get(f"/manage/offerings/{system.offering_id}").text
+    assert "(data erased at their request)" in roster and "ssmu-student" not in roster
 
 
 def test_the_forget_page_speaks_russian(service_app):
