@@ -87,6 +87,7 @@ class Pruner:
         nothing left to prune (the next step starts a new round)."""
         if not self._pending:
             self._pending = list(self.rules)
+            log.info("retention: nothing more has expired; pruned since start: %s", self.pruned)
             return None
         rule = self._pending[next(self._turn) % len(self._pending)]
         started = time.monotonic()
