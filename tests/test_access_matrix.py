@@ -28,8 +28,8 @@ PEOPLE = {
     "foreign coordinator": ("coordinator", "SSMU", "ssmu-coordinator"),
     "admin": ("admin", "LUMC", "lumc-admin"),
 }
-SERVICE_OF_PATH = [(re.compile(r"^/api/v1/(enrolments|applications|offerings/[^/]+/(seats|roster|applications))"),
-                    "enrolment"),
+SERVICE_OF_PATH = [(re.compile(r"^/api/v1/(enrolments|erasures$|applications|"
+                               r"offerings/[^/]+/(seats|roster|applications))"), "enrolment"),
                    (re.compile(r"^/api/v1/(notifications|preferences)"), "notifications"),
                    (re.compile(r"^/api/v1/"), "catalogue")]
 unique = count(1)

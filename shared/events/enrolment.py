@@ -17,6 +17,9 @@ APPLICATION_SUBMITTED = "enrolment.application_submitted"
 APPLICATION_APPROVED = "enrolment.application_approved"
 APPLICATION_DECLINED = "enrolment.application_declined"
 APPLICATION_WITHDRAWN = "enrolment.application_withdrawn"
+# Accepted by the enrolment API, which erases its own data in the same transaction; about a person,
+# not an enrolment, hence not under enrolment.* (docs/privacy.md).
+ERASURE_REQUESTED = "identity.erasure_requested"
 
 
 class EnrolmentState(EventPayload):
@@ -112,6 +115,16 @@ class SeatsChanged(EventPayload):
     seats_revision: int
 
 
+class ErasureRequested(EventPayload):
+    """A person asked to be forgotten (or an admin did for them): every service erases what it holds
+    of them, and drops later-arriving events that occurred before this one. Their id is the only
+    personal data carried, and the producer's outbox does not keep the event once published."""
+
+    erasure_id: str
+    subject_id: str
+    requested_by: Literal["student", "admin"]
+
+
 DEFINITIONS = (
     EventDefinition(ENROLMENT_CONFIRMED, 1, PRODUCER, EnrolmentChanged, "A student got a seat at once."),
     EventDefinition(ENROLMENT_WAITLISTED, 1, PRODUCER, EnrolmentChanged, "Every seat was taken: the student "
@@ -129,4 +142,6 @@ DEFINITIONS = (
                     "an application, with a message."),
     EventDefinition(APPLICATION_WITHDRAWN, 1, PRODUCER, ApplicationChanged, "The applicant withdrew a pending "
                     "application."),
+    EventDefinition(ERASURE_REQUESTED, 1, PRODUCER, ErasureRequested, "A person is to be forgotten: each "
+                    "service erases or pseudonymises what it holds of them.", keep_published=False),
 )

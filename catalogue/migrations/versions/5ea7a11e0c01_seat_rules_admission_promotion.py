@@ -1,7 +1,7 @@
 """seat_rules: offerings' admission, promotion and offer_hours
 
 Revision ID: 5ea7a11e0c01
-Revises: b7d1c2e4f5a6
+Revises: d41c0e7a9b13
 Create Date: 2026-11-30 12:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '5ea7a11e0c01'
-down_revision: Union[str, Sequence[str], None] = 'b7d1c2e4f5a6'
+down_revision: Union[str, Sequence[str], None] = 'd41c0e7a9b13'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,7 +1,7 @@
 """seat_rules: offerings' admission, promotion and offer_hours
 
 Revision ID: 5ea7a11e0e01
-Revises: e9fe2f4aae6a
+Revises: a85f2c61d3e0
 Create Date: 2026-11-30 12:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '5ea7a11e0e01'
-down_revision: Union[str, Sequence[str], None] = 'e9fe2f4aae6a'
+down_revision: Union[str, Sequence[str], None] = 'a85f2c61d3e0'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
