@@ -48,17 +48,20 @@ APPLICATION_KINDS = {
 
 
 def on_application_changed(session: Session, event: Event) -> None:
-    """Tell the applicant, and the course's coordinators of new and withdrawn applications; an approved
-    applicant holds a seat, so later changes to the offering reach them too."""
+    """Tell the applicant, and the course's coordinators of new and withdrawn applications (without the
+    applicant's name: a coordinator's inbox must not keep a person an erasure forgot; enrolment shows who);
+    an approved applicant holds a seat, so later changes to the offering reach them too."""
     change: ApplicationChanged = event.payload
     application, offering, applicant = change.application, change.offering.model_dump(), change.applicant.model_dump()
+    with session.no_autoflush:  # see follow_enrolment
+        if is_erased(session, applicant["id"], event.occurred_at):
+            return  # late or replayed: the applicant has been forgotten since
     if application.status == "approved":
         follow_enrolment(session, offering["id"], applicant, "confirmed", event.occurred_at)
     dates = application.proposed_dates
 
     def context_in(locale: str, _zone: str) -> dict:
         return {"course": course_context(offering, locale), "message": application.message,
-                "applicant": applicant["name"],
                 "dates": dates and {"starts_on": show_date(dates.starts_on, locale),
                                     "ends_on": show_date(dates.ends_on, locale)}}
 

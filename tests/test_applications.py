@@ -217,3 +217,23 @@ def test_the_widest_dates_and_a_hostile_message_are_kept_as_typed_on_either_data
     assert declined.get_json()["message"] == "<b>Нет</b> =1+1"
     nul_id = client.post("/api/v1/applications/%00/withdraw", headers=STAFF)
     assert nul_id.status_code == 404 and nul_id.mimetype == "application/problem+json"
+
+
+def test_erasing_an_applicant_withdraws_what_is_pending_and_keeps_only_a_pseudonym(app, client, offering_id):
+    other = scheduled(app)
+    pending = apply(client, offering_id, STAFF, proposed_dates=VISIT).get_json()["id"]
+    approved = apply(client, other, STAFF, proposed_dates=VISIT).get_json()["id"]
+    decide(client, approved, "approve", message="Welcome, Oleg")
+    admin = bearer("admin", "LUMC")  # visiting staff are forgotten by an admin on their behalf
+    assert client.post("/api/v1/erasures", json={"person_id": "ssmu-visitor"}, headers=admin).status_code == 202
+    with app.extensions["database"].transaction() as session:
+        rows = {row.id: row for row in session.scalars(select(Application))}
+        assert (rows[pending].status, rows[approved].status) == ("withdrawn", "approved")
+        for row in rows.values():
+            assert row.applicant_id.startswith("erased-") and row.applicant_id == rows[pending].applicant_id
+            assert (row.applicant_name, row.applicant_email, row.motivation, row.message) == ("", "", "", None)
+            assert row.proposed_dates is None
+        left = [body for body in session.scalars(select(OutboxMessage.body)) if "ssmu-visitor" in body]
+    assert left == [] or all("identity.erasure_requested" in body for body in left)
+    export = client.get("/api/v1/privacy/enrolment/personal-data/ssmu-visitor", headers=admin).get_json()["data"]
+    assert export["applications"] == [] and export["enrolments"] == []
