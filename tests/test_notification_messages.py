@@ -14,7 +14,8 @@ CHANGES = {"location": {"from": "LUMC, Leiden", "to": "Online"}, "capacity": {"f
 def context(locale, **extra):
     return {"name": "Анна <Смирнова>", "course": course_context(OFFERING, locale), "position": 3,
             "cancelled_by": "student", "reason": None, "was_waiting": False, "waiting": False,
-            "changes": describe_changes(CHANGES, locale, "Europe/Amsterdam"), **extra}
+            "changes": describe_changes(CHANGES, locale, "Europe/Amsterdam"), "message": "Welcome", "dates": None,
+            **extra}
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -66,7 +67,8 @@ def test_what_people_typed_is_escaped_in_every_part_of_every_message(kind, local
     message = render(kind, locale, {
         "name": HOSTILE, "course": course_context(HOSTILE_OFFERING, locale), "position": 2,
         "cancelled_by": cancelled_by, "reason": HOSTILE, "was_waiting": True, "waiting": True,
-        "changes": describe_changes(HOSTILE_CHANGES, locale, "Asia/Tomsk")})
+        "changes": describe_changes(HOSTILE_CHANGES, locale, "Asia/Tomsk"), "message": HOSTILE,
+        "dates": {"starts_on": HOSTILE, "ends_on": HOSTILE}})
     assert "<a " not in message.html and "<img" not in message.html  # the layout itself has neither
     assert "&lt;img src=&#34;https://evil.example/pixel.gif&#34;&gt;" in message.html
     assert HOSTILE in message.text  # the plain-text part shows the text as typed: data, not markup
