@@ -13,6 +13,7 @@ from shared.messaging.connection import topology_producer
 from shared.messaging.outbox import OutboxMessage, claim_pending
 from shared.messaging.publishing import Confirmations, ConfirmingPublisher, OneByOnePublisher
 from shared.messaging.topology import Topology, events_exchange
+from shared.messaging.wakeup import OutboxWakeup
 from shared.metrics import EVENTS_PUBLISHED
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class Relay:
         self.connection = connection
         self.batch_size = batch_size
         self._publisher: OneByOnePublisher | ConfirmingPublisher | None = None
+        self._wakeup = OutboxWakeup(db, application_name=f"{service}-relay-listener")
 
     def publish_pending(self) -> int:
         """Publish one batch of pending events and return how many the broker confirmed.
@@ -58,9 +60,11 @@ class Relay:
         EVENTS_PUBLISHED.labels(self.service).inc(len(answer.confirmed))
         return len(answer.confirmed)
 
-    def run(self, stop: threading.Event, idle_seconds: float = 0.1) -> None:
-        """Sweep the outbox until `stop` is set, backing off while the broker is unavailable."""
+    def run(self, stop: threading.Event) -> None:
+        """Sweep the outbox until `stop` is set, backing off while the broker is unavailable; when idle,
+        sleep until a commit adds outbox rows (shared.messaging.wakeup)."""
         backoff = 0.5
+        self._wakeup.start()
         while not stop.is_set():
             try:
                 published = self.publish_pending()
@@ -72,10 +76,11 @@ class Relay:
             backoff = 0.5
             if published < self.batch_size:
                 self._keep_alive()
-                stop.wait(idle_seconds)
+                self._wakeup.wait(stop)
         self.close()
 
     def close(self) -> None:
+        self._wakeup.close()
         self._forget_connection()
 
     def _publish(self, publisher: OneByOnePublisher | ConfirmingPublisher, rows: list[OutboxMessage]
