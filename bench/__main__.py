@@ -34,14 +34,19 @@ def print_outcome(outcome: Outcome, with_figures: bool) -> None:
         print(f"  {figure.what}: {number(figure.ours)}{baseline}{target}")
 
 
-def run(smoke: bool, report: Path) -> int:
+def scenario_name(scenario) -> str:
+    return scenario.__name__.removeprefix("run_").replace("_", " ")
+
+
+def run(smoke: bool, report: Path, only: list[str] | None = None) -> int:
     scale = SMOKE if smoke else FULL
+    scenarios = [scenario for scenario in SCENARIOS if not only or scenario_name(scenario) in only]
     workspace = Workspace(Path(tempfile.mkdtemp(prefix="bench-")))
     machine = describe_machine()
     outcomes = []
     try:
-        for scenario in SCENARIOS:
-            print(f"== {scenario.__name__.removeprefix('run_').replace('_', ' ')}", flush=True)
+        for scenario in scenarios:
+            print(f"== {scenario_name(scenario)}", flush=True)
             outcomes.append(scenario(workspace, scale))
             print_outcome(outcomes[-1], with_figures=not smoke)
     except CheckFailed as exc:
@@ -50,7 +55,7 @@ def run(smoke: bool, report: Path) -> int:
     finally:
         workspace.close()
     shutil.rmtree(workspace.folder)
-    if not smoke:
+    if not smoke and not only:
         machine["load average at end (1/5/15 min)"] = load_average()
         write_report(outcomes, machine, scale, report, report.parent / "bench")
         print(f"report: {report}")
@@ -62,13 +67,15 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, outcomes only, no report")
     parser.add_argument("--report", type=Path, default=Path("docs/benchmarks.md"))
+    parser.add_argument("--only", action="append", metavar="SCENARIO",
+                        help="run only this scenario (e.g. 'seat rush'; repeatable); prints, writes no report")
     args = parser.parse_args(argv)
     try:
         check_servers()
     except ServersMissing as exc:
         print(f"cannot benchmark: {exc}", file=sys.stderr)
         return 2
-    return run(args.smoke, args.report)
+    return run(args.smoke, args.report, args.only)
 
 
 if __name__ == "__main__":

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta
 
 import pika
+import psycopg
 from sqlalchemy import func, select
 
 from bench import pika_baseline
@@ -22,7 +22,7 @@ from enrolment.operations import enrol_student
 from notifications.models import Notification
 from services.registry import app_factory_path
 from shared.config import SERVICES
-from shared.db import Database, utcnow
+from shared.db import Database
 from shared.http.auth import Principal
 from shared.messaging.inbox import InboxMessage
 from shared.messaging.outbox import OutboxMessage
@@ -33,8 +33,7 @@ TARGET_EVENTS_PER_SECOND = 1000
 TARGET_P99_MS = 1000
 SEATS_PER_OFFERING = 100
 STEADY_OFFERINGS = 10  # a steady flow spreads over courses; one offering's lock is the seat rush's subject
-WATCH_INTERVAL_SECONDS = 0.05
-WATCH_MARGIN = timedelta(seconds=3)
+WATCH_STOP_CHECK_SECONDS = 0.2
 DRAIN_TIMEOUT_SECONDS = 300
 
 
@@ -123,19 +122,25 @@ def count_handled(db: Database) -> int:
 
 
 class NotificationWatcher:
-    """Notes when each enrolment's notification is first seen committed (polling every 50 ms).
+    """Notes when each enrolment's notification is committed: a trigger the bench adds to its own
+    notifications database NOTIFYs the enrolment id, which PostgreSQL delivers at the commit."""
 
-    Each poll asks only for rows stamped since the newest seen, less a margin: a row is stamped in
-    the consumer's transaction a little before it commits, so an older stamp may still appear.
-    """
+    CHANNEL = "bench_notification_committed"
 
     def __init__(self, db: Database):
-        self.db = db
         self.seen: dict[str, float] = {}
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(f"""
+                CREATE OR REPLACE FUNCTION bench_notification_committed() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN PERFORM pg_notify('{self.CHANNEL}', NEW.enrolment_id); RETURN NULL; END $$""")
+            connection.exec_driver_sql(
+                "CREATE OR REPLACE TRIGGER bench_notification_committed AFTER INSERT ON notifications "
+                "FOR EACH ROW EXECUTE FUNCTION bench_notification_committed()")
+        self._listener = psycopg.connect(db.engine.url.set(drivername="postgresql")
+                                         .render_as_string(hide_password=False), autocommit=True)
+        self._listener.execute(f"LISTEN {self.CHANNEL}")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._since = utcnow() - WATCH_MARGIN
-        self._known = {enrolment_id for enrolment_id, _ in self._new_rows()}
 
     def __enter__(self) -> "NotificationWatcher":
         self._thread.start()
@@ -144,6 +149,7 @@ class NotificationWatcher:
     def __exit__(self, *_exc) -> None:
         self._stop.set()
         self._thread.join()
+        self._listener.close()
 
     def wait_for(self, enrolment_ids: list[str], timeout: float = DRAIN_TIMEOUT_SECONDS) -> None:
         deadline = time.monotonic() + timeout
@@ -151,21 +157,10 @@ class NotificationWatcher:
             require(time.monotonic() < deadline, "notifications of the steady enrolments did not all arrive")
             time.sleep(0.1)
 
-    def _new_rows(self) -> list[tuple[str, datetime]]:
-        with self.db.reading() as session:
-            return session.execute(select(Notification.enrolment_id, Notification.created_at)
-                                   .where(Notification.created_at > self._since)).all()
-
     def _watch(self) -> None:
-        while not self._stop.wait(WATCH_INTERVAL_SECONDS):
-            rows = self._new_rows()
-            now = time.time()
-            for enrolment_id, _ in rows:
-                if enrolment_id not in self._known:
-                    self._known.add(enrolment_id)
-                    self.seen[enrolment_id] = now
-            if rows:
-                self._since = max(created_at for _, created_at in rows) - WATCH_MARGIN
+        while not self._stop.is_set():
+            for notification in self._listener.notifies(timeout=WATCH_STOP_CHECK_SECONDS):
+                self.seen.setdefault(notification.payload, time.time())
 
 
 def steady_samples(workspace: Workspace, desk: OfferingDesk, api_url: str, notifications: Database,
