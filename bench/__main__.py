@@ -11,18 +11,20 @@ import argparse
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from bench.environment import ServersMissing, Workspace, check_servers
 from bench.machine import describe_machine, load_average
 from bench.measure import CheckFailed, Outcome
 from bench.pipeline import run_pipeline
+from bench.registration_day import run_registration_day
 from bench.report import number, write_report
 from bench.scale import FULL, SMOKE
 from bench.search import run_search
 from bench.seat_rush import run_seat_rush
 
-SCENARIOS = (run_seat_rush, run_pipeline, run_search)
+SCENARIOS = (run_seat_rush, run_pipeline, run_search, run_registration_day)
 
 
 def print_outcome(outcome: Outcome, with_figures: bool) -> None:
@@ -43,6 +45,7 @@ def run(smoke: bool, report: Path, only: list[str] | None = None) -> int:
     scenarios = [scenario for scenario in SCENARIOS if not only or scenario_name(scenario) in only]
     workspace = Workspace(Path(tempfile.mkdtemp(prefix="bench-")))
     machine = describe_machine()
+    began = time.monotonic()
     outcomes = []
     try:
         for scenario in scenarios:
@@ -57,6 +60,7 @@ def run(smoke: bool, report: Path, only: list[str] | None = None) -> int:
     shutil.rmtree(workspace.folder)
     if not smoke and not only:
         machine["load average at end (1/5/15 min)"] = load_average()
+        machine["this run took"] = f"{(time.monotonic() - began) / 60:.0f} min"
         write_report(outcomes, machine, scale, report, report.parent / "bench")
         print(f"report: {report}")
     return 0
