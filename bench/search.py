@@ -205,9 +205,9 @@ def summarise(saturated: Sample, bare_saturated: Sample, steady: Sample, bare_st
         Figure(f"throughput, {clients} (requests/s)", saturated.per_second, bare_saturated.per_second,
                f">= {TARGET_RATIO:.0%} of the baseline", throughput >= TARGET_RATIO),
         Figure(f"latency p50 {rate} (ms)", steady.latency_ms(50), bare_steady.latency_ms(50)),
-        Figure(f"latency p99 {rate} (ms)", steady.latency_ms(99), bare_steady.latency_ms(99),
-               f"< {TARGET_P99_MS} ms", steady.latency_ms(99) < TARGET_P99_MS),
-        Figure(f"latency p99, {clients} (ms)", saturated.latency_ms(99), bare_saturated.latency_ms(99)),
+        Figure(f"latency p99 {rate} (ms)", steady.latency_ms(99), bare_steady.latency_ms(99)),
+        Figure(f"latency p99 at saturation, {clients} (ms)", saturated.latency_ms(99), bare_saturated.latency_ms(99),
+               f"< {TARGET_P99_MS} ms", saturated.latency_ms(99) < TARGET_P99_MS),
     ]
     return Outcome("catalogue search", figures, checks, latency=[steady, bare_steady],
                    throughput=[saturated, bare_saturated], breakdown=queries)
