@@ -6,10 +6,12 @@ from sqlalchemy.orm import Session
 
 from notifications.messages import CHANGE_LABELS, course_context, describe_changes
 from notifications.operations import audience, follow_enrolment, notify
+from notifications.privacy import on_erasure_requested
 from shared import events
 from shared.events.catalogue import OfferingUpdated
 from shared.events.enrolment import EnrolmentChanged
 from shared.messaging.envelope import Event
+from shared.privacy import is_erased
 
 ENROLMENT_KINDS = {
     events.ENROLMENT_CONFIRMED: "confirmed",
@@ -23,6 +25,9 @@ def on_enrolment_changed(session: Session, event: Event) -> None:
     """Tell the student what happened to their enrolment, and remember who takes the offering."""
     change: EnrolmentChanged = event.payload
     enrolment, offering, student = change.enrolment, change.offering, change.student.model_dump()
+    with session.no_autoflush:  # see follow_enrolment
+        if is_erased(session, student["id"], event.occurred_at):
+            return  # late or replayed: the student has been forgotten since
     was_waiting = follow_enrolment(session, offering.id, student, enrolment.status, event.occurred_at)
     notify(session, event, student, ENROLMENT_KINDS[event.type], lambda locale, _zone: {
         "course": course_context(offering.model_dump(), locale),
@@ -57,4 +62,5 @@ HANDLERS = {
     **{event_type: on_enrolment_changed for event_type in ENROLMENT_KINDS},
     events.OFFERING_UPDATED: on_offering_updated,
     events.OFFERING_CANCELLED: on_offering_cancelled,
+    events.ERASURE_REQUESTED: on_erasure_requested,
 }

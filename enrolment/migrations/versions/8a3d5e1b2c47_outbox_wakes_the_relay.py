@@ -1,24 +1,24 @@
 """outbox wakes the relay: on PostgreSQL, a NOTIFY on the outbox channel when outbox rows are committed
 
 Revision ID: 8a3d5e1b2c47
-Revises: e9fe2f4aae6a
+Revises: a85f2c61d3e0
 Create Date: 2026-11-30 12:00:00
 """
 from typing import Sequence, Union
 
-from shared.messaging.tables import create_outbox_wakeup_v2, drop_outbox_wakeup_v2
+from shared.messaging.tables import create_outbox_wakeup_v3, drop_outbox_wakeup_v3
 
 revision: str = '8a3d5e1b2c47'
-down_revision: Union[str, Sequence[str], None] = 'e9fe2f4aae6a'
+down_revision: Union[str, Sequence[str], None] = 'a85f2c61d3e0'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
     """Upgrade schema."""
-    create_outbox_wakeup_v2()
+    create_outbox_wakeup_v3()
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    drop_outbox_wakeup_v2()
+    drop_outbox_wakeup_v3()
