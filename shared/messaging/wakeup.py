@@ -41,14 +41,16 @@ class OutboxWakeup:
                 log.warning("cannot listen for outbox notifications, sweeping on the clock: %r", exc)
                 self.close()
 
-    def wait(self, stop: threading.Event) -> None:
-        """Return when notified of a commit, when the sweep is due, or when `stop` is set."""
+    def wait(self, stop: threading.Event, poll_seconds: float = POLL_SECONDS, at_most: float | None = None) -> None:
+        """Return when notified of a commit or when the safety sweep is due; without notifications,
+        after `poll_seconds` or when `stop` is set; in any case after `at_most` seconds, if given."""
         self.start()
         if self._connection is None:
-            stop.wait(POLL_SECONDS)
+            stop.wait(poll_seconds if at_most is None else min(poll_seconds, at_most))
             return
         try:
-            if any(True for _ in self._connection.notifies(timeout=SAFETY_SWEEP_SECONDS, stop_after=1)):
+            timeout = SAFETY_SWEEP_SECONDS if at_most is None else min(SAFETY_SWEEP_SECONDS, at_most)
+            if any(True for _ in self._connection.notifies(timeout=timeout, stop_after=1)):
                 self._drain()
         except psycopg.Error as exc:  # the server restarted or dropped us: listen again next time
             log.info("outbox listener lost: %r", exc)
