@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Mapping
+
 from sqlalchemy.orm import Session
 
-from notifications.messages import CHANGE_LABELS, course_context, describe_changes
+from notifications.messages import CHANGE_LABELS, FrontEnd, course_context, describe_changes
 from notifications.operations import audience, follow_enrolment, notify
 from shared import events
 from shared.events.catalogue import OfferingUpdated
 from shared.events.enrolment import EnrolmentChanged
+from shared.messaging.consumer import Handler
 from shared.messaging.envelope import Event
 
 ENROLMENT_KINDS = {
@@ -19,21 +23,21 @@ ENROLMENT_KINDS = {
 }
 
 
-def on_enrolment_changed(session: Session, event: Event) -> None:
+def on_enrolment_changed(front_end: FrontEnd, session: Session, event: Event) -> None:
     """Tell the student what happened to their enrolment, and remember who takes the offering."""
     change: EnrolmentChanged = event.payload
     enrolment, offering, student = change.enrolment, change.offering, change.student.model_dump()
     was_waiting = follow_enrolment(session, offering.id, student, enrolment.status, event.occurred_at)
     notify(session, event, student, ENROLMENT_KINDS[event.type], lambda locale, _zone: {
-        "course": course_context(offering.model_dump(), locale),
+        "course": course_context(offering.model_dump(), locale, front_end),
         "position": enrolment.waitlist_position,
         "cancelled_by": enrolment.cancelled_by,
         "reason": offering.cancel_reason,
         "was_waiting": was_waiting,
-    }, offering_id=offering.id, enrolment_id=enrolment.id)
+    }, front_end, offering_id=offering.id, enrolment_id=enrolment.id)
 
 
-def on_offering_updated(session: Session, event: Event) -> None:
+def on_offering_updated(front_end: FrontEnd, session: Session, event: Event) -> None:
     """Tell everyone holding or waiting for a seat when dates, place or window changed."""
     update: OfferingUpdated = event.payload
     if not set(update.changes) & set(CHANGE_LABELS["en"]):
@@ -43,18 +47,23 @@ def on_offering_updated(session: Session, event: Event) -> None:
         recipient = {"id": member.student_id, "email": member.email, "name": member.name, "locale": member.locale,
                      "institution": member.institution}
         notify(session, event, recipient, "offering_changed", lambda locale, zone, waiting=member.waiting: {
-            "course": course_context(offering, locale), "changes": describe_changes(update.changes, locale, zone),
-            "waiting": waiting,
-        }, offering_id=update.offering_id)
+            "course": course_context(offering, locale, front_end),
+            "changes": describe_changes(update.changes, locale, zone), "waiting": waiting,
+        }, front_end, offering_id=update.offering_id)
 
 
-def on_offering_cancelled(session: Session, event: Event) -> None:
+def on_offering_cancelled(_front_end: FrontEnd, session: Session, event: Event) -> None:
     """Nothing to send here: enrolment cancels each enrolment of the offering and its
     enrolment.cancelled event (cancelled_by: catalogue) tells each student, with the reason."""
 
 
-HANDLERS = {
+EVENT_HANDLERS = {
     **{event_type: on_enrolment_changed for event_type in ENROLMENT_KINDS},
     events.OFFERING_UPDATED: on_offering_updated,
     events.OFFERING_CANCELLED: on_offering_cancelled,
 }
+
+
+def handlers(front_end: FrontEnd) -> Mapping[str, Handler]:
+    """The consumer's handlers, their messages linking to the front end at its address (WEB_URL)."""
+    return {event_type: partial(handler, front_end) for event_type, handler in EVENT_HANDLERS.items()}

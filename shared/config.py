@@ -62,6 +62,8 @@ class Settings:
     max_body_bytes: int = 256 * 1024
     rate_limit_storage_url: str = "memory://"
     enrolment_rate_limit: str = "10/minute;60/hour"
+    # The front end's address as people open it: emails link to its course and preferences pages.
+    web_url: str = "http://127.0.0.1:8000"
 
     @classmethod
     def from_env(cls, service: str, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -95,6 +97,7 @@ class Settings:
             max_body_bytes=integer_from_env(env, "MAX_BODY_BYTES", 256 * 1024),
             rate_limit_storage_url=env.get("RATE_LIMIT_STORAGE_URL") or cls.rate_limit_storage_url,
             enrolment_rate_limit=env.get("ENROLMENT_RATE_LIMIT") or cls.enrolment_rate_limit,
+            web_url=(env.get("WEB_URL") or cls.web_url).rstrip("/"),
         )
         settings.check()
         return settings
@@ -120,6 +123,8 @@ class Settings:
                               f"not {self.enrolment_rate_limit!r}") from None
         check_token_settings(self)
         self.check_mail()
+        if not self.web_url.startswith(("https://", "http://")):
+            raise ConfigError(f"WEB_URL must be the front end's http(s) address, not {self.web_url!r}")
         if not self.is_production:
             return
         if self.database_url.startswith("sqlite"):

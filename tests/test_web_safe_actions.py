@@ -15,15 +15,17 @@ from sqlalchemy import select
 
 from catalogue.handlers import HANDLERS as CATALOGUE_HANDLERS
 from enrolment.handlers import HANDLERS as ENROLMENT_HANDLERS
-from notifications.handlers import HANDLERS as NOTIFICATION_HANDLERS
+from notifications.handlers import handlers
+from notifications.messages import FrontEnd
 from shared.messaging.consumer import handle_event
 from shared.messaging.envelope import Event
 from shared.messaging.outbox import OutboxMessage
 from tests.support.front_end import csrf_token, front_end, sign_in, submit, with_enrolment
-from tests.support.payloads import bearer
+from tests.support.payloads import FRONT_END_URL, bearer
 from web.roster_xlsx import XLSX_MIMETYPE
 
 # Who consumes whose events (DESIGN section 2).
+NOTIFICATION_HANDLERS = handlers(FrontEnd(FRONT_END_URL))
 CONSUMERS = {"catalogue": (("enrolment", ENROLMENT_HANDLERS), ("notifications", NOTIFICATION_HANDLERS)),
              "enrolment": (("notifications", NOTIFICATION_HANDLERS), ("catalogue", CATALOGUE_HANDLERS))}
 
