@@ -187,5 +187,5 @@ def _tell(session: Session, enrolment: Enrolment, event_type: str) -> None:
         offering={"id": offering.id, "course_id": offering.course_id, "course_code": offering.course_code,
                   "course_title": offering.course_title, "institution": offering.institution, "term": offering.term,
                   "starts_on": offering.starts_on, "ends_on": offering.ends_on, "location": offering.location,
-                  "cancel_reason": offering.cancel_reason},
+                  "cancel_reason": offering.cancel_reason, "coordinators": offering.coordinators},
         student=enrolment.student, seats=offering.seats).to_data())
