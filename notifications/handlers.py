@@ -22,9 +22,13 @@ ENROLMENT_KINDS = {
     events.ENROLMENT_CANCELLED: "cancelled",
 }
 
+# A coordinator who has not chosen a language reads the one of the course's institution.
+INSTITUTION_LOCALES = {"LUMC": "en", "SSMU": "ru"}
+
 
 def on_enrolment_changed(front_end: FrontEnd, session: Session, event: Event) -> None:
-    """Tell the student what happened to their enrolment, and remember who takes the offering."""
+    """Tell the student what happened to their enrolment, and the course's coordinators; remember who
+    takes the offering."""
     change: EnrolmentChanged = event.payload
     enrolment, offering, student = change.enrolment, change.offering, change.student.model_dump()
     was_waiting = follow_enrolment(session, offering.id, student, enrolment.status, event.occurred_at)
@@ -35,6 +39,27 @@ def on_enrolment_changed(front_end: FrontEnd, session: Session, event: Event) ->
         "reason": offering.cancel_reason,
         "was_waiting": was_waiting,
     }, front_end, offering_id=offering.id, enrolment_id=enrolment.id)
+    tell_coordinators(front_end, session, event)
+
+
+def tell_coordinators(front_end: FrontEnd, session: Session, event: Event) -> None:
+    """Tell each of the course's coordinators in their inbox who enrolled, joined the waiting list, got a
+    seat from it or cancelled. Cancellations by a coordinator or by the catalogue are the coordinators'
+    own doing, not news to them. The event carries no coordinator's address: no email."""
+    change: EnrolmentChanged = event.payload
+    enrolment, offering, student = change.enrolment, change.offering, change.student
+    if enrolment.cancelled_by in ("coordinator", "catalogue"):
+        return
+    for coordinator in dict.fromkeys(offering.coordinators):  # each once, even if named twice
+        if coordinator == student.id:
+            continue  # a coordinator enrolling in their own course hears it as the student
+        recipient = {"id": coordinator, "email": None, "name": "", "institution": offering.institution,
+                     "locale": INSTITUTION_LOCALES.get(offering.institution, "en")}
+        notify(session, event, recipient, "roster_changed", lambda locale, _zone: {
+            "course": course_context(offering.model_dump(), locale, front_end), "what": ENROLMENT_KINDS[event.type],
+            "student": student.model_dump(), "position": enrolment.waitlist_position,
+            "seats": change.seats.model_dump(), "roster_url": front_end.roster_page(offering.id),
+        }, front_end, offering_id=offering.id, enrolment_id=enrolment.id)
 
 
 def on_offering_updated(front_end: FrontEnd, session: Session, event: Event) -> None:

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from shared.messaging.envelope import parse_instant
 from shared.timezones import show_local
 
-KINDS = ("confirmed", "waitlisted", "promoted", "cancelled", "offering_changed")
+KINDS = ("confirmed", "waitlisted", "promoted", "cancelled", "offering_changed", "roster_changed")
 LOCALES = ("en", "ru")
 
 # The subject and the plain-text part are written as typed; the HTML part by an environment that escapes
@@ -43,6 +43,9 @@ class FrontEnd:
 
     def course_page(self, course_id: str) -> str:
         return f"{self.url}/courses/{quote(course_id, safe='')}"
+
+    def roster_page(self, offering_id: str) -> str:
+        return f"{self.url}/manage/offerings/{quote(offering_id, safe='')}"
 
     @property
     def preferences_page(self) -> str:

@@ -71,7 +71,7 @@ def notify(session: Session, event: Event, recipient: Mapping[str, str | None], 
     notification = Notification(user_id=recipient["id"], event_id=event.id, kind=kind, locale=locale,
                                 subject=message.subject, body=message.text, **links)
     session.add(notification)
-    if preference is None or preference.email:
+    if recipient.get("email") and (preference is None or preference.email):  # coordinators: inbox only
         session.add(EmailDelivery(notification=notification, to_address=recipient["email"],
                                   to_name=recipient["name"], html=message.html, next_attempt_at=utcnow()))
     return notification

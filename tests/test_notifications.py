@@ -234,3 +234,46 @@ def test_an_email_that_cannot_be_built_fails_alone_and_the_rest_go_out(db, smtp_
     assert [m["To"].addresses[0].addr_spec for m in smtp_server.messages] == ["sanne@lumc.nl"]
     broken_status = next(value for key, value in statuses.items() if key != "sanne")
     assert broken_status[0] == "failed" and broken_status[1] == 1
+
+
+COORDINATED = {**OFFERING, "coordinators": ["lumc-coordinator", "ssmu-coordinator", "lumc-coordinator"]}
+
+
+def coordinators_inbox(db) -> dict[str, tuple[str, str]]:
+    with db.transaction() as session:
+        return {n.user_id: (n.locale, n.subject) for n in session.scalars(
+            select(Notification).where(Notification.kind == "roster_changed"))}
+
+
+def test_each_coordinator_is_told_once_in_their_inbox_in_their_language_and_not_by_email(db, smtp_server):
+    with db.transaction() as session:
+        session.add(Preference(user_id="ssmu-coordinator", locale="ru", email=True))
+    event = enrolment_event(events.ENROLMENT_WAITLISTED, SANNE, offering=COORDINATED)
+    handle_event(db, HANDLERS, event)
+    assert handle_event(db, HANDLERS, event) is Outcome.DUPLICATE  # redelivered: nobody is told twice
+    assert coordinators_inbox(db) == {
+        "lumc-coordinator": ("en", "Sanne de Vries joined the waiting list for Helminth Infections and the "
+                                   "Immune System (number 3)"),
+        "ssmu-coordinator": ("ru", "Лист ожидания курса «Гельминтозы и иммунная система»: Sanne de Vries, № 3")}
+    mailer(db, smtp_server.port).send_due()
+    assert [m["To"].addresses[0].addr_spec for m in smtp_server.messages] == ["sanne@lumc.nl"]  # the student's
+
+
+@pytest.mark.parametrize("event_type, status, cancelled_by, told", [
+    (events.ENROLMENT_CONFIRMED, "confirmed", None, True),
+    (events.ENROLMENT_PROMOTED, "confirmed", None, True),
+    (events.ENROLMENT_CANCELLED, "cancelled", "student", True),
+    (events.ENROLMENT_CANCELLED, "cancelled", "coordinator", False),  # their own doing
+    (events.ENROLMENT_CANCELLED, "cancelled", "catalogue", False),  # they cancelled the offering
+])
+def test_coordinators_hear_what_students_did_not_what_they_did_themselves(db, event_type, status, cancelled_by, told):
+    handle_event(db, HANDLERS, enrolment_event(event_type, SANNE, status, None, cancelled_by, offering=COORDINATED))
+    assert bool(coordinators_inbox(db)) is told
+
+
+def test_an_event_without_coordinators_or_about_a_coordinator_enrolling_tells_only_the_student(db):
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, SANNE, "confirmed", None))  # older event
+    themselves = {**SANNE, "id": "lumc-coordinator"}
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, themselves, "confirmed", None,
+                                               offering={**OFFERING, "coordinators": ["lumc-coordinator"]}))
+    assert coordinators_inbox(db) == {} and rows(db, Notification) == 2

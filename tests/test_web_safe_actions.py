@@ -107,6 +107,21 @@ def test_a_student_cancelling_is_told_what_happens_first_and_nothing_happens_unt
     assert "Эта запись уже отменена." in anna.get(cancel).text
 
 
+def test_the_coordinator_reads_in_the_inbox_who_enrolled_and_who_cancelled(system):
+    anna, course_id, _ = enrol(system, "ssmu-student")
+    pieter = system.client("lumc-coordinator")
+    inbox = pieter.get("/me/inbox").text
+    assert "Анна Смирнова enrolled in Helminth Infections and the Immune System" in inbox
+    assert 'data-kind="roster_changed"' in inbox and "/manage/offerings/" in inbox  # the roster's address
+
+    enrolment_id = re.search(r'/enrolments/([\w-]+)/cancel', anna.get(f"/courses/{course_id}").text).group(1)
+    cancel = f"/enrolments/{enrolment_id}/cancel"
+    submit(anna, cancel, {"confirm": "yes"}, cancel)
+    system.deliver()
+    assert "Анна Смирнова cancelled their enrolment in Helminth" in pieter.get("/me/inbox").text
+    assert "Helminth" not in system.client("lumc-student").get("/me/inbox").text  # nobody else is told
+
+
 def test_lowering_seats_below_the_confirmed_count_warns_first(system):
     enrol(system, "ssmu-student")
     enrol(system, "lumc-student")
