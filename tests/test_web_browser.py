@@ -437,6 +437,9 @@ def test_a_coordinator_changes_an_offering_and_everyone_sees_and_hears_what_it_m
 
     coordinator.goto("/me/inbox")
     reload_until(coordinator, ".notification[data-kind=roster_changed]", words["told"])
+    news = coordinator.locator(".notification[data-kind=roster_changed]").filter(has_text=words["told"])
+    news.locator("a[href^='/manage/offerings/']").click()  # the roster, one click away
+    expect(coordinator).to_have_url(offering_page)
 
     links = mailed_links(Path(system["env"]["DATA_DIR"]), words["student"], words["course"])
     course_link = next(link for link in links if "/courses/" in link)
