@@ -326,7 +326,9 @@ IN_LANGUAGE = {
            "told": "Sanne de Vries enrolled in Metabolomics in Translational Research",
            "excel": "Download the roster (Excel)", "status": "Status", "history": "History",
            "history_row": "Changed an offering", "preferences": "Preferences",
-           "zone": "Asia/Tomsk", "zone_shown": "(Tomsk, UTC+7)", "saved": "Your preferences are saved."},
+           "zone": "Asia/Tomsk", "zone_shown": "(Tomsk, UTC+7)", "saved": "Your preferences are saved.",
+           "same_term": "parallel groups", "group": "LUMC, group B", "schedule": "Schedule an offering",
+           "scheduled": "The offering is scheduled."},
     "ru": {"coordinator": "ssmu-coordinator", "student": "ssmu-student", "name": "Анна Смирнова", "other": "lumc-student",
            "code": "IMM-610",
            "course": "Иммуномика бронхиальной астмы", "roster": "Список и места", "seats": "Мест",
@@ -340,7 +342,9 @@ IN_LANGUAGE = {
            "told": "Новая запись на курс «Иммуномика бронхиальной астмы»: Анна Смирнова",
            "excel": "Скачать список (Excel)", "status": "Статус", "history": "История",
            "history_row": "Изменил(а) набор", "preferences": "Настройки",
-           "zone": "Europe/Amsterdam", "zone_shown": "(Амстердам, UTC+1)", "saved": "Настройки сохранены."},
+           "zone": "Europe/Amsterdam", "zone_shown": "(Амстердам, UTC+1)", "saved": "Настройки сохранены.",
+           "same_term": "параллельные группы", "group": "СибГМУ, группа Б", "schedule": "Запланировать набор",
+           "scheduled": "Набор запланирован."},
 }
 
 
@@ -419,6 +423,8 @@ def test_a_coordinator_changes_an_offering_and_everyone_sees_and_hears_what_it_m
     expect(coordinator.locator("main")).to_contain_text(words["past"])
 
     coordinator.goto(edit_page)  # a fresh form: no waiting list from now on
+    scheduled = {field: coordinator.locator(f"#f-{field}").input_value()
+                 for field in ("term", "starts_on", "ends_on", "enrolment_opens_at", "enrolment_closes_at")}
     coordinator.locator("#f-waitlist").uncheck()
     coordinator.get_by_role("button", name=words["save"]).click()
     expect(coordinator.locator(".flash-success")).to_contain_text(words["changed"])
@@ -459,6 +465,16 @@ def test_a_coordinator_changes_an_offering_and_everyone_sees_and_hears_what_it_m
     coordinator.goto(manage_page)
     coordinator.get_by_role("link", name=words["history"]).click()
     expect(coordinator.locator("#history tbody tr").first).to_contain_text(words["history_row"])
+
+    # The same term twice is allowed, and the form says why: a parallel group.
+    coordinator.goto(manage_page)
+    expect(coordinator.locator("#same-term")).to_contain_text(words["same_term"])
+    for field, value in {**scheduled, "capacity": "10", "location": words["group"]}.items():
+        coordinator.locator(f"#f-{field}").fill(value)
+    coordinator.get_by_role("button", name=words["schedule"]).click()
+    expect(coordinator.locator(".flash-success")).to_contain_text(words["scheduled"])
+    coordinator.goto(manage_page)
+    expect(coordinator.locator(".card h3").filter(has_text=words["roster"])).to_have_count(2)
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
