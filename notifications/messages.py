@@ -68,7 +68,10 @@ class Message:
 
 def render(kind: str, locale: str, context: Mapping[str, Any]) -> Message:
     """Render one kind of message in one language, in the layout that links to the preferences page
-    (`context["preferences_url"]`)."""
+    (`context["preferences_url"]`). A language we do not write in is a producer's mistake, refused
+    (the event waits in the dead-letter queue for a fix) rather than answered in another language."""
+    if locale not in LOCALES:
+        raise ValueError(f"no messages in {locale!r}: they are written in {', '.join(LOCALES)}")
     text_environment, html_environment = environments(locale)
     subject = " ".join(_render_part(text_environment, kind, "subject", context).split())
     around = {"subject": subject, "locale": locale, "preferences_url": context["preferences_url"]}

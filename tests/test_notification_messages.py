@@ -127,3 +127,8 @@ def test_the_catalogue_holds_every_message_of_the_templates_translated_with_its_
     for message in read_catalog(CATALOGUES.po_path("ru"), "ru"):
         if message.id:
             assert set(placeholder.findall(message.string)) == set(placeholder.findall(message.id)), message.id
+
+
+def test_a_language_we_do_not_write_in_is_refused_not_answered_in_another():
+    with pytest.raises(ValueError, match="no messages in 'de'"):
+        render("confirmed", "de", context("en"))
