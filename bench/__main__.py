@@ -18,11 +18,12 @@ from bench.machine import describe_machine, load_average
 from bench.measure import CheckFailed, Outcome
 from bench.pipeline import run_pipeline
 from bench.report import number, write_report
+from bench.retention import run_retention
 from bench.scale import FULL, SMOKE
 from bench.search import run_search
 from bench.seat_rush import run_seat_rush
 
-SCENARIOS = (run_seat_rush, run_pipeline, run_search)
+SCENARIOS = (run_seat_rush, run_pipeline, run_search, run_retention)
 
 
 def print_outcome(outcome: Outcome, with_figures: bool) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
+from catalogue import privacy
 from catalogue.api import blp
 from shared.config import Settings
 from shared.http.app import create_service_app
+from shared.http.privacy import privacy_blueprint
 
 
 def create_app(config: Settings | None = None) -> Flask:
@@ -15,5 +17,5 @@ def create_app(config: Settings | None = None) -> Flask:
         config or Settings.from_env("catalogue"),
         title="Course exchange catalogue",
         description="The bilingual catalogue of LUMC and SSMU international courses.",
-        blueprints=[blp],
+        blueprints=[blp, privacy_blueprint("catalogue", privacy.personal_data)],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from catalogue.offerings import record_seats
+from catalogue.privacy import on_erasure_requested
 from shared import events
 from shared.events.enrolment import SeatsChanged
 from shared.messaging.envelope import Event
@@ -16,4 +17,4 @@ def on_seats_changed(session: Session, event: Event) -> None:
     record_seats(session, change.offering_id, change.seats, change.seats_revision)
 
 
-HANDLERS = {events.SEATS_CHANGED: on_seats_changed}
+HANDLERS = {events.SEATS_CHANGED: on_seats_changed, events.ERASURE_REQUESTED: on_erasure_requested}

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
+from notifications import privacy
 from notifications.api import blp
 from shared.config import Settings
 from shared.http.app import create_service_app
+from shared.http.privacy import privacy_blueprint
 
 
 def create_app(config: Settings | None = None) -> Flask:
@@ -15,5 +17,5 @@ def create_app(config: Settings | None = None) -> Flask:
         config or Settings.from_env("notifications"),
         title="Course exchange notifications",
         description="Every change of an enrolment, told by inbox and email in English or Russian.",
-        blueprints=[blp],
+        blueprints=[blp, privacy_blueprint("notifications", privacy.personal_data, privacy.mail_outstanding)],
     )

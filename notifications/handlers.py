@@ -9,11 +9,13 @@ from sqlalchemy.orm import Session
 
 from notifications.messages import CHANGE_LABELS, FrontEnd, course_context, describe_changes
 from notifications.operations import audience, follow_enrolment, notify
+from notifications.privacy import on_erasure_requested
 from shared import events
 from shared.events.catalogue import OfferingUpdated
 from shared.events.enrolment import EnrolmentChanged
 from shared.messaging.consumer import Handler
 from shared.messaging.envelope import Event
+from shared.privacy import is_erased
 
 ENROLMENT_KINDS = {
     events.ENROLMENT_CONFIRMED: "confirmed",
@@ -31,6 +33,9 @@ def on_enrolment_changed(front_end: FrontEnd, session: Session, event: Event) ->
     takes the offering."""
     change: EnrolmentChanged = event.payload
     enrolment, offering, student = change.enrolment, change.offering, change.student.model_dump()
+    with session.no_autoflush:  # see follow_enrolment
+        if is_erased(session, student["id"], event.occurred_at):
+            return  # late or replayed: the student has been forgotten since
     was_waiting = follow_enrolment(session, offering.id, student, enrolment.status, event.occurred_at)
     notify(session, event, student, ENROLMENT_KINDS[event.type], lambda locale, _zone: {
         "course": course_context(offering.model_dump(), locale, front_end),
@@ -77,18 +82,23 @@ def on_offering_updated(front_end: FrontEnd, session: Session, event: Event) -> 
         }, front_end, offering_id=update.offering_id)
 
 
-def on_offering_cancelled(_front_end: FrontEnd, session: Session, event: Event) -> None:
+def on_offering_cancelled(session: Session, event: Event) -> None:
     """Nothing to send here: enrolment cancels each enrolment of the offering and its
     enrolment.cancelled event (cancelled_by: catalogue) tells each student, with the reason."""
 
 
-EVENT_HANDLERS = {
+# The handlers that write messages, which link to the front end: they are given its address first.
+MESSAGE_HANDLERS = {
     **{event_type: on_enrolment_changed for event_type in ENROLMENT_KINDS},
     events.OFFERING_UPDATED: on_offering_updated,
+}
+OTHER_HANDLERS: Mapping[str, Handler] = {
     events.OFFERING_CANCELLED: on_offering_cancelled,
+    events.ERASURE_REQUESTED: on_erasure_requested,
 }
 
 
 def handlers(front_end: FrontEnd) -> Mapping[str, Handler]:
     """The consumer's handlers, their messages linking to the front end at its address (WEB_URL)."""
-    return {event_type: partial(handler, front_end) for event_type, handler in EVENT_HANDLERS.items()}
+    return {**{event_type: partial(handler, front_end) for event_type, handler in MESSAGE_HANDLERS.items()},
+            **OTHER_HANDLERS}

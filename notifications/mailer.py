@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from notifications.models import EmailDelivery
+from notifications.models import EmailDelivery, ErasedMail
 from shared.config import Settings
 from shared.db import Database, is_database_outage, utcnow
 
@@ -29,6 +29,12 @@ log = logging.getLogger(__name__)
 
 SMTP_TIMEOUT_SECONDS = 10
 MAX_BACKOFF_SECONDS = 600
+
+
+def message_id(notification_id: str) -> str:
+    """The Message-ID of a notification's email: stable, so a resend after a crash can be recognised
+    as the same message, and the mail file of an erased person's notification found."""
+    return f"<notification.{notification_id}@course-exchange>"
 
 
 def build_email(delivery: EmailDelivery, sender: str) -> EmailMessage:
@@ -39,8 +45,7 @@ def build_email(delivery: EmailDelivery, sender: str) -> EmailMessage:
     message["From"] = sender
     message["To"] = formataddr((" ".join(delivery.to_name.split()), delivery.to_address))
     message["Date"] = format_datetime(notification.created_at)
-    # Stable per notification, so a resend after a crash can be recognised as the same message.
-    message["Message-ID"] = f"<notification.{notification.id}@course-exchange>"
+    message["Message-ID"] = message_id(notification.id)
     message.set_content(notification.body)
     message.add_alternative(delivery.html, subtype="html")
     message["Content-Language"] = notification.locale  # after set_content, which clears Content-* headers
@@ -74,6 +79,9 @@ class SmtpTransport:
             smtp.login(self.username, self.password or "")
         return smtp
 
+    def forget(self, message_id: str) -> None:
+        """Nothing to remove: mail handed to an SMTP server is the recipient's (docs/privacy.md)."""
+
     def close(self) -> None:
         if self._smtp is not None:
             try:
@@ -91,8 +99,14 @@ class FolderTransport:
         folder.mkdir(parents=True, exist_ok=True)
 
     def send(self, message: EmailMessage) -> None:
-        name = message["Message-ID"].strip("<>").replace("@", "_")
-        (self.folder / f"{name}.eml").write_bytes(message.as_bytes(policy=email.policy.SMTPUTF8))
+        self._path(message["Message-ID"]).write_bytes(message.as_bytes(policy=email.policy.SMTPUTF8))
+
+    def forget(self, message_id: str) -> None:
+        """Remove the file of an email, if one was written (an erased person's)."""
+        self._path(message_id).unlink(missing_ok=True)
+
+    def _path(self, message_id: str) -> Path:
+        return self.folder / f"{message_id.strip('<>').replace('@', '_')}.eml"
 
     def close(self) -> None:
         pass
@@ -107,6 +121,7 @@ def mail_transport(settings: Settings) -> SmtpTransport | FolderTransport:
 
 
 SENDING_LEASE = timedelta(minutes=5)
+ERASED_MAIL_BATCH = 200
 RECORD_PATIENCE_SECONDS = 120
 
 
@@ -129,13 +144,14 @@ class Mailer:
         """Try each due delivery once; return how many were sent."""
         sent = 0
         try:
+            self.remove_erased_mail()
             for _ in range(self.batch_size):
                 claimed = self._claim()
                 if claimed is None:
                     break
                 delivery_id, message = claimed
                 if message is not None:
-                    sent += self._record(delivery_id, self._send(message))
+                    sent += self._record(delivery_id, message["Message-ID"], self._send(message))
         finally:
             self.transport.close()
         return sent
@@ -149,6 +165,16 @@ class Mailer:
             except Exception:  # noqa: BLE001 - the database may be away; try again shortly
                 log.exception("mailer sweep failed")
                 stop.wait(idle_seconds * 5)
+
+    def remove_erased_mail(self) -> int:
+        """Remove the mail files of erased people's notifications; return how many were forgotten."""
+        with self.db.transaction() as session:
+            erased = session.scalars(select(ErasedMail).limit(ERASED_MAIL_BATCH)
+                                     .with_for_update(skip_locked=True)).all()
+            for row in erased:
+                self.transport.forget(message_id(row.notification_id))
+                session.delete(row)
+            return len(erased)
 
     def _claim(self) -> tuple[int, EmailMessage | None] | None:
         """Take the next due delivery (or one whose sender's lease ran out) and build its email."""
@@ -179,13 +205,17 @@ class Mailer:
             self.transport.close()
             return exc
 
-    def _record(self, delivery_id: int, error: Exception | None) -> int:
+    def _record(self, delivery_id: int, sent_message_id: str, error: Exception | None) -> int:
         """Record the outcome of a send, waiting out a database that cannot answer; 1 if sent."""
         deadline = time.monotonic() + RECORD_PATIENCE_SECONDS
         while True:
             try:
                 with self.db.transaction() as session:
-                    self._apply_outcome(session.get(EmailDelivery, delivery_id), error)
+                    delivery = session.get(EmailDelivery, delivery_id)
+                    if delivery is None:  # its person was erased while it was on its way
+                        self.transport.forget(sent_message_id)
+                        return 0
+                    self._apply_outcome(delivery, error)
                 return 0 if error else 1
             except DBAPIError as exc:
                 if not is_database_outage(exc) or time.monotonic() > deadline:

@@ -67,7 +67,7 @@ class EmailDelivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)  # for retention
 
     notification: Mapped[Notification] = relationship(back_populates="email", lazy="joined")
 
@@ -75,6 +75,16 @@ class EmailDelivery(Base):
     def shown_status(self) -> str:
         """What people are shown: an email a mailer has claimed is still on its way."""
         return "pending" if self.status == "sending" else self.status
+
+
+class ErasedMail(Base):
+    """The email of an erased person's notification: its row is gone, and the mailer removes the copy it
+    may have left outside the database (a mail file) before forgetting this too."""
+
+    __tablename__ = "erased_mail"
+
+    notification_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    erasure_id: Mapped[str] = mapped_column(String(36), index=True)
 
 
 class AudienceMember(Base):

@@ -30,9 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("id", nargs="?", help="message id")
     which.add_argument("--all", action="store_true", help="every dead letter")
     dlq.add_parser("purge", help="drop every dead letter").add_argument("--yes", action="store_true", required=True)
+    dlq.add_parser("scrub", help="drop the dead letters naming an erased person").add_argument(
+        "person", help="their id, or the subject hash of their erasure record")
     migrate = commands.add_parser("migrate", help="bring databases to the newest schema")
     migrate.add_argument("services", nargs="*", metavar="SERVICE",
                          help=f"services to migrate: {', '.join(SERVICES)} (default: all)")
+    prune = commands.add_parser("prune", help="delete what has outlived its retention now (relays do it too)")
+    prune.add_argument("services", nargs="*", metavar="SERVICE",
+                       help=f"services to prune: {', '.join(SERVICES)} (default: all)")
     commands.add_parser("seed", help="seed an empty catalogue with the demo courses")
     commands.add_parser("asyncapi", help="write docs/asyncapi.json, the AsyncAPI document of the events")
     revision = commands.add_parser("makemigration", help="write a new migration from model changes")
@@ -84,6 +89,10 @@ def dispatch(args: argparse.Namespace) -> int:
 
         for service in args.services or SERVICES:
             upgrade(service, Settings.from_env(service).database_url)
+    elif args.command == "prune":
+        from services.workers import prune
+
+        prune(args.services or list(SERVICES))
     elif args.command == "seed":
         from services.launcher import prepare
 

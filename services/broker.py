@@ -6,11 +6,13 @@ dlq list   what is in the dead-letter queues, and why
 dlq show   one dead letter in full
 dlq replay send dead letters back to their work queue (one by id, or --all), attempts reset
 dlq purge  empty the dead-letter queues (--yes)
+dlq scrub  drop the dead letters naming an erased person (by id, or by the hash an erasure record shows)
 """
 
 from __future__ import annotations
 
 import json
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
@@ -18,7 +20,9 @@ from typing import Iterator
 import pika
 from pika.exceptions import ChannelClosedByBroker
 
+from shared.events import ERASURE_REQUESTED
 from shared.messaging.redelivery import ATTEMPTS_HEADER, REASON_HEADER
+from shared.privacy import subject_hash
 from shared.messaging.topology import (EXCHANGE_NAME, SUBSCRIPTIONS, Topology, dead_letter_queue_name, queue_name)
 
 
@@ -135,6 +139,57 @@ def purge(amqp_url: str) -> int:
         channel = connection.channel()
         return sum(channel.queue_purge(dead_letter_queue_name(service)).method.message_count
                    for service in SUBSCRIPTIONS)
+
+
+SUBJECT_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class Scrubbed:
+    dropped: int  # dead letters naming the person, gone
+    erasures_kept: int  # erasure requests themselves: replay them, or the erasure stays undone there
+
+
+def scrub(amqp_url: str, person: str) -> Scrubbed:
+    """Drop every dead letter naming a person, given by id or by the hash of an erasure record; an
+    erasure request that was dead-lettered is kept, since replaying it is what finishes the erasure."""
+    dropped = kept = 0
+    with connected(amqp_url) as connection:
+        for service in SUBSCRIPTIONS:
+            channel = connection.channel()
+            for tag, letter in _browse(channel, service):
+                if not names(letter, person):
+                    continue
+                if letter.type == ERASURE_REQUESTED:
+                    kept += 1
+                    continue
+                channel.basic_ack(tag)
+                dropped += 1
+            channel.close()  # the rest go back to the dead-letter queue
+    return Scrubbed(dropped, kept)
+
+
+def names(letter: DeadLetter, person: str) -> bool:
+    """Tell whether a dead letter holds the person's id: anywhere in its bytes (given the id), or as
+    any string of its JSON whose hash is the one given."""
+    if not SUBJECT_HASH.fullmatch(person):
+        return person.encode() in letter.body or person in letter.reason or names(letter, subject_hash(person))
+    try:
+        body = json.loads(letter.body)
+    except ValueError:
+        return False
+    return any(subject_hash(value) == person for value in _strings(body))
+
+
+def _strings(value) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 def show(amqp_url: str, message_id: str) -> DeadLetter | None:

@@ -47,5 +47,12 @@ def _dead_letter_command(args: argparse.Namespace, url: str) -> int:
         count = broker.replay(url, None if args.all else args.id)
         print(f"replayed {count} dead letter(s)")
         return 0 if count or args.all else 1
+    if args.dlq_command == "scrub":
+        scrubbed = broker.scrub(url, args.person)
+        print(f"dropped {scrubbed.dropped} dead letter(s) naming the person")
+        if scrubbed.erasures_kept:
+            print(f"kept {scrubbed.erasures_kept} dead-lettered erasure request(s) naming them: replay "
+                  "them (dlq replay), or the erasure stays undone in that service", file=sys.stderr)
+        return 1 if scrubbed.erasures_kept else 0
     print(f"purged {broker.purge(url)} dead letter(s)")
     return 0

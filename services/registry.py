@@ -1,16 +1,21 @@
-"""Which events each service's consumer handles, and where its web app is, so the launcher and workers
-treat all three alike. Follow an event type from here to its handler by reading the imports."""
+"""Which events each service's consumer handles, what its relay prunes, and where its web app is, so the
+launcher and workers treat all three alike. Follow an event type from here to its handler by reading
+the imports."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Callable, Mapping
 
 from catalogue.handlers import HANDLERS as CATALOGUE_HANDLERS
 from enrolment.handlers import HANDLERS as ENROLMENT_HANDLERS
+from enrolment.models import IdempotentRequest
 from notifications.handlers import handlers as notification_handlers
 from notifications.messages import FrontEnd
+from notifications.models import EmailDelivery
 from shared.config import SERVICES, Settings
 from shared.messaging.consumer import Handler
+from shared.messaging.retention import RetentionRule, messaging_rules
 
 _CONSUMER_HANDLERS: Mapping[str, Callable[[Settings], Mapping[str, Handler]]] = {
     "catalogue": lambda _settings: CATALOGUE_HANDLERS,
@@ -27,6 +32,20 @@ def consumer_handlers(settings: Settings) -> Mapping[str, Handler]:
 def consumed_event_types(service: str) -> set[str]:
     """Return the event types a service's consumer handles (the same whatever its settings)."""
     return set(consumer_handlers(Settings.from_env(service, {})))
+
+
+def retention_rules(settings: Settings) -> list[RetentionRule]:
+    """What a service keeps only for a while (docs/privacy.md): published outbox rows and inbox ids
+    everywhere, and the service's own."""
+    own = {
+        "enrolment": [RetentionRule("idempotency keys", IdempotentRequest.__table__, IdempotentRequest.created_at,
+                                    timedelta(hours=settings.idempotency_retention_hours))],
+        "notifications": [RetentionRule("sent email bodies", EmailDelivery.__table__, EmailDelivery.sent_at,
+                                        timedelta(days=settings.sent_email_retention_days),
+                                        EmailDelivery.status == "sent", clear={"html": ""})],
+    }
+    return [*messaging_rules(settings.outbox_retention_days, settings.inbox_retention_days),
+            *own.get(settings.service, [])]
 
 
 def app_factory_path(service: str) -> str:

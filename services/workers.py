@@ -11,13 +11,14 @@ from typing import Iterator
 
 from prometheus_client import start_http_server
 
-from services.registry import consumer_handlers
+from services.registry import consumer_handlers, retention_rules
 from shared.config import Settings
 from shared.db import Database
 from shared.logs import configure_logging
 from shared.messaging.connection import connect
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.relay import Relay
+from shared.messaging.retention import Pruner
 from shared.messaging.topology import Topology
 
 log = logging.getLogger(__name__)
@@ -60,9 +61,22 @@ def worker(service: str, kind: str) -> Iterator[tuple[Settings, Database]]:
 
 
 def run_relay(service: str) -> None:
-    """Publish the service's outbox until stopped."""
+    """Publish the service's outbox until stopped, pruning what has outlived its retention between sweeps."""
     with worker(service, "relay") as (settings, db):
-        Relay(db, connect(settings), service=service, topology=Topology.of(settings)).run(stop_on_signals())
+        Relay(db, connect(settings), service=service, topology=Topology.of(settings), pruner=pruner(settings, db),
+              prune_interval=settings.retention_interval_seconds).run(stop_on_signals())
+
+
+def pruner(settings: Settings, db: Database) -> Pruner:
+    return Pruner(db, retention_rules(settings), settings.retention_batch_size)
+
+
+def prune(services: list[str]) -> None:
+    """Prune what has outlived its retention now, and say how much (the relays do it on their own too)."""
+    for service in services:
+        with worker(service, "prune") as (settings, db):
+            for rule, count in pruner(settings, db).prune_all().items():
+                print(f"{service:<14} {rule:<24} {count:>9} pruned")
 
 
 def run_consumer(service: str) -> None:

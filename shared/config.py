@@ -32,6 +32,9 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+MAX_RETENTION = 100_000  # of days, hours or seconds: a number a timedelta holds (NaN and infinity are refused)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a service process needs to know about its environment."""
@@ -64,6 +67,13 @@ class Settings:
     enrolment_rate_limit: str = "10/minute;60/hour"
     # The front end's address as people open it: emails link to its course and preferences pages.
     web_url: str = "http://127.0.0.1:8000"
+    # Retention (docs/privacy.md): how long what is only kept for a while stays.
+    outbox_retention_days: float = 30
+    inbox_retention_days: float = 30
+    idempotency_retention_hours: float = 24
+    sent_email_retention_days: float = 30
+    retention_batch_size: int = 500
+    retention_interval_seconds: float = 300
 
     @classmethod
     def from_env(cls, service: str, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -98,6 +108,12 @@ class Settings:
             rate_limit_storage_url=env.get("RATE_LIMIT_STORAGE_URL") or cls.rate_limit_storage_url,
             enrolment_rate_limit=env.get("ENROLMENT_RATE_LIMIT") or cls.enrolment_rate_limit,
             web_url=(env.get("WEB_URL") or cls.web_url).rstrip("/"),
+            outbox_retention_days=_number(env, "OUTBOX_RETENTION_DAYS", cls.outbox_retention_days),
+            inbox_retention_days=_number(env, "INBOX_RETENTION_DAYS", cls.inbox_retention_days),
+            idempotency_retention_hours=_number(env, "IDEMPOTENCY_RETENTION_HOURS", cls.idempotency_retention_hours),
+            sent_email_retention_days=_number(env, "SENT_EMAIL_RETENTION_DAYS", cls.sent_email_retention_days),
+            retention_batch_size=integer_from_env(env, "RETENTION_BATCH_SIZE", cls.retention_batch_size),
+            retention_interval_seconds=_number(env, "RETENTION_INTERVAL_SECONDS", cls.retention_interval_seconds),
         )
         settings.check()
         return settings
@@ -125,6 +141,7 @@ class Settings:
         self.check_mail()
         if not self.web_url.startswith(("https://", "http://")):
             raise ConfigError(f"WEB_URL must be the front end's http(s) address, not {self.web_url!r}")
+        self.check_retention()
         if not self.is_production:
             return
         if self.database_url.startswith("sqlite"):
@@ -132,6 +149,14 @@ class Settings:
         if self.uses_embedded_broker:
             raise ConfigError("APP_ENV=production needs AMQP_URL pointing at RabbitMQ")
 
+
+    def check_retention(self) -> None:
+        periods = (self.outbox_retention_days, self.inbox_retention_days, self.idempotency_retention_hours,
+                   self.sent_email_retention_days, self.retention_interval_seconds)
+        if not all(0 < period <= MAX_RETENTION for period in periods) or self.retention_batch_size < 1:
+            raise ConfigError(f"retention periods (*_RETENTION_DAYS, IDEMPOTENCY_RETENTION_HOURS, "
+                              f"RETENTION_INTERVAL_SECONDS) must be more than 0 and at most {MAX_RETENTION}, "
+                              "RETENTION_BATCH_SIZE at least 1")
 
     def check_mail(self) -> None:
         if self.smtp_security not in SMTP_SECURITIES:

@@ -12,6 +12,7 @@ from sqlalchemy import MetaData
 from shared.db import UTCDateTime, create_db_engine
 from shared.messaging.inbox import InboxMessage
 from shared.messaging.outbox import OutboxMessage
+from shared.privacy import ErasureRecord
 
 
 def alembic_config(service: str, database_url: str) -> Config:
@@ -56,9 +57,9 @@ def _exists_on(dialect: str):
 def run_migrations(service_metadata: MetaData) -> None:
     """Run Alembic's online migration; each service's env.py calls this with its own models.
 
-    The outbox and inbox tables (one metadata, shared by all) live in every service's database.
+    The outbox, inbox and erasure tables (one metadata, shared by all) live in every service's database.
     """
-    assert InboxMessage.metadata is OutboxMessage.metadata
+    assert InboxMessage.metadata is OutboxMessage.metadata is ErasureRecord.metadata
     engine = create_db_engine(context.config.attributes["database_url"], foreign_keys=False)
     with engine.connect() as connection:
         context.configure(

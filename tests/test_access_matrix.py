@@ -28,7 +28,7 @@ PEOPLE = {
     "foreign coordinator": ("coordinator", "SSMU", "ssmu-coordinator"),
     "admin": ("admin", "LUMC", "lumc-admin"),
 }
-SERVICE_OF_PATH = [(re.compile(r"^/api/v1/(enrolments|offerings/[^/]+/(seats|roster))"), "enrolment"),
+SERVICE_OF_PATH = [(re.compile(r"^/api/v1/(enrolments|erasures$|offerings/[^/]+/(seats|roster))"), "enrolment"),
                    (re.compile(r"^/api/v1/(notifications|preferences)"), "notifications"),
                    (re.compile(r"^/api/v1/"), "catalogue")]
 unique = count(1)

@@ -110,3 +110,28 @@ def test_check_says_what_differs_from_the_declared_topology(tmp_path, amqp_url):
     assert answer.returncode == 1
     assert "queue enrolment.events.retry: differs" in answer.stdout and "x-message-ttl" in answer.stdout
     assert "queue catalogue.events.dead: missing" in answer.stdout
+
+
+def test_scrubbing_drops_the_dead_letters_naming_a_person_but_keeps_their_erasure_request(tmp_path, amqp_url):
+    from shared.messaging.envelope import Event
+    from shared.privacy import subject_hash
+
+    with connect(make_settings("notifications", tmp_path, amqp_url=amqp_url)) as connection:
+        TOPOLOGY.declare(connection.channel())
+    letters = [Event(type=events.ENROLMENT_CONFIRMED, producer="enrolment", data={"student": {"id": "erika-1"}}),
+               Event(type=events.ERASURE_REQUESTED, producer="enrolment",
+                     data={"erasure_id": "e-1", "subject_id": "erika-1", "requested_by": "student"}),
+               Event(type=events.ENROLMENT_CONFIRMED, producer="enrolment", data={"student": {"id": "boris-2"}})]
+    dead = dead_letter_queue_name("notifications")
+    with pika.BlockingConnection(pika.URLParameters(amqp_url)) as connection:
+        channel = connection.channel()
+        for letter in letters:
+            channel.basic_publish("", dead, letter.to_json().encode(),
+                                  pika.BasicProperties(message_id=letter.id, type=letter.type))
+
+    scrubbed = broker(amqp_url, "dlq", "scrub", subject_hash("erika-1"))  # as an erasure record shows her
+
+    assert scrubbed.returncode == 1 and "dropped 1 dead letter(s)" in scrubbed.stdout
+    assert "replay them" in scrubbed.stderr
+    remaining = broker(amqp_url, "dlq", "list").stdout
+    assert letters[1].id in remaining and letters[2].id in remaining and letters[0].id not in remaining

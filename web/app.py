@@ -161,10 +161,10 @@ def _reader_locale() -> str:
 
 
 def _register_views(app: Flask) -> None:
-    from web.views import account, catalogue, coordinator, health, offerings, preferences, student
+    from web.views import account, catalogue, coordinator, health, offerings, preferences, privacy, student
 
     for blueprint in (health.blp, account.blp, catalogue.blp, student.blp, coordinator.blp, offerings.blp,
-                      preferences.blp):
+                      preferences.blp, privacy.blp):
         app.register_blueprint(blueprint)
     csrf.exempt(health.blp)
 

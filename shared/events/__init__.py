@@ -13,17 +13,19 @@ from shared.events.catalogue import (COURSE_ARCHIVED, COURSE_PUBLISHED, COURSE_U
                                      OFFERING_SCHEDULED, OFFERING_UPDATED)
 from shared.events.contract import EventDefinition, EventPayload
 from shared.events.enrolment import (ENROLMENT_CANCELLED, ENROLMENT_CONFIRMED, ENROLMENT_PROMOTED,
-                                     ENROLMENT_WAITLISTED, SEATS_CHANGED)
+                                     ENROLMENT_WAITLISTED, ERASURE_REQUESTED, SEATS_CHANGED)
 
 __all__ = ["COURSE_ARCHIVED", "COURSE_PUBLISHED", "COURSE_UPDATED", "OFFERING_CANCELLED", "OFFERING_SCHEDULED",
            "OFFERING_UPDATED", "ENROLMENT_CANCELLED", "ENROLMENT_CONFIRMED", "ENROLMENT_PROMOTED",
-           "ENROLMENT_WAITLISTED", "SEATS_CHANGED", "DEFINITIONS", "EVENT_TYPES", "EventPayload", "definition_of"]
+           "ENROLMENT_WAITLISTED", "ERASURE_REQUESTED", "SEATS_CHANGED", "DEFINITIONS", "EVENT_TYPES", "EventPayload", "UNKEPT_TYPES", "definition_of"]
 
 DEFINITIONS: Mapping[tuple[str, int], EventDefinition] = {
     (definition.type, definition.version): definition
     for definition in (*catalogue.DEFINITIONS, *enrolment.DEFINITIONS)
 }
 EVENT_TYPES = frozenset(event_type for event_type, _ in DEFINITIONS)
+# Event types the producer's outbox deletes once the broker confirmed them (EventDefinition.keep_published).
+UNKEPT_TYPES = frozenset(definition.type for definition in DEFINITIONS.values() if not definition.keep_published)
 
 
 def definition_of(event_type: str, version: int) -> EventDefinition | None:

@@ -49,3 +49,6 @@ class EventDefinition:
     producer: str
     payload: type[EventPayload]
     summary: str
+    # Whether the producer's outbox keeps the event once the broker confirmed it (until retention
+    # prunes it). An event naming a person who asked to be forgotten is deleted at once instead.
+    keep_published: bool = True

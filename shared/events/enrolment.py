@@ -13,6 +13,9 @@ ENROLMENT_WAITLISTED = "enrolment.waitlisted"
 ENROLMENT_PROMOTED = "enrolment.promoted"
 ENROLMENT_CANCELLED = "enrolment.cancelled"
 SEATS_CHANGED = "enrolment.seats_changed"
+# Accepted by the enrolment API, which erases its own data in the same transaction; about a person,
+# not an enrolment, hence not under enrolment.* (docs/privacy.md).
+ERASURE_REQUESTED = "identity.erasure_requested"
 
 
 class EnrolmentState(EventPayload):
@@ -78,6 +81,16 @@ class SeatsChanged(EventPayload):
     seats_revision: int
 
 
+class ErasureRequested(EventPayload):
+    """A person asked to be forgotten (or an admin did for them): every service erases what it holds
+    of them, and drops later-arriving events that occurred before this one. Their id is the only
+    personal data carried, and the producer's outbox does not keep the event once published."""
+
+    erasure_id: str
+    subject_id: str
+    requested_by: Literal["student", "admin"]
+
+
 DEFINITIONS = (
     EventDefinition(ENROLMENT_CONFIRMED, 1, PRODUCER, EnrolmentChanged, "A student got a seat at once."),
     EventDefinition(ENROLMENT_WAITLISTED, 1, PRODUCER, EnrolmentChanged, "Every seat was taken: the student "
@@ -87,4 +100,6 @@ DEFINITIONS = (
     EventDefinition(ENROLMENT_CANCELLED, 1, PRODUCER, EnrolmentChanged, "An enrolment was cancelled by its "
                     "student, a coordinator, or the catalogue (offering cancelled)."),
     EventDefinition(SEATS_CHANGED, 1, PRODUCER, SeatsChanged, "An offering's seat counts changed."),
+    EventDefinition(ERASURE_REQUESTED, 1, PRODUCER, ErasureRequested, "A person is to be forgotten: each "
+                    "service erases or pseudonymises what it holds of them.", keep_published=False),
 )

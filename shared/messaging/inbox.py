@@ -20,7 +20,7 @@ class InboxMessage(MessagingBase):
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     event_type: Mapped[str] = mapped_column(String(100))
     producer: Mapped[str] = mapped_column(String(40))
-    handled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # for retention
 
 
 def claim_events(session: Session, events: Sequence[Event]) -> set[str]:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 
 from kombu import Connection
 
 from shared.db import Database, utcnow
+from shared.events import UNKEPT_TYPES
 from shared.messaging.connection import topology_producer
 from shared.messaging.outbox import OutboxMessage, claim_pending
 from shared.messaging.publishing import Confirmations, ConfirmingPublisher, OneByOnePublisher
+from shared.messaging.retention import Pruner
 from shared.messaging.topology import Topology, events_exchange
 from shared.metrics import EVENTS_PUBLISHED
 
@@ -27,8 +30,11 @@ class Relay:
     """Moves events from one service's outbox to the broker, oldest first."""
 
     def __init__(self, db: Database, connection: Connection, *, service: str, batch_size: int = 200,
-                 topology: Topology = Topology()):
+                 topology: Topology = Topology(), pruner: Pruner | None = None, prune_interval: float = 300):
         self.db = db
+        # Retention: between sweeps, one short batch at a time (the pruner paces them) until nothing
+        # expired is left, then a pause.
+        self.pruner, self.prune_interval, self._next_prune = pruner, prune_interval, 0.0
         self.service = service
         self.topology = topology
         self.connection = connection
@@ -48,7 +54,10 @@ class Relay:
             published_at = utcnow()
             for row in rows:
                 if row.event_id in answer.confirmed:
-                    row.published_at = published_at
+                    if row.event_type in UNKEPT_TYPES:  # it names a person being forgotten
+                        session.delete(row)
+                    else:
+                        row.published_at = published_at
             if answer.failed is not None:
                 answer.failed.attempts += 1
                 answer.failed.last_error = repr(answer.error)[:2000]
@@ -70,6 +79,7 @@ class Relay:
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 continue
             backoff = 0.5
+            self._prune()
             if published < self.batch_size:
                 self._keep_alive()
                 stop.wait(idle_seconds)
@@ -77,6 +87,17 @@ class Relay:
 
     def close(self) -> None:
         self._forget_connection()
+
+    def _prune(self) -> None:
+        """Prune one batch if it is time: after the pruner's rest, or the interval once nothing is left."""
+        if self.pruner is None or time.monotonic() < self._next_prune:
+            return
+        try:
+            rest = self.pruner.step()
+        except Exception as exc:  # noqa: BLE001 - retention can wait; publishing cannot
+            log.warning("pruning failed, trying again later: %r", exc)
+            rest = None
+        self._next_prune = time.monotonic() + (self.prune_interval if rest is None else rest)
 
     def _publish(self, publisher: OneByOnePublisher | ConfirmingPublisher, rows: list[OutboxMessage]
                  ) -> Confirmations:

@@ -45,3 +45,24 @@ def drop_messaging_tables_v1() -> None:
     op.drop_index("ix_outbox_pending", table_name="outbox", postgresql_where=PENDING, sqlite_where=PENDING)
     op.drop_table("outbox")
     op.drop_table("inbox")
+
+
+def create_privacy_tables_v2() -> None:
+    """Create the erasure records, and index the inbox by age so retention prunes it in small batches."""
+    op.create_table(
+        "erasures",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("subject_hash", sa.String(length=64), nullable=False),
+        sa.Column("requested_by", sa.String(length=16), nullable=False),
+        sa.Column("erased_as_of", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_erasures_subject_hash", "erasures", ["subject_hash"], unique=False)
+    op.create_index("ix_inbox_handled_at", "inbox", ["handled_at"], unique=False)
+
+
+def drop_privacy_tables_v2() -> None:
+    op.drop_index("ix_inbox_handled_at", table_name="inbox")
+    op.drop_index("ix_erasures_subject_hash", table_name="erasures")
+    op.drop_table("erasures")

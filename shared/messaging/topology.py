@@ -19,10 +19,12 @@ EXCHANGE_NAME = "events"
 DEFAULT_EXCHANGE = ""
 
 # Which event types each consuming service listens to (DESIGN section 2).
+# Enrolment publishes identity.erasure_requested and erases its own data when it accepts the request.
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "catalogue": ("enrolment.seats_changed",),
+    "catalogue": ("enrolment.seats_changed", "identity.erasure_requested"),
     "enrolment": ("catalogue.offering.*", "catalogue.course.*"),
-    "notifications": ("enrolment.*", "catalogue.offering.cancelled", "catalogue.offering.updated"),
+    "notifications": ("enrolment.*", "catalogue.offering.cancelled", "catalogue.offering.updated",
+                      "identity.erasure_requested"),
 }
 
 # Redeliveries (crashed consumers) before a quorum queue dead-letters a message by itself.

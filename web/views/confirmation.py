@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import g, request
 
@@ -14,21 +15,26 @@ REASON_LENGTH = 1000
 
 @dataclass
 class Confirmed:
-    """What became of a confirmation page's request: done, refused (and why), or only asked."""
+    """What became of a confirmation page's request: done (and the service's answer), refused (and why),
+    or only asked."""
 
     done: bool = False
     problem: str | None = None
     reason: str = ""  # the reason typed for the people told, kept on the page if the action is refused
+    answer: Any = None
 
 
-def post_if_confirmed(services: Services, path: tuple[str, ...]) -> Confirmed:
-    """POST `{"reason": …}` to the catalogue at `path` if the page's form confirmed it. A refusal is kept
-    to show on the page again (with the reason typed); only an expired session leaves the page."""
+def post_if_confirmed(services: Services, path: tuple[str, ...], *, service: str = "catalogue",
+                      body: dict | None = None) -> Confirmed:
+    """POST `body` (by default `{"reason": …}` as typed) to the service at `path` if the page's form confirmed
+    it. A refusal is kept to show on the page again (with the reason typed); only an expired session leaves
+    the page."""
     outcome = Confirmed(reason=request.form.get("reason", "").strip()[:REASON_LENGTH])
     if request.method != "POST" or request.form.get("confirm") != "yes":
         return outcome
     try:
-        services.post("catalogue", path, {"reason": outcome.reason or None})
+        outcome.answer = services.post(service, path, body if body is not None
+                                       else {"reason": outcome.reason or None}).body
     except ServiceError as error:
         if error.status == 401:
             raise

@@ -30,3 +30,29 @@ def coordinators_only(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def admins_only(view):
+    """Admins' pages: sign in first; everyone else gets 403."""
+
+    @wraps(view)
+    @signed_in
+    def wrapper(*args, **kwargs):
+        if not g.identity.principal.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def students_only(view):
+    """Pages of things only students do: sign in first; everyone else gets 403."""
+
+    @wraps(view)
+    @signed_in
+    def wrapper(*args, **kwargs):
+        if not g.identity.is_student:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
