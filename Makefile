@@ -40,9 +40,8 @@ bench: install-bench  ## measure DESIGN section 7's figures against baselines; w
 bench-smoke: install-bench  ## the benchmark scenarios at tiny sizes, checking outcomes only (CI)
 	$(BIN)/python -m bench --smoke
 
-translations: install  ## extract the messages of the front end and of the notifications into */translations (.pot, and each .po to translate)
+translations: install  ## extract the front end's messages into web/translations (.pot, and each .po to translate)
 	$(BIN)/python -m web.translation_files
-	$(BIN)/python -m notifications.translation_files
 
 up:  ## build the image, start docker-compose.yml detached, wait until healthy, print the URL
 	deploy/compose.sh up

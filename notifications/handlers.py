@@ -70,7 +70,7 @@ def tell_coordinators(front_end: FrontEnd, session: Session, event: Event) -> No
 def on_offering_updated(front_end: FrontEnd, session: Session, event: Event) -> None:
     """Tell everyone holding or waiting for a seat when dates, place or window changed."""
     update: OfferingUpdated = event.payload
-    if not set(update.changes) & set(CHANGE_LABELS):
+    if not set(update.changes) & set(CHANGE_LABELS["en"]):
         return  # capacity or waiting-list changes reach students as promotions, not as news
     offering = update.model_dump()
     for member in audience(session, update.offering_id):

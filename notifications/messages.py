@@ -1,11 +1,9 @@
-"""Messages as people read them: Jinja templates, plain text and HTML, in the reader's language from the
-gettext catalogues in notifications/translations (shared/catalogues.py), like the front end's pages."""
+"""Messages as people read them: Jinja templates in English and Russian, plain text and HTML."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 from typing import Any, Mapping
 from urllib.parse import quote
 
@@ -13,33 +11,28 @@ from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from notifications.translation_files import CATALOGUES
-from shared.catalogues import N_
 from shared.messaging.envelope import parse_instant
 from shared.timezones import show_local
 
 KINDS = ("confirmed", "waitlisted", "promoted", "cancelled", "offering_changed", "roster_changed")
 LOCALES = ("en", "ru")
 
-# The fields of an offering whose change students are told of; capacity is not one of them.
-CHANGE_LABELS = {"term": N_("Term"), "starts_on": N_("Starts"), "ends_on": N_("Ends"), "location": N_("Place"),
-                 "enrolment_opens_at": N_("Enrolment opens"), "enrolment_closes_at": N_("Enrolment closes")}
-SEASONS = {"spring": N_("spring"), "summer": N_("summer"), "autumn": N_("autumn"), "winter": N_("winter")}
+# The subject and the plain-text part are written as typed; the HTML part by an environment that escapes
+# everything, macros imported from other templates included (an `{% autoescape %}` block in the caller
+# does not reach them: they are compiled with their own template's setting).
+text_environment = Environment(loader=PackageLoader("notifications", "templates"), autoescape=False,
+                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                               keep_trailing_newline=True)
+html_environment = text_environment.overlay(autoescape=True)
 
-
-@cache
-def environments(locale: str) -> tuple[Environment, Environment]:
-    """The environments that write the subject and the plain-text part, as typed, and the HTML part,
-    escaping everything (the values in a translated sentence too), in `locale`."""
-    text = Environment(loader=PackageLoader("notifications", "templates"), autoescape=False,
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                       extensions=["jinja2.ext.i18n"])
-    text.install_gettext_translations(CATALOGUES.translations(locale), newstyle=True)
-    return text, text.overlay(autoescape=True)
-
-
-def gettext_in(locale: str, message: str) -> str:
-    return CATALOGUES.translations(locale).gettext(message)
+CHANGE_LABELS = {
+    "en": {"term": "Term", "starts_on": "Starts", "ends_on": "Ends", "location": "Place",
+           "enrolment_opens_at": "Enrolment opens", "enrolment_closes_at": "Enrolment closes"},
+    "ru": {"term": "Семестр", "starts_on": "Начало", "ends_on": "Окончание", "location": "Место",
+           "enrolment_opens_at": "Запись открывается", "enrolment_closes_at": "Запись закрывается"},
+}
+TERMS = {"en": {"spring": "spring", "summer": "summer", "autumn": "autumn", "winter": "winter"},
+         "ru": {"spring": "весна", "summer": "лето", "autumn": "осень", "winter": "зима"}}
 
 
 @dataclass(frozen=True)
@@ -68,22 +61,19 @@ class Message:
 
 def render(kind: str, locale: str, context: Mapping[str, Any]) -> Message:
     """Render one kind of message in one language, in the layout that links to the preferences page
-    (`context["preferences_url"]`). A language we do not write in is a producer's mistake, refused
-    (the event waits in the dead-letter queue for a fix) rather than answered in another language."""
-    if locale not in LOCALES:
-        raise ValueError(f"no messages in {locale!r}: they are written in {', '.join(LOCALES)}")
-    text_environment, html_environment = environments(locale)
-    subject = " ".join(_render_part(text_environment, kind, "subject", context).split())
+    (`context["preferences_url"]`)."""
+    subject = " ".join(_render_block(text_environment, kind, locale, "subject", context).split())
     around = {"subject": subject, "locale": locale, "preferences_url": context["preferences_url"]}
     text = text_environment.get_template("layout.text.j2").render(
-        body=_render_part(text_environment, kind, "text", context).strip(), **around)
-    body = Markup(_render_part(html_environment, kind, "html", context).strip())
+        body=_render_block(text_environment, kind, locale, "text", context).strip(), **around)
+    body = Markup(_render_block(html_environment, kind, locale, "html", context).strip())
     html = html_environment.get_template("layout.html.j2").render(body=body, **around)
     return Message(subject=subject, text=text, html=html)
 
 
-def _render_part(environment: Environment, kind: str, part: str, context: Mapping[str, Any]) -> str:
-    return environment.get_template(f"{kind}.j2").render(part=part, **context)
+def _render_block(environment: Environment, kind: str, locale: str, block: str, context: Mapping[str, Any]) -> str:
+    template = environment.get_template(f"{kind}.{locale}.j2")
+    return "".join(template.blocks[block](template.new_context(dict(context))))
 
 
 def show_date(value: str | date, locale: str) -> str:
@@ -100,7 +90,7 @@ def show_instant(value: str | datetime, locale: str, zone: str) -> str:
 
 def show_term(term: str, locale: str) -> str:
     year, _, season = term.partition("-")
-    return f"{gettext_in(locale, SEASONS[season]) if season in SEASONS else season} {year}"
+    return f"{TERMS[locale].get(season, season)} {year}"
 
 
 def course_context(offering: Mapping[str, Any], locale: str, front_end: FrontEnd) -> dict[str, str]:
@@ -119,10 +109,10 @@ def describe_changes(changes: Mapping[str, Mapping[str, Any]], locale: str, zone
     """Return the changes a student cares about, labelled and formatted (times in the reader's zone);
     capacity is not one of them."""
     shown = []
-    for field, label in CHANGE_LABELS.items():
+    for field, label in CHANGE_LABELS[locale].items():
         if field in changes:
             before, after = changes[field]["from"], changes[field]["to"]
-            shown.append({"label": gettext_in(locale, label), "before": _show_value(field, before, locale, zone),
+            shown.append({"label": label, "before": _show_value(field, before, locale, zone),
                           "after": _show_value(field, after, locale, zone)})
     return shown
 

@@ -1,12 +1,8 @@
 """Messages in English and Russian, as a student reads them."""
 
-import re
-
 import pytest
 
 from notifications.messages import KINDS, FrontEnd, course_context, describe_changes, render
-from notifications.translation_files import CATALOGUES
-from shared.catalogues import read_catalog
 from web.app import create_app
 from web.config import WebSettings
 
@@ -118,17 +114,3 @@ def test_the_links_are_the_front_ends_course_and_preferences_pages():
     assert routes.match(front_end.course_page("c-1")) == ("catalogue.course", {"course_id": "c-1"})
     assert routes.match(front_end.preferences_page)[0] == "preferences.preferences"
     assert routes.match(front_end.roster_page("o-1")) == ("offerings.offering", {"offering_id": "o-1"})
-
-
-def test_the_catalogue_holds_every_message_of_the_templates_translated_with_its_placeholders():
-    assert CATALOGUES.stale_messages("ru") == set(), "run `make translations` and translate what it lists"
-    assert CATALOGUES.untranslated("ru") == [], "translate these in notifications/translations/ru/LC_MESSAGES"
-    placeholder = re.compile(r"%\((\w+)\)[sd]")
-    for message in read_catalog(CATALOGUES.po_path("ru"), "ru"):
-        if message.id:
-            assert set(placeholder.findall(message.string)) == set(placeholder.findall(message.id)), message.id
-
-
-def test_a_language_we_do_not_write_in_is_refused_not_answered_in_another():
-    with pytest.raises(ValueError, match="no messages in 'de'"):
-        render("confirmed", "de", context("en"))

@@ -1,25 +1,43 @@
 """The pages' texts in the reader's language, from the gettext catalogues in web/translations.
 
 Messages are written in English in the code and templates (the msgid); `web/translations/<locale>/
-LC_MESSAGES/messages.po` holds each language's translation, with its plural forms, compiled in memory
-when first used (shared/catalogues.py; `python -m web.translation_files` keeps them in step with the
-code; see docs/web.md).
+LC_MESSAGES/messages.po` holds each language's translation, with its plural forms. The .po files are
+the only source: they are compiled in memory when first used, so there is no .mo file to forget to
+rebuild (`python -m web.translation_files` keeps them in step with the code; see docs/web.md).
 """
 
 from __future__ import annotations
 
-from babel.support import NullTranslations
+import io
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
 from flask import Flask, g, has_app_context
 
-from shared.catalogues import N_, SOURCE_LOCALE  # noqa: F401 - N_: the marker web/ imports from here
-from web.translation_files import CATALOGUES
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+DOMAIN = "messages"
+SOURCE_LOCALE = "en"  # the language of the msgids: it needs no catalogue
 
-po_path = CATALOGUES.po_path
+
+def po_path(locale: str) -> Path:
+    return TRANSLATIONS_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+@cache
 def translations(locale: str) -> NullTranslations:
     """The compiled catalogue of `locale`; the msgids themselves for English or a language without one."""
-    return CATALOGUES.translations(locale)
+    path = po_path(locale)
+    if locale == SOURCE_LOCALE or not path.exists():
+        return NullTranslations()
+    with path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=locale)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)  # fuzzy entries are left out, as msgfmt does
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
 
 
 def gettext_in(locale: str, message: str, **values) -> str:
@@ -51,6 +69,11 @@ def gettext(message: str, **values) -> str:
 def ngettext(singular: str, plural: str, num: int, **values) -> str:
     """The form of a message for `num` in the reader's language."""
     return ngettext_in(current_locale(), singular, plural, num, **values)
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
+    """Mark `message` for extraction where it is defined; it is translated where it is shown."""
+    return message
 
 
 def C_(context: str, message: str) -> tuple[str, str]:  # noqa: N802 - a gettext-style marker, like N_
