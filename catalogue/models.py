@@ -135,6 +135,10 @@ class Offering(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     waitlist: Mapped[bool] = mapped_column(Boolean, default=True)
     location: Mapped[str] = mapped_column(Text)
+    # The exchange's seat rules (DESIGN section 4): how a seat is given, and how a freed one is passed on.
+    admission: Mapped[str] = mapped_column(String(16), default="first_come")
+    promotion: Mapped[str] = mapped_column(String(16), default="automatic")
+    offer_hours: Mapped[int] = mapped_column(Integer, default=48)
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     cancel_reason: Mapped[str | None] = mapped_column(Text, default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -22,7 +22,7 @@ from shared.http.etag import check_version
 from shared.messaging.outbox import record_event
 
 EDITABLE_OFFERING_FIELDS = ("term", "starts_on", "ends_on", "enrolment_opens_at", "enrolment_closes_at",
-                            "capacity", "waitlist", "location")
+                            "capacity", "waitlist", "location", "admission", "promotion")
 
 
 def offering_fields(offering: Offering) -> dict[str, Any]:
@@ -165,6 +165,7 @@ def _offering_state(offering: Offering) -> dict[str, Any]:
             "course_title": course.title, "course_status": course.status, "course_version": course.version,
             "institution": course.institution, "coordinators": course.coordinators, "term": offering.term,
             "starts_on": offering.starts_on, "ends_on": offering.ends_on, "location": offering.location,
-            "capacity": offering.capacity, "waitlist": offering.waitlist,
+            "capacity": offering.capacity, "waitlist": offering.waitlist, "admission": offering.admission,
+            "promotion": offering.promotion, "offer_hours": offering.offer_hours,
             "enrolment_opens_at": offering.enrolment_opens_at, "enrolment_closes_at": offering.enrolment_closes_at,
             "status": offering.status, "cancel_reason": offering.cancel_reason, "version": offering.version}

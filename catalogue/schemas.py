@@ -17,6 +17,10 @@ from shared.http.pagination import PageArgsSchema
 LEVELS = ("bachelor", "master", "phd", "staff")
 COURSE_STATUSES = ("draft", "published", "archived")
 OFFERING_STATUSES = ("scheduled", "cancelled")
+ADMISSIONS = ("first_come", "application")
+# DESIGN section 4 names `offer` too (a freed seat offered for offer_hours); until enrolment enforces offers
+# it is refused rather than stored to do nothing, and offer_hours is shown (48) but not set.
+PROMOTIONS = ("automatic",)
 BCP47 = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 TERM = r"^\d{4}-(spring|summer|autumn|winter)$"
 # Lengths people write in practice, with room to spare; a page lays them out (long words wrap).
@@ -155,6 +159,13 @@ class OfferingSchema(ma.Schema):
     capacity = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10000))
     waitlist = StrictBoolean(load_default=True)
     location = Line(required=True, max_length=LOCATION_LENGTH)
+    admission = ma.fields.String(load_default="first_come", validate=validate.OneOf(ADMISSIONS), metadata={
+        "description": "first_come: a seat to whoever enrols first; application: coordinators approve applications"})
+    promotion = ma.fields.String(load_default="automatic", validate=validate.OneOf(
+        PROMOTIONS, error="Only automatic promotion for now: offers of freed seats are not available yet."),
+        metadata={"description": "automatic: a freed seat goes to the first in line at once"})
+    offer_hours = ma.fields.Integer(dump_only=True, metadata={
+        "description": "How long an offered seat would wait for an answer (offers are not available yet)"})
     status = ma.fields.String(dump_only=True, metadata={"enum": list(OFFERING_STATUSES)})
     cancel_reason = ma.fields.String(dump_only=True, allow_none=True)
     version = ma.fields.Integer(dump_only=True)

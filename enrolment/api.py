@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Response, request
 from flask.views import MethodView
 
-from enrolment import operations
+from enrolment import applications, operations
 from enrolment.idempotency import idempotent
 from enrolment.roster_csv import roster_csv, roster_file_name
-from enrolment.schemas import EnrolmentSchema, EnrolRequestSchema, RosterEntrySchema, RosterQuerySchema, SeatsSchema
+from enrolment.schemas import (ApplicationSchema, ApplyRequestSchema, DecisionSchema, EnrolmentSchema,
+                               EnrolRequestSchema, RosterEntrySchema, RosterQuerySchema, SeatsSchema)
 from enrolment.waiting_list import with_positions
 from shared.http.app import ServiceBlueprint
 from shared.http.auth import current_principal, require_principal, requires
@@ -23,6 +24,11 @@ PROBLEMS = {
     "enrolment_closed": (409, "outside the enrolment window, course not published, or offering cancelled"),
     "bad_idempotency_key": (400, "Idempotency-Key is not 1 to 200 visible ASCII characters"),
     "idempotency_key_reused": (422, "this Idempotency-Key was used for a different request"),
+    "application_required": (409, "this offering takes applications: apply for a place instead"),
+    "not_by_application": (409, "this offering takes no applications: enrol in it directly"),
+    "application_not_found": (404, "no application with this id that you may see"),
+    "already_applied": (409, "your application for this offering awaits a decision already"),
+    "application_decided": (409, "the application is no longer pending"),
 }
 blp = ServiceBlueprint("enrolment", __name__, description="Enrolments, seats and waiting lists", problems=PROBLEMS)
 
@@ -31,7 +37,7 @@ class Enrolments(MethodView):
     @requires("student")
     @blp.arguments(EnrolRequestSchema)
     @blp.problems("offering_not_found", "already_enrolled", "offering_full", "enrolment_closed",
-                  "bad_idempotency_key", "idempotency_key_reused", "rate_limited")
+                  "application_required", "bad_idempotency_key", "idempotency_key_reused", "rate_limited")
     @blp.response(201, EnrolmentSchema)
     @idempotent(EnrolmentSchema, status=201, attempts="enrolment_attempts")
     def post(self, body, session):
@@ -41,7 +47,7 @@ class Enrolments(MethodView):
 
 @blp.route("/enrolments/me")
 class MyEnrolments(MethodView):
-    @requires("student")
+    @requires("student", "staff")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, EnrolmentSchema(many=True), headers=PAGINATION_HEADER)
     def get(self, query):
@@ -103,3 +109,78 @@ class OfferingRoster(MethodView):
             return Response(roster_csv(RosterEntrySchema(many=True).dump(entries)), mimetype="text/csv",
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
         return entries
+
+
+@blp.route("/applications")
+class Applications(MethodView):
+    @requires("student", "staff")
+    @blp.arguments(ApplyRequestSchema)
+    @blp.problems("offering_not_found", "not_by_application", "already_applied", "already_enrolled",
+                  "enrolment_closed")
+    @blp.response(201, ApplicationSchema)
+    def post(self, body):
+        """Apply for a place in an offering that takes applications (pending until coordinators decide)"""
+        with current_database().transaction() as session:
+            return applications.submit_application(session, require_principal(), body["offering_id"],
+                                                   body["motivation"], body["proposed_dates"])
+
+
+@blp.route("/applications/me")
+class MyApplications(MethodView):
+    @requires("student", "staff")
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, ApplicationSchema(many=True), headers=PAGINATION_HEADER)
+    def get(self, query):
+        """List your applications, newest first"""
+        with current_database().reading() as session:
+            return paginate(session, applications.applications_of(require_principal()), query["page"],
+                            query["per_page"])
+
+
+@blp.route("/offerings/<offering_id>/applications")
+class OfferingApplications(MethodView):
+    @requires("coordinator", "admin")
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.problems("offering_not_found")
+    @blp.response(200, ApplicationSchema(many=True), headers=PAGINATION_HEADER)
+    def get(self, query, offering_id):
+        """List an offering's applications, oldest first (the course's coordinators)"""
+        with current_database().reading() as session:
+            return paginate(session, applications.applications_to(session, require_principal(), offering_id),
+                            query["page"], query["per_page"])
+
+
+@blp.route("/applications/<application_id>/approve")
+class ApproveApplication(MethodView):
+    @requires("coordinator", "admin")
+    @blp.arguments(DecisionSchema)
+    @blp.problems("application_not_found", "application_decided", "offering_full", "enrolment_closed",
+                  "already_enrolled")
+    @blp.response(200, ApplicationSchema)
+    def post(self, body, application_id):
+        """Approve an application: the applicant takes a free seat (the course's coordinators)"""
+        with current_database().transaction() as session:
+            return applications.approve_application(session, require_principal(), application_id, body["message"])
+
+
+@blp.route("/applications/<application_id>/decline")
+class DeclineApplication(MethodView):
+    @requires("coordinator", "admin")
+    @blp.arguments(DecisionSchema)
+    @blp.problems("application_not_found", "application_decided")
+    @blp.response(200, ApplicationSchema)
+    def post(self, body, application_id):
+        """Decline an application, with a message to the applicant (the course's coordinators)"""
+        with current_database().transaction() as session:
+            return applications.decline_application(session, require_principal(), application_id, body["message"])
+
+
+@blp.route("/applications/<application_id>/withdraw")
+class WithdrawApplication(MethodView):
+    @requires("student", "staff")
+    @blp.problems("application_not_found", "application_decided")
+    @blp.response(200, ApplicationSchema)
+    def post(self, application_id):
+        """Withdraw your pending application"""
+        with current_database().transaction() as session:
+            return applications.withdraw_application(session, require_principal(), application_id)

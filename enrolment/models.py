@@ -52,6 +52,9 @@ class Offering(Base):
     waitlist: Mapped[bool] = mapped_column(Boolean)
     enrolment_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     enrolment_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    admission: Mapped[str] = mapped_column(String(16), default="first_come")
+    promotion: Mapped[str] = mapped_column(String(16), default="automatic")
+    offer_hours: Mapped[int] = mapped_column(Integer, default=48)
     status: Mapped[str] = mapped_column(String(16))
     cancel_reason: Mapped[str | None] = mapped_column(Text, default=None)
     version: Mapped[int] = mapped_column(Integer)
@@ -67,6 +70,14 @@ class Offering(Base):
         """Tell whether the actor is one of the course's coordinators (or an admin)."""
         return actor.is_admin or (actor.role == "coordinator" and (
             actor.institution == self.institution or actor.id in self.coordinators))
+
+    @property
+    def summary(self) -> dict:
+        """Return the offering as a student recognises it, as enrolment's events carry it."""
+        return {"id": self.id, "course_id": self.course_id, "course_code": self.course_code,
+                "course_title": self.course_title, "institution": self.institution, "term": self.term,
+                "starts_on": self.starts_on, "ends_on": self.ends_on, "location": self.location,
+                "cancel_reason": self.cancel_reason}
 
     @property
     def seats(self) -> dict[str, int]:
@@ -125,3 +136,50 @@ class IdempotentRequest(Base):
     status_code: Mapped[int | None] = mapped_column(Integer, default=None)
     response: Mapped[dict | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # for retention
+
+
+class Application(Base):
+    """A request for a place in an offering that takes applications, decided by the course's coordinators;
+    an approved one holds its seat as a confirmed enrolment."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        # One pending application per person and offering, enforced by the database too. (An approved one
+        # holds a seat, and a seat holder cannot apply; once that seat is given up, they may apply again.)
+        Index("uq_applications_pending_applicant", "offering_id", "applicant_id", unique=True,
+              postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
+        Index("ix_applications_offering", "offering_id", "created_at"),
+        Index("ix_applications_applicant", "applicant_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    offering_id: Mapped[str] = mapped_column(ForeignKey("offerings.id"))
+    applicant_id: Mapped[str] = mapped_column(String(64))
+    applicant_role: Mapped[str] = mapped_column(String(16))
+    applicant_email: Mapped[str] = mapped_column(String(254))
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_locale: Mapped[str] = mapped_column(String(2))
+    applicant_institution: Mapped[str] = mapped_column(String(8))
+    motivation: Mapped[str] = mapped_column(Text)
+    proposed_starts_on: Mapped[date | None] = mapped_column(Date, default=None)
+    proposed_ends_on: Mapped[date | None] = mapped_column(Date, default=None)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    message: Mapped[str | None] = mapped_column(Text, default=None)
+    decided_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    enrolment_id: Mapped[str | None] = mapped_column(ForeignKey("enrolments.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    offering: Mapped[Offering] = relationship(lazy="joined")
+
+    @property
+    def applicant(self) -> dict[str, str]:
+        return {"id": self.applicant_id, "email": self.applicant_email, "name": self.applicant_name,
+                "locale": self.applicant_locale, "institution": self.applicant_institution,
+                "role": self.applicant_role}
+
+    @property
+    def proposed_dates(self) -> dict[str, date] | None:
+        if self.proposed_starts_on is None:
+            return None
+        return {"starts_on": self.proposed_starts_on, "ends_on": self.proposed_ends_on}

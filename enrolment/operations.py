@@ -45,6 +45,8 @@ def enrol_student(session: Session, student: Principal, offering_id: str, now: d
     """Give the student a seat if one is free and nobody waits, else a place in line, else refuse."""
     offering = get_offering(session, offering_id, for_update=True)
     _require_open(offering, now or utcnow())
+    if offering.admission == "application":
+        raise Problem(409, "application_required", "This offering takes applications: apply for a place instead.")
     if _active_enrolment(session, offering.id, student.id) is not None:
         raise Problem(409, "already_enrolled", "You are already enrolled or on the waiting list of this offering.")
     enrolment = Enrolment(offering=offering, student_id=student.id, student_email=student.email,
@@ -184,8 +186,5 @@ def _tell(session: Session, enrolment: Enrolment, event_type: str) -> None:
     record_event(session, PRODUCER, event_type, EnrolmentChanged(
         enrolment={"id": enrolment.id, "status": enrolment.status, "waitlist_position": enrolment.waitlist_position,
                    "cancelled_by": enrolment.cancelled_by},
-        offering={"id": offering.id, "course_id": offering.course_id, "course_code": offering.course_code,
-                  "course_title": offering.course_title, "institution": offering.institution, "term": offering.term,
-                  "starts_on": offering.starts_on, "ends_on": offering.ends_on, "location": offering.location,
-                  "cancel_reason": offering.cancel_reason, "coordinators": offering.coordinators},
-        student=enrolment.student, seats=offering.seats).to_data())
+        offering={**offering.summary, "coordinators": offering.coordinators}, student=enrolment.student,
+        seats=offering.seats).to_data())

@@ -12,11 +12,12 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from enrolment.models import ACTIVE, Enrolment, IdempotentRequest
+from enrolment.models import ACTIVE, Application, Enrolment, IdempotentRequest
 from enrolment.operations import PRODUCER, cancel_enrolment
-from enrolment.schemas import EnrolmentSchema
+from enrolment.schemas import ApplicationSchema, EnrolmentSchema
 from enrolment.waiting_list import with_positions
 from shared import events
+from shared.db import utcnow
 from shared.events.enrolment import ErasureRequested
 from shared.http.auth import Principal
 from shared.messaging.outbox import record_event
@@ -38,6 +39,7 @@ def erase_student(session: Session, subject_id: str, requested_by: str) -> Erasu
     for enrolment in session.scalars(select(Enrolment).where(Enrolment.student_id == subject_id)):
         enrolment.student_id, enrolment.student_name, enrolment.student_email = stand_in, "", ""
         enrolment.student_locale = ""
+    forget_applications(session, subject_id, stand_in)
     session.execute(delete(IdempotentRequest).where(IdempotentRequest.student_id == subject_id))
     session.flush()
     forget_outbox_events(session, subject_id)  # the cancellations above too: nobody is told about them
@@ -48,15 +50,29 @@ def erase_student(session: Session, subject_id: str, requested_by: str) -> Erasu
     return session.get(ErasureRecord, erasure_id)
 
 
+def forget_applications(session: Session, subject_id: str, stand_in: str) -> None:
+    """A pending application is withdrawn (nobody is told); every application keeps the pseudonym, its
+    institution, role, status and times, and nothing the person wrote or was written about them."""
+    for application in session.scalars(select(Application).where(Application.applicant_id == subject_id)):
+        if application.status == "pending":
+            application.status, application.decided_at = "withdrawn", utcnow()
+        application.applicant_id, application.applicant_name, application.applicant_email = stand_in, "", ""
+        application.applicant_locale, application.motivation, application.message = "", "", None
+        application.proposed_starts_on = application.proposed_ends_on = None
+
+
 def personal_data(session: Session, person_id: str) -> dict[str, Any]:
-    """Everything enrolment holds about a person: their enrolments and the requests it remembers."""
+    """Everything enrolment holds about a person: their enrolments, applications and the requests it remembers."""
     enrolments = session.scalars(select(Enrolment).where(Enrolment.student_id == person_id)
                                  .order_by(Enrolment.created_at, Enrolment.id)).all()
     requests = session.scalars(select(IdempotentRequest).where(IdempotentRequest.student_id == person_id)
                                .order_by(IdempotentRequest.created_at)).all()
+    applications = session.scalars(select(Application).where(Application.applicant_id == person_id)
+                                   .order_by(Application.created_at, Application.id)).all()
     return {
         "enrolments": [{**EnrolmentSchema().dump(enrolment), "student": enrolment.student}
                        for enrolment in with_positions(session, enrolments)],
+        "applications": ApplicationSchema(many=True).dump(applications),
         "remembered_requests": [{"idempotency_key": request.key, "created_at": request.created_at.isoformat(),
                                  "status_code": request.status_code, "response": request.response}
                                 for request in requests],

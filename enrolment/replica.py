@@ -11,7 +11,7 @@ from shared.events.catalogue import CourseSnapshot, OfferingSnapshot
 
 _COPIED_OFFERING_FIELDS = ("course_id", "institution", "term", "starts_on", "ends_on", "location", "capacity",
                            "waitlist", "enrolment_opens_at", "enrolment_closes_at", "status", "cancel_reason",
-                           "version")
+                           "version", "admission", "promotion", "offer_hours")
 
 
 def apply_offering_snapshot(session: Session, snapshot: OfferingSnapshot) -> Offering | None:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from shared.http.fields import Paragraphs
+from shared.http.text import is_blank
+
 ENROLMENT_STATUSES = ("confirmed", "waitlisted", "cancelled")
+APPLICATION_STATUSES = ("pending", "approved", "declined", "withdrawn")
+MOTIVATION_LENGTH, MESSAGE_LENGTH = 4000, 2000
 
 
 class SeatsSchema(ma.Schema):
@@ -77,3 +82,62 @@ class RosterQuerySchema(ma.Schema):
     cancelled = ma.fields.Boolean(load_default=False, metadata={
         "description": "Also list the cancelled enrolments (who cancelled, when), last cancelled first"})
 
+
+
+class ProposedDatesSchema(ma.Schema):
+    """When a visiting researcher proposes to come."""
+
+    starts_on = ma.fields.Date(required=True)
+    ends_on = ma.fields.Date(required=True)
+
+    @ma.validates_schema
+    def check_order(self, data, **_kwargs):
+        if data["ends_on"] < data["starts_on"]:
+            raise ma.ValidationError({"ends_on": ["ends_on must not be before starts_on."]})
+
+
+class ApplyRequestSchema(ma.Schema):
+    """An application for a place: why, and for visiting staff when."""
+
+    offering_id = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
+    motivation = Paragraphs(required=True, min_length=1, max_length=MOTIVATION_LENGTH)
+    proposed_dates = ma.fields.Nested(ProposedDatesSchema, load_default=None, allow_none=True, metadata={
+        "description": "Required of visiting staff (role staff)"})
+
+    @ma.validates("motivation")
+    def check_visible(self, text, **_kwargs):
+        if is_blank(text):
+            raise ma.ValidationError("Must show something: not only spaces or invisible characters.")
+
+
+class DecisionSchema(ma.Schema):
+    """The coordinators' message to the applicant with their decision."""
+
+    message = Paragraphs(max_length=MESSAGE_LENGTH, load_default=None, allow_none=True)
+
+
+class ApplicantSchema(ma.Schema):
+    """Who applied."""
+
+    id = ma.fields.String()
+    name = ma.fields.String()
+    email = ma.fields.String()
+    institution = ma.fields.String()
+    role = ma.fields.String(metadata={"enum": ["student", "staff"]})
+
+
+class ApplicationSchema(ma.Schema):
+    """An application and where it stands."""
+
+    id = ma.fields.String()
+    offering_id = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": list(APPLICATION_STATUSES)})
+    applicant = ma.fields.Nested(ApplicantSchema)
+    motivation = ma.fields.String()
+    proposed_dates = ma.fields.Nested(ProposedDatesSchema, allow_none=True)
+    message = ma.fields.String(allow_none=True,
+                               metadata={"description": "The coordinators' message with their decision"})
+    decided_at = ma.fields.DateTime(allow_none=True)
+    enrolment_id = ma.fields.String(allow_none=True, metadata={"description": "The seat an approval took"})
+    created_at = ma.fields.DateTime()
+    offering = ma.fields.Nested(OfferingSummarySchema)

@@ -7,12 +7,12 @@ from typing import Mapping
 
 from sqlalchemy.orm import Session
 
-from notifications.messages import CHANGE_LABELS, FrontEnd, course_context, describe_changes
+from notifications.messages import CHANGE_LABELS, FrontEnd, course_context, describe_changes, show_date
 from notifications.operations import audience, follow_enrolment, notify
 from notifications.privacy import on_erasure_requested
 from shared import events
 from shared.events.catalogue import OfferingUpdated
-from shared.events.enrolment import EnrolmentChanged
+from shared.events.enrolment import ApplicationChanged, EnrolmentChanged
 from shared.messaging.consumer import Handler
 from shared.messaging.envelope import Event
 from shared.privacy import is_erased
@@ -67,6 +67,41 @@ def tell_coordinators(front_end: FrontEnd, session: Session, event: Event) -> No
         }, front_end, offering_id=offering.id, enrolment_id=enrolment.id)
 
 
+# What the applicant is told, and what the course's coordinators are told (None: nothing, they decided it).
+APPLICATION_KINDS = {
+    events.APPLICATION_SUBMITTED: ("application_submitted", "application_received"),
+    events.APPLICATION_APPROVED: ("application_approved", None),
+    events.APPLICATION_DECLINED: ("application_declined", None),
+    events.APPLICATION_WITHDRAWN: ("application_withdrawn", "applicant_withdrew"),
+}
+
+
+def on_application_changed(front_end: FrontEnd, session: Session, event: Event) -> None:
+    """Tell the applicant, and the course's coordinators of new and withdrawn applications (without the
+    applicant's name: a coordinator's inbox must not keep a person an erasure forgot; enrolment shows who);
+    an approved applicant holds a seat, so later changes to the offering reach them too."""
+    change: ApplicationChanged = event.payload
+    application, offering, applicant = change.application, change.offering.model_dump(), change.applicant.model_dump()
+    with session.no_autoflush:  # see follow_enrolment
+        if is_erased(session, applicant["id"], event.occurred_at):
+            return  # late or replayed: the applicant has been forgotten since
+    if application.status == "approved":
+        follow_enrolment(session, offering["id"], applicant, "confirmed", event.occurred_at)
+    dates = application.proposed_dates
+
+    def context_in(locale: str, _zone: str) -> dict:
+        return {"course": course_context(offering, locale, front_end), "message": application.message,
+                "dates": dates and {"starts_on": show_date(dates.starts_on, locale),
+                                    "ends_on": show_date(dates.ends_on, locale)}}
+
+    to_applicant, to_coordinators = APPLICATION_KINDS[event.type]
+    notify(session, event, applicant, to_applicant, context_in, front_end, offering_id=offering["id"],
+           enrolment_id=application.enrolment_id)
+    for coordinator_id in dict.fromkeys(change.coordinators) if to_coordinators else ():
+        notify(session, event, {"id": coordinator_id, "name": "", "email": None}, to_coordinators, context_in,
+               front_end, offering_id=offering["id"])
+
+
 def on_offering_updated(front_end: FrontEnd, session: Session, event: Event) -> None:
     """Tell everyone holding or waiting for a seat when dates, place or window changed."""
     update: OfferingUpdated = event.payload
@@ -90,6 +125,7 @@ def on_offering_cancelled(session: Session, event: Event) -> None:
 # The handlers that write messages, which link to the front end: they are given its address first.
 MESSAGE_HANDLERS = {
     **{event_type: on_enrolment_changed for event_type in ENROLMENT_KINDS},
+    **{event_type: on_application_changed for event_type in APPLICATION_KINDS},
     events.OFFERING_UPDATED: on_offering_updated,
 }
 OTHER_HANDLERS: Mapping[str, Handler] = {

@@ -14,7 +14,9 @@ from markupsafe import Markup
 from shared.messaging.envelope import parse_instant
 from shared.timezones import show_local
 
-KINDS = ("confirmed", "waitlisted", "promoted", "cancelled", "offering_changed", "roster_changed")
+KINDS = ("confirmed", "waitlisted", "promoted", "cancelled", "offering_changed", "roster_changed",
+         "application_submitted", "application_approved", "application_declined", "application_withdrawn",
+         "application_received", "applicant_withdrew")
 LOCALES = ("en", "ru")
 
 # The subject and the plain-text part are written as typed; the HTML part by an environment that escapes

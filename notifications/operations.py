@@ -60,7 +60,8 @@ def notify(session: Session, event: Event, recipient: Mapping[str, str | None], 
     The language is the recipient's stored preference, else the locale the event carries; the time
     zone their stored one, else their institution's. `context_in(locale, zone)` gives what the
     message says, in that language, with times in that zone; every message links to the recipient's
-    preferences in the front end.
+    preferences in the front end. A recipient known only by id (a course's coordinator: events name
+    coordinators by user id) gets the message in the inbox alone.
     """
     with session.no_autoflush:  # see follow_enrolment
         preference = session.get(Preference, recipient["id"])
@@ -71,7 +72,7 @@ def notify(session: Session, event: Event, recipient: Mapping[str, str | None], 
     notification = Notification(user_id=recipient["id"], event_id=event.id, kind=kind, locale=locale,
                                 subject=message.subject, body=message.text, **links)
     session.add(notification)
-    if recipient.get("email") and (preference is None or preference.email):  # coordinators: inbox only
+    if recipient.get("email") and (preference is None or preference.email):
         session.add(EmailDelivery(notification=notification, to_address=recipient["email"],
                                   to_name=recipient["name"], html=message.html, next_attempt_at=utcnow()))
     return notification

@@ -75,12 +75,12 @@ def forget_outbox_events(session: Session, person_id: str) -> int:
 
 
 def names_person(envelope: Any, person_id: str) -> bool:
-    """Tell whether an event envelope is about the person: they are its student, or its subject."""
+    """Tell whether an event envelope is about the person: they are its student or applicant, or its subject."""
     if not isinstance(envelope, dict) or not isinstance(envelope.get("data"), dict):
         return False
     data = envelope["data"]
-    student = data.get("student")
-    return data.get("subject_id") == person_id or (isinstance(student, dict) and student.get("id") == person_id)
+    return data.get("subject_id") == person_id or any(
+        isinstance(data.get(role), dict) and data[role].get("id") == person_id for role in ("student", "applicant"))
 
 
 def erasure_record(session: Session, erasure_id: str) -> ErasureRecord | None:

@@ -28,7 +28,8 @@ PEOPLE = {
     "foreign coordinator": ("coordinator", "SSMU", "ssmu-coordinator"),
     "admin": ("admin", "LUMC", "lumc-admin"),
 }
-SERVICE_OF_PATH = [(re.compile(r"^/api/v1/(enrolments|erasures$|offerings/[^/]+/(seats|roster))"), "enrolment"),
+SERVICE_OF_PATH = [(re.compile(r"^/api/v1/(enrolments|erasures$|applications|"
+                               r"offerings/[^/]+/(seats|roster|applications))"), "enrolment"),
                    (re.compile(r"^/api/v1/(notifications|preferences)"), "notifications"),
                    (re.compile(r"^/api/v1/"), "catalogue")]
 unique = count(1)
@@ -65,6 +66,10 @@ def body_for(method: str, path: str, things: dict[str, str]) -> dict | None:
         return offering_payload()
     if path == "/api/v1/enrolments":
         return {"offering_id": things["open_offering"]}
+    if path == "/api/v1/applications":
+        return {"offering_id": things["application_offering"], "motivation": "access matrix"}
+    if path.endswith(("/approve", "/decline")):
+        return {"message": "access matrix"}
     if path.endswith("/cancel") and "offerings" in path:
         return {"reason": "access matrix"}
     if method == "PATCH" and "courses" in path:
@@ -97,14 +102,22 @@ def things(system) -> dict[str, str]:
         catalogue.post(f"/api/v1/courses/{archived['id']}/{action}").raise_for_status()
     offerings = {name: catalogue.post(f"/api/v1/courses/{course['id']}/offerings", json=offering_payload()).json()["id"]
                  for name in ("offering", "open_offering", "cancellable_offering", "other_offering")}
+    offerings |= {name: catalogue.post(f"/api/v1/courses/{course['id']}/offerings",
+                                       json=offering_payload(admission="application")).json()["id"]
+                  for name in ("application_offering", "deciding_offering", "withdrawing_offering")}
     for offering in offerings.values():
         wait_for(lambda offering=offering: enrolment.get(f"/api/v1/offerings/{offering}/seats").status_code == 200)
     enrolled = enrolment.post("/api/v1/enrolments", json={"offering_id": offerings["offering"]}).json()
     cancellable = enrolment.post("/api/v1/enrolments", json={"offering_id": offerings["other_offering"]}).json()
+    applications = {name: httpx.post(f"{system['enrolment']}/api/v1/applications", headers=headers_of(person), json={
+        "offering_id": offerings[offering], "motivation": "access matrix"}).json()["id"] for name, person, offering in (
+        ("pending_application", "student", "deciding_offering"),
+        ("approvable_application", "other student", "deciding_offering"),
+        ("withdrawable_application", "student", "withdrawing_offering"))}
     wait_for(lambda: notifications.get("/api/v1/notifications/me").json())
     notification = notifications.get("/api/v1/notifications/me").json()[-1]
     return {"course": course["id"], "draft": draft["id"], "archived": archived["id"], **offerings, "enrolment": enrolled["id"],
-            "cancellable_enrolment": cancellable["id"], "notification": notification["id"]}
+            "cancellable_enrolment": cancellable["id"], "notification": notification["id"], **applications}
 
 
 @pytest.mark.parametrize("method, template, expected", read_matrix(), ids=lambda value: str(value)[:60])

@@ -234,3 +234,37 @@ def test_search_over_http_with_filters_and_pagination(client):
     nothing = client.get("/api/v1/courses?q=hedgehogs")
     assert nothing.get_json() == [] and json.loads(nothing.headers["X-Pagination"])["total"] == 0
     assert_problem(client.get("/api/v1/courses?modified_since=yesterday"), 422, "validation_error")
+
+
+def test_an_offering_keeps_todays_seat_rules_unless_told_otherwise(client):
+    _, response = scheduled(client)
+    offering = response.get_json()
+    assert (offering["admission"], offering["promotion"], offering["offer_hours"]) == ("first_come", "automatic", 48)
+
+
+def test_the_seat_rules_are_edited_with_if_match_and_reach_enrolment_in_the_offering_event(app, client):
+    _, response = scheduled(client)
+    url = f"/api/v1/offerings/{response.get_json()['id']}"
+    changed = client.patch(url, json={"admission": "application", "promotion": "automatic"},
+                           headers={**LUMC_COORD, "If-Match": '"1"'})
+    assert changed.status_code == 200, changed.get_json()
+    assert (changed.get_json()["admission"], changed.get_json()["offer_hours"]) == ("application", 48)
+    with app.extensions["database"].transaction() as session:
+        event = json.loads(session.scalars(select(OutboxMessage.body).order_by(OutboxMessage.id.desc())).first())
+    assert event["type"] == "catalogue.offering.updated"
+    assert {name: event["data"][name] for name in ("admission", "promotion", "offer_hours")} == {
+        "admission": "application", "promotion": "automatic", "offer_hours": 48}
+    assert event["data"]["changes"]["admission"] == {"from": "first_come", "to": "application"}
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"admission": "lottery"}, "admission"), ({"promotion": None}, "promotion"),
+    ({"promotion": "offer"}, "promotion"),  # named by DESIGN, refused until enrolment enforces offers
+    ({"offer_hours": 24}, "offer_hours"),
+])
+def test_unknown_seat_rules_are_422_and_change_nothing(client, change, field):
+    _, response = scheduled(client)
+    url = f"/api/v1/offerings/{response.get_json()['id']}"
+    refused = client.patch(url, json=change, headers={**LUMC_COORD, "If-Match": '"1"'})
+    assert field in assert_problem(refused, 422, "validation_error")["errors"]
+    assert client.get(url).get_json()["version"] == 1

@@ -25,12 +25,12 @@ def test_of_two_simultaneous_edits_of_one_version_exactly_one_wins(postgres_url)
     start = threading.Barrier(8)
     outcomes: list[str] = []
 
-    def edit(number: int) -> None:
+    def edit(number: int) -> None:  # every edit changes the course (it has 5 ECTS), so each would bump its version
         actor = LUMC_COORDINATOR if number % 2 else OTHER_LUMC_COORDINATOR
         start.wait()
         try:
             with db.transaction() as session:
-                operations.update_course(session, actor, course_id, 1, {"ects": 1 + number})
+                operations.update_course(session, actor, course_id, 1, {"ects": 10 + number})
             outcomes.append("won")
         except Problem as problem:
             outcomes.append(problem.code)

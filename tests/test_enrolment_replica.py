@@ -69,3 +69,16 @@ def test_a_course_event_handled_before_its_offerings_first_event_is_not_lost(enr
     offering = replica(enrolment_db, snapshot["offering_id"])
     assert (offering.course_status, offering.course_code, offering.course_title["en"]) == (
         "published", "HEL-511", "Renamed")
+
+
+def test_the_replica_keeps_the_offerings_seat_rules_and_older_events_mean_todays_rules(enrolment_db, snapshot):
+    older = {name: value for name, value in snapshot.items() if name not in ("admission", "promotion", "offer_hours")}
+    with enrolment_db.transaction() as session:
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(older))
+    offering = replica(enrolment_db, snapshot["offering_id"])
+    assert (offering.admission, offering.promotion, offering.offer_hours) == ("first_come", "automatic", 48)
+    newer = {**snapshot, "version": snapshot["version"] + 1, "admission": "application", "offer_hours": 12}
+    with enrolment_db.transaction() as session:
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(newer))
+    offering = replica(enrolment_db, snapshot["offering_id"])
+    assert (offering.admission, offering.offer_hours) == ("application", 12)

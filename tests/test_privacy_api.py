@@ -72,7 +72,7 @@ def test_erasing_frees_the_seat_for_the_next_in_line_and_keeps_only_a_pseudonym(
     assert rows["cancelled"].student_id.startswith("erased-")
     assert (rows["cancelled"].student_name, rows["cancelled"].student_email) == ("", "")
     assert client.get("/api/v1/privacy/enrolment/personal-data/me", headers=student("anna")).get_json()["data"] == {
-        "enrolments": [], "remembered_requests": []}
+        "enrolments": [], "applications": [], "remembered_requests": []}
 
     status = client.get(f"/api/v1/privacy/enrolment/erasures/{erasure['id']}", headers=student("anna")).get_json()
     assert (status["service"], status["status"]) == ("enrolment", "complete")

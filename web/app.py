@@ -161,10 +161,11 @@ def _reader_locale() -> str:
 
 
 def _register_views(app: Flask) -> None:
-    from web.views import account, catalogue, coordinator, health, offerings, preferences, privacy, student
+    from web.views import (account, applications, catalogue, coordinator, health, offerings, preferences, privacy,
+                           student)
 
     for blueprint in (health.blp, account.blp, catalogue.blp, student.blp, coordinator.blp, offerings.blp,
-                      preferences.blp, privacy.blp):
+                      preferences.blp, privacy.blp, applications.blp):
         app.register_blueprint(blueprint)
     csrf.exempt(health.blp)
 

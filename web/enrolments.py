@@ -42,8 +42,8 @@ def enrolment_outcome(enrolment: dict[str, Any]) -> str:
 
 def enrol_choice(course: dict[str, Any], offering: dict[str, Any], seats: dict[str, int], now: datetime) -> str:
     """What asking for a seat would do now, as enrolment decides it (enrolment.operations.enrol_student):
-    `enrol` (a seat), `waitlist` (a place in line), or why it cannot succeed: `cancelled`, `not_open`
-    (course not published), `not_yet`, `closed`, `full`."""
+    `enrol` (a seat), `waitlist` (a place in line), `apply` (the offering takes applications), or why it
+    cannot succeed: `cancelled`, `not_open` (course not published), `not_yet`, `closed`, `full`."""
     if offering.get("status") == "cancelled":
         return "cancelled"
     if course.get("status") != "published":
@@ -52,6 +52,8 @@ def enrol_choice(course: dict[str, Any], offering: dict[str, Any], seats: dict[s
         return "not_yet"
     if now >= instant(offering["enrolment_closes_at"]):
         return "closed"
+    if offering.get("admission") == "application":
+        return "apply"  # the coordinators decide, also when every seat is taken now
     if not seats.get("waitlisted") and seats.get("available", 0) > 0:
         return "enrol"  # while anyone waits, a free seat is theirs, never a newcomer's
     return "waitlist" if offering.get("waitlist") else "full"

@@ -12,8 +12,9 @@ from shared.http.demo_tokens import DEMO_NAMES, demo_token
 from shared.http.errors import Problem
 from web.config import WebSettings
 
-# The people of the sign-in page: students and coordinators of both institutions.
-DEMO_PEOPLE = tuple((institution, role) for (institution, role) in DEMO_NAMES if role in ("student", "coordinator"))
+# The people of the sign-in page: students, visiting staff and coordinators of both institutions.
+DEMO_PEOPLE = tuple((institution, role) for (institution, role) in DEMO_NAMES
+                    if role in ("student", "staff", "coordinator"))
 SESSION_ID = "session_id"
 
 
@@ -27,6 +28,11 @@ class Identity:
     @property
     def is_student(self) -> bool:
         return self.principal.role == "student"
+
+    @property
+    def takes_part(self) -> bool:
+        """Students, and visiting staff (who apply for research visits): they hold seats and applications."""
+        return self.principal.role in ("student", "staff")
 
     @property
     def manages_courses(self) -> bool:

@@ -24,8 +24,13 @@ STATUSES = {
     "offering": {"scheduled": C_("offering", "Scheduled"), "cancelled": C_("offering", "Cancelled")},
     "enrolment": {"confirmed": C_("enrolment", "Confirmed"), "waitlisted": C_("enrolment", "Waiting list"),
                   "cancelled": C_("enrolment", "Cancelled")},
+    "application": {"pending": C_("application", "Awaiting a decision"), "approved": C_("application", "Approved"),
+                    "declined": C_("application", "Declined"), "withdrawn": C_("application", "Withdrawn")},
 }
-ROLES = {"student": N_("student"), "coordinator": N_("coordinator"), "admin": N_("administrator")}
+# The exchange's seat rules of an offering (DESIGN section 4).
+ADMISSIONS = {"first_come": N_("First come, first served"), "application": N_("By application")}
+ROLES = {"student": N_("student"), "coordinator": N_("coordinator"), "admin": N_("administrator"),
+         "staff": N_("visiting staff")}
 # The topics of the exchange's courses; a topic a coordinator types that is not here shows as typed.
 KNOWN_TOPICS = frozenset((
     N_("allergy"), N_("clinical trials"), N_("epidemiology"), N_("glycomics"), N_("helminths"), N_("immunology"),
@@ -44,7 +49,7 @@ HISTORY_FIELDS = {"code": N_("Code"), "title": N_("Title"), "description": N_("D
                   "term": N_("Term"), "starts_on": N_("Starts on"), "ends_on": N_("Ends on"),
                   "enrolment_opens_at": N_("Enrolment opens"), "enrolment_closes_at": N_("Enrolment closes"),
                   "capacity": N_("Seats"), "waitlist": N_("Waiting list"), "location": N_("Location"),
-                  "cancel_reason": N_("Reason")}
+                  "cancel_reason": N_("Reason"), "admission": N_("Admission")}
 
 
 def change_value(name: str, value: Any, kind: str, locale: str, zone: str = UNKNOWN_ZONE) -> str:
@@ -59,6 +64,7 @@ def change_value(name: str, value: Any, kind: str, locale: str, zone: str = UNKN
              "starts_on": lambda: long_date(value, locale), "ends_on": lambda: long_date(value, locale),
              "enrolment_opens_at": lambda: local_time(value, locale, zone, named=True),
              "enrolment_closes_at": lambda: local_time(value, locale, zone, named=True),
+             "admission": lambda: named(ADMISSIONS, value, locale),
              "waitlist": lambda: gettext_in(locale, "yes") if value else gettext_in(locale, "no")}
     if name in words:
         return words[name]()

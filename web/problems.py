@@ -29,6 +29,10 @@ BY_CODE = {
                                  "try again."),
     "malformed_json": N_("The request was not understood; please reload the page and try again."),
     "payload_too_large": N_("What you sent is too large."),
+    "application_required": N_("This offering takes applications: apply for a place instead."),
+    "not_by_application": N_("This offering takes no applications: enrol in it directly."),
+    "already_applied": N_("You have applied for this offering already."),
+    "application_decided": N_("This application has been decided or withdrawn already."),
 }
 # Our words for a refusal whose code has none of its own (`course_not_found`, `enrolment_not_found`, ...).
 BY_STATUS = {401: BY_CODE["unauthorized"], 403: BY_CODE["forbidden"], 404: BY_CODE["not_found"],
@@ -71,6 +75,7 @@ FIELD_MESSAGES = [(re.compile(pattern), message) for pattern, message in (
     (r"enrolment_closes_at must be after enrolment_opens_at\.", N_("Enrolment must close after it opens.")),
     (r"enrolment_closes_at must be before the offering ends\.", N_("Enrolment must close before the offering ends.")),
     (r"ends_on is in the past: .*", N_("This date has passed: an offering that has ended cannot be scheduled.")),
+    (r"Visiting staff propose the dates of their visit\.", N_("Visiting staff propose the dates of their visit.")),
     (r"Required\.", N_("Required.")),
 )]
 

@@ -12,12 +12,15 @@ from shared.events import catalogue, enrolment
 from shared.events.catalogue import (COURSE_ARCHIVED, COURSE_PUBLISHED, COURSE_UPDATED, OFFERING_CANCELLED,
                                      OFFERING_SCHEDULED, OFFERING_UPDATED)
 from shared.events.contract import EventDefinition, EventPayload
-from shared.events.enrolment import (ENROLMENT_CANCELLED, ENROLMENT_CONFIRMED, ENROLMENT_PROMOTED,
-                                     ENROLMENT_WAITLISTED, ERASURE_REQUESTED, SEATS_CHANGED)
+from shared.events.enrolment import (APPLICATION_APPROVED, APPLICATION_DECLINED, APPLICATION_SUBMITTED,
+                                     APPLICATION_WITHDRAWN, ENROLMENT_CANCELLED, ENROLMENT_CONFIRMED,
+                                     ENROLMENT_PROMOTED, ENROLMENT_WAITLISTED, ERASURE_REQUESTED, SEATS_CHANGED)
 
 __all__ = ["COURSE_ARCHIVED", "COURSE_PUBLISHED", "COURSE_UPDATED", "OFFERING_CANCELLED", "OFFERING_SCHEDULED",
            "OFFERING_UPDATED", "ENROLMENT_CANCELLED", "ENROLMENT_CONFIRMED", "ENROLMENT_PROMOTED",
-           "ENROLMENT_WAITLISTED", "ERASURE_REQUESTED", "SEATS_CHANGED", "DEFINITIONS", "EVENT_TYPES", "EventPayload", "UNKEPT_TYPES", "definition_of"]
+           "ENROLMENT_WAITLISTED", "ERASURE_REQUESTED", "SEATS_CHANGED", "APPLICATION_APPROVED",
+           "APPLICATION_DECLINED", "APPLICATION_SUBMITTED", "APPLICATION_WITHDRAWN", "DEFINITIONS", "EVENT_TYPES",
+           "EventPayload", "UNKEPT_TYPES", "definition_of"]
 
 DEFINITIONS: Mapping[tuple[str, int], EventDefinition] = {
     (definition.type, definition.version): definition

@@ -57,6 +57,11 @@ class OfferingSnapshot(EventPayload):
     status: Literal["scheduled", "cancelled"]
     cancel_reason: str | None
     version: int
+    # The exchange's seat rules (DESIGN section 4), added to version 1: events written before them lack
+    # them, and such offerings keep today's rules.
+    admission: Literal["first_come", "application"] = "first_come"
+    promotion: Literal["automatic", "offer"] = "automatic"
+    offer_hours: int = 48
 
 
 class OfferingUpdated(OfferingSnapshot):

@@ -13,6 +13,10 @@ ENROLMENT_WAITLISTED = "enrolment.waitlisted"
 ENROLMENT_PROMOTED = "enrolment.promoted"
 ENROLMENT_CANCELLED = "enrolment.cancelled"
 SEATS_CHANGED = "enrolment.seats_changed"
+APPLICATION_SUBMITTED = "enrolment.application_submitted"
+APPLICATION_APPROVED = "enrolment.application_approved"
+APPLICATION_DECLINED = "enrolment.application_declined"
+APPLICATION_WITHDRAWN = "enrolment.application_withdrawn"
 # Accepted by the enrolment API, which erases its own data in the same transaction; about a person,
 # not an enrolment, hence not under enrolment.* (docs/privacy.md).
 ERASURE_REQUESTED = "identity.erasure_requested"
@@ -73,6 +77,39 @@ class EnrolmentChanged(EventPayload):
     seats: SeatCounts
 
 
+class ProposedDates(EventPayload):
+    """When a visiting researcher proposes to come."""
+
+    starts_on: date
+    ends_on: date
+
+
+class ApplicationState(EventPayload):
+    """Where an application stands; the motivation stays in enrolment (the coordinators read it there)."""
+
+    id: str
+    status: Literal["pending", "approved", "declined", "withdrawn"]
+    proposed_dates: ProposedDates | None
+    message: str | None  # the coordinators' message with their decision
+    enrolment_id: str | None  # the seat an approval took
+
+
+class Applicant(Student):
+    """Who applied: a student, or visiting staff or a PhD researcher (role `staff`)."""
+
+    role: Literal["student", "staff"]
+
+
+class ApplicationChanged(EventPayload):
+    """What notifications need to tell the applicant and the course's coordinators what changed."""
+
+    application: ApplicationState
+    offering: OfferingSummary
+    applicant: Applicant
+    coordinators: list[str]  # user ids of the course's coordinators, told of new and withdrawn applications
+    seats: SeatCounts
+
+
 class SeatsChanged(EventPayload):
     """An offering's new seat counts, numbered so consumers keep the newest."""
 
@@ -100,6 +137,14 @@ DEFINITIONS = (
     EventDefinition(ENROLMENT_CANCELLED, 1, PRODUCER, EnrolmentChanged, "An enrolment was cancelled by its "
                     "student, a coordinator, or the catalogue (offering cancelled)."),
     EventDefinition(SEATS_CHANGED, 1, PRODUCER, SeatsChanged, "An offering's seat counts changed."),
+    EventDefinition(APPLICATION_SUBMITTED, 1, PRODUCER, ApplicationChanged, "Someone applied for a place in an "
+                    "offering that takes applications."),
+    EventDefinition(APPLICATION_APPROVED, 1, PRODUCER, ApplicationChanged, "The course's coordinators approved "
+                    "an application: the applicant holds a seat (a confirmed enrolment)."),
+    EventDefinition(APPLICATION_DECLINED, 1, PRODUCER, ApplicationChanged, "The course's coordinators declined "
+                    "an application, with a message."),
+    EventDefinition(APPLICATION_WITHDRAWN, 1, PRODUCER, ApplicationChanged, "The applicant withdrew a pending "
+                    "application."),
     EventDefinition(ERASURE_REQUESTED, 1, PRODUCER, ErasureRequested, "A person is to be forgotten: each "
                     "service erases or pseudonymises what it holds of them.", keep_published=False),
 )

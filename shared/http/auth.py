@@ -21,7 +21,8 @@ from flask_smorest import Blueprint
 from shared.http.errors import GENERAL_PROBLEMS, RETRY_AFTER_SECONDS, Problem, documents_problems
 from shared.http.text import CONTROL, UNSTORABLE, is_blank
 
-ROLES = ("student", "coordinator", "admin")
+# staff: visiting staff and PhD researchers, who apply for research visits (DESIGN section 4).
+ROLES = ("student", "coordinator", "admin", "staff")
 INSTITUTIONS = ("LUMC", "SSMU")
 LOCALES = ("en", "ru")
 ALGORITHM = "HS256"

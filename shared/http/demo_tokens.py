@@ -11,6 +11,8 @@ DEMO_NAMES = {
     ("SSMU", "student"): ("Анна Смирнова", "ru"),
     ("LUMC", "coordinator"): ("Dr. Pieter Jansen", "en"),
     ("SSMU", "coordinator"): ("Д-р Ирина Петрова", "ru"),
+    ("LUMC", "staff"): ("Dr. Eva Visser", "en"),
+    ("SSMU", "staff"): ("Олег Кузнецов", "ru"),
     ("LUMC", "admin"): ("LUMC exchange office", "en"),
     ("SSMU", "admin"): ("Международный отдел СибГМУ", "ru"),
 }

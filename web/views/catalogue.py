@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 
 from shared.http.pagination import MAX_PAGE
+from web.applications import pending_applications_by_offering
 from web.enrolments import active_by_offering_if_known, enrol_choice, live_seats, seats_summary
 from web.names import LEVELS as LEVEL_NAMES
 
@@ -40,9 +41,11 @@ def course(course_id: str):
     seats = {offering["id"]: live_seats(g.services, offering) for offering in offerings}
     now = datetime.now(timezone.utc)
     choices = {offering["id"]: enrol_choice(course, offering, seats[offering["id"]], now) for offering in offerings}
-    mine = active_by_offering_if_known(g.services) if g.identity and g.identity.is_student else {}
+    takes_part = g.identity and g.identity.takes_part
+    mine = active_by_offering_if_known(g.services) if takes_part else {}
+    applied = pending_applications_by_offering(g.services) if takes_part and "apply" in choices.values() else {}
     return render_template("course.html", course=course, offerings=offerings, seats=seats, mine=mine,
-                           choices=choices, idempotency_key=str(uuid.uuid4()))
+                           applied=applied, choices=choices, idempotency_key=str(uuid.uuid4()))
 
 
 @blp.get("/favicon.ico")
