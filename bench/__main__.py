@@ -11,19 +11,21 @@ import argparse
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from bench.environment import ServersMissing, Workspace, check_servers
 from bench.machine import describe_machine, load_average
 from bench.measure import CheckFailed, Outcome
 from bench.pipeline import run_pipeline
+from bench.registration_day import run_registration_day
 from bench.report import number, write_report
 from bench.retention import run_retention
 from bench.scale import FULL, SMOKE
 from bench.search import run_search
 from bench.seat_rush import run_seat_rush
 
-SCENARIOS = (run_seat_rush, run_pipeline, run_search, run_retention)
+SCENARIOS = (run_seat_rush, run_pipeline, run_search, run_registration_day, run_retention)
 
 
 def print_outcome(outcome: Outcome, with_figures: bool) -> None:
@@ -35,14 +37,20 @@ def print_outcome(outcome: Outcome, with_figures: bool) -> None:
         print(f"  {figure.what}: {number(figure.ours)}{baseline}{target}")
 
 
-def run(smoke: bool, report: Path) -> int:
+def scenario_name(scenario) -> str:
+    return scenario.__name__.removeprefix("run_").replace("_", " ")
+
+
+def run(smoke: bool, report: Path, only: list[str] | None = None) -> int:
     scale = SMOKE if smoke else FULL
+    scenarios = [scenario for scenario in SCENARIOS if not only or scenario_name(scenario) in only]
     workspace = Workspace(Path(tempfile.mkdtemp(prefix="bench-")))
     machine = describe_machine()
+    began = time.monotonic()
     outcomes = []
     try:
-        for scenario in SCENARIOS:
-            print(f"== {scenario.__name__.removeprefix('run_').replace('_', ' ')}", flush=True)
+        for scenario in scenarios:
+            print(f"== {scenario_name(scenario)}", flush=True)
             outcomes.append(scenario(workspace, scale))
             print_outcome(outcomes[-1], with_figures=not smoke)
     except CheckFailed as exc:
@@ -51,8 +59,9 @@ def run(smoke: bool, report: Path) -> int:
     finally:
         workspace.close()
     shutil.rmtree(workspace.folder)
-    if not smoke:
+    if not smoke and not only:
         machine["load average at end (1/5/15 min)"] = load_average()
+        machine["this run took"] = f"{(time.monotonic() - began) / 60:.0f} min"
         write_report(outcomes, machine, scale, report, report.parent / "bench")
         print(f"report: {report}")
     return 0
@@ -63,13 +72,15 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, outcomes only, no report")
     parser.add_argument("--report", type=Path, default=Path("docs/benchmarks.md"))
+    parser.add_argument("--only", action="append", metavar="SCENARIO",
+                        help="run only this scenario (e.g. 'seat rush'; repeatable); prints, writes no report")
     args = parser.parse_args(argv)
     try:
         check_servers()
     except ServersMissing as exc:
         print(f"cannot benchmark: {exc}", file=sys.stderr)
         return 2
-    return run(args.smoke, args.report)
+    return run(args.smoke, args.report, args.only)
 
 
 if __name__ == "__main__":

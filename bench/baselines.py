@@ -2,6 +2,9 @@
 
     insert: one INSERT of the posted student id into the benchmarked database, answered as JSON
     search: a fixed page of courses as JSON, the size of a real search answer, no database
+    bare: nothing but Flask (resident memory)
+    search_sql: the statements a search runs (recorded from the catalogue), run on the same database,
+        their rows answered as JSON: the database's part of a search without the cache
 """
 
 from __future__ import annotations
@@ -45,6 +48,32 @@ def create_search_app() -> Flask:
     @app.get("/search")
     def search():
         return jsonify(courses)
+
+    _add_health(app)
+    return app
+
+
+def create_bare_app() -> Flask:
+    """Flask and nothing else: what a process holds before any work (the memory figures' baseline)."""
+    app = Flask(__name__)
+    _add_health(app)
+    return app
+
+
+def create_search_sql_app() -> Flask:
+    """A GET endpoint running, for `/search_sql/<n>`, the statements of query n in BENCH_SEARCH_SQL (a JSON
+    list of [statement, parameters] lists per query) on BENCH_DATABASE_URL; it answers their rows."""
+    app = Flask(__name__)
+    engine = create_db_engine(os.environ["BENCH_DATABASE_URL"])
+    with open(os.environ["BENCH_SEARCH_SQL"], encoding="utf-8") as recorded:
+        queries = json.load(recorded)
+
+    @app.get("/search_sql/<int:number>")
+    def search_sql(number: int):
+        with engine.connect() as connection:
+            rows = [[list(row) for row in connection.exec_driver_sql(statement, parameters)]
+                    for statement, parameters in queries[number]]
+        return app.response_class(json.dumps(rows, default=str), mimetype="application/json")
 
     _add_health(app)
     return app

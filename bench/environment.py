@@ -59,6 +59,7 @@ class Workspace:
         self.run_id = uuid.uuid4().hex[:8]
         self._databases: list[str] = []
         self._vhosts: list[str] = []
+        self.processes: dict[str, subprocess.Popen] = {}  # running now, by name (see resident_memory_mb)
         folder.mkdir(parents=True, exist_ok=True)
 
     def database(self, label: str) -> str:
@@ -110,9 +111,11 @@ def gunicorn(workspace: Workspace, name: str, app_path: str, environment: dict[s
 
 
 @contextmanager
-def worker(workspace: Workspace, kind: str, service: str, environment: dict[str, str]) -> Iterator[subprocess.Popen]:
-    """Run `python -m services KIND SERVICE` (a relay or a consumer) for the duration."""
-    with running(workspace, f"{service}-{kind}", [sys.executable, "-m", "services", kind, service],
+def worker(workspace: Workspace, kind: str, service: str, environment: dict[str, str], instance: str = ""
+           ) -> Iterator[subprocess.Popen]:
+    """Run `python -m services KIND SERVICE` (a relay or a consumer) for the duration; a second one of
+    the same kind needs an `instance` name of its own."""
+    with running(workspace, f"{service}-{kind}{instance}", [sys.executable, "-m", "services", kind, service],
                  environment) as process:
         yield process
 
@@ -124,15 +127,30 @@ def running(workspace: Workspace, name: str, command: list[str], environment: di
     with workspace.log(name) as log:
         process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT,
                                    preexec_fn=die_with_parent)
+        workspace.processes[name] = process
         try:
             yield process
         finally:
+            del workspace.processes[name]
             process.terminate()
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def resident_memory_mb(process: subprocess.Popen) -> float:
+    """Return the resident memory of a process, or of its largest child (a gunicorn worker) if it has
+    children: what one serving process holds, in MB (VmRSS, shared pages counted in each)."""
+    pid = process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return max(_rss_mb(int(child)) for child in children) if children else _rss_mb(pid)
+
+
+def _rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")) / 1024
 
 
 def wait_until_ready(url: str, process: subprocess.Popen, name: str) -> None:

@@ -6,9 +6,12 @@ PLAN is a JSON file: `base_url`, `requests` (each `method`, `path`, optional `he
     once: every request exactly once, at most `concurrency` in flight (a rush)
     rate: every request exactly once, the i-th started at i / `rate` seconds (an open, steady load)
     duration: `concurrency` clients cycling through the requests for `duration` seconds (saturation)
+    journeys: instead of `requests`, people: each journey starts `at` seconds after the first and sends
+        its `steps` (requests with a `label` and a `pause` in seconds before each) one after another
 
-RESULTS gets one JSON line per answer: `start` and `end` (Unix time, seconds), `status`, `path`, and the
-answer's JSON body when the plan says `keep_bodies`.
+RESULTS gets one JSON line per answer: `start` and `end` (Unix time, seconds), `status`, `path` (and a
+journey step's `label`), and the answer's JSON body when the plan says `keep_bodies`. A `path` may be a
+whole URL when the plan has no `base_url` (journeys visit several services).
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ class LoadRun:
         async with self.session.request(spec["method"], spec["path"], headers=spec.get("headers"),
                                         json=spec.get("json")) as answer:
             body = await answer.read()
-        result = {"start": start, "end": time.time(), "status": answer.status, "path": spec["path"]}
+        result = {"start": start, "end": time.time(), "status": answer.status, "path": spec["path"],
+                  "label": spec.get("label")}
         if self.plan.get("keep_bodies"):
             result["body"] = json.loads(body) if body else None
         self.results.append(result)
@@ -54,6 +58,17 @@ class LoadRun:
             pending.append(asyncio.create_task(self.send(spec)))
         await asyncio.gather(*pending)
 
+    async def journeys(self) -> None:
+        begin = time.monotonic()
+
+        async def journey(plan: dict) -> None:
+            await asyncio.sleep(max(0.0, begin + plan["at"] - time.monotonic()))
+            for step in plan["steps"]:
+                await asyncio.sleep(step.get("pause", 0))
+                await self.send(step)
+
+        await asyncio.gather(*(journey(plan) for plan in self.plan["journeys"]))
+
     async def for_duration(self) -> None:
         deadline = time.monotonic() + self.plan["duration"]
         specs = itertools.cycle(self.plan["requests"])
@@ -69,9 +84,11 @@ async def run(plan: dict) -> list[dict]:
     """Send the plan's requests as it says and return one result per answer."""
     connector = aiohttp.TCPConnector(limit=plan["concurrency"])
     timeout = aiohttp.ClientTimeout(total=120)
-    async with aiohttp.ClientSession(plan["base_url"], connector=connector, timeout=timeout) as session:
+    async with aiohttp.ClientSession(plan.get("base_url"), connector=connector, timeout=timeout) as session:
         load = LoadRun(plan, session)
-        if "rate" in plan:
+        if "journeys" in plan:
+            await load.journeys()
+        elif "rate" in plan:
             await load.at_rate()
         elif "duration" in plan:
             await load.for_duration()

@@ -27,6 +27,7 @@ class OfferingDesk:
         self.catalogue = catalogue
         self.enrolment = enrolment
         self._numbers = itertools.count(1)
+        self.course_of: dict[str, str] = {}  # each opened offering's course
 
     def open_offering(self, capacity: int) -> str:
         """Schedule an offering of `capacity` seats with a waiting list; return its id once enrolment has it."""
@@ -38,6 +39,7 @@ class OfferingDesk:
             offering = offerings.schedule_offering(session, SEED_ADMIN, course.id,
                                                    offering_fields(course.institution, today, capacity))
         self._deliver_catalogue_events()
+        self.course_of[offering.id] = course.id
         return offering.id
 
     def _deliver_catalogue_events(self) -> None:

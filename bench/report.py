@@ -17,6 +17,8 @@ TEMPLATES = Path(__file__).with_name("templates")
 def number(value: float | None) -> str:
     if value is None:
         return ""
+    if isinstance(value, int):
+        return f"{value:,}"
     return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
 
 

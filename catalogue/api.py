@@ -9,11 +9,11 @@ from catalogue import offerings, operations
 from catalogue.models import Course
 from catalogue.schemas import (CancelSchema, CoursePatchSchema, CourseQuerySchema, CourseSchema,
                                OfferingPatchSchema, OfferingSchema, RevisionSchema)
-from catalogue.search import is_ranked, search_courses
+from catalogue.search import catalogue_version, is_ranked, search_courses
 from shared.http.app import ServiceBlueprint
 from shared.http.auth import current_principal, require_principal, requires
 from shared.http.database import current_database
-from shared.http.etag import if_match_required, version_headers
+from shared.http.etag import cached_for_anonymous, if_match_required, version_headers
 from shared.http.pagination import PAGINATION_HEADER, PageArgsSchema, paginate, paginate_ranked
 
 PROBLEMS = {
@@ -27,6 +27,13 @@ blp = ServiceBlueprint("catalogue", __name__, description="Courses and offerings
 
 ETAG_HEADER = {"ETag": {"description": "The version to send back in If-Match", "schema": {"type": "string"}}}
 EDITORS = ("coordinator", "admin")
+# Browsers and proxies may reuse an anonymous list this long before asking again (with If-None-Match).
+LIST_MAX_AGE_SECONDS = 30
+LIST_CACHE_HEADERS = {
+    "ETag": {"description": "Anonymous answers: send it back in If-None-Match to get 304 while the catalogue "
+                            "is unchanged", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "Anonymous answers: public, reusable for a while", "schema": {"type": "string"}},
+}
 
 
 def with_version(resource):
@@ -36,9 +43,11 @@ def with_version(resource):
 
 @blp.route("/courses")
 class Courses(MethodView):
+    @cached_for_anonymous(catalogue_version, max_age=LIST_MAX_AGE_SECONDS)
     @blp.arguments(CourseQuerySchema, location="query")
     @blp.problems("unauthorized")
-    @blp.response(200, CourseSchema(many=True), headers=PAGINATION_HEADER)
+    @blp.response(200, CourseSchema(many=True), headers={**PAGINATION_HEADER, **LIST_CACHE_HEADERS})
+    @blp.alt_response(304, description="Not modified: If-None-Match names the answer you have (anonymous only)")
     def get(self, query):
         """Search the courses you may see"""
         with current_database().reading() as session:

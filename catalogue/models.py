@@ -155,3 +155,14 @@ class Offering(Base):
     def seats(self) -> dict[str, int]:
         """Return the live seat counts shown with the offering."""
         return seat_counts(self.capacity, self.seats_confirmed, self.seats_waitlisted)
+
+
+class CatalogueVersion(Base):
+    """One row counting the catalogue's committed changes: a trigger adds one with every transaction
+    that records catalogue events (every change anyone can see records one), so answers made from an
+    older catalogue can be told apart without comparing them (the course list's ETag and cache)."""
+
+    __tablename__ = "catalogue_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigIntegerKey)

@@ -16,13 +16,18 @@ from typing import Any, Mapping
 from sqlalchemy import ColumnElement, Select, case, exists, false, or_, select
 from sqlalchemy.orm import Session
 
-from catalogue.models import Course, CourseCoordinator, CourseTopic, Offering, SearchWord
+from catalogue.models import CatalogueVersion, Course, CourseCoordinator, CourseTopic, Offering, SearchWord
 from catalogue.schemas import COURSE_CODE
 from catalogue.search_index import distinct
 from shared.http.auth import Principal
 from shared.wordforms import fold, stems, within_one_typo
 
 MAX_CORRECTIONS = 10  # known stems tried for one mistyped word
+
+
+def catalogue_version(session: Session) -> int:
+    """Return the number of the catalogue's newest committed change (catalogue.models.CatalogueVersion)."""
+    return session.scalar(select(CatalogueVersion.version).where(CatalogueVersion.id == 1))
 
 
 def visible_courses(actor: Principal | None) -> Select:

@@ -38,14 +38,19 @@ def idempotent(schema: type[ma.Schema], *, status: int, attempts: str) -> Callab
         @wraps(view)
         def wrapper(self, body):
             key = request.headers.get("Idempotency-Key")
+            if key is None:
+                with current_database().transaction() as session:
+                    count_attempt(attempts)
+                    created = view(self, body, session)
+                # Serialised after the commit: the locks the view took are released sooner.
+                return _json_response(status, schema().dump(created))
             with current_database().transaction() as session:
 
                 def handle() -> tuple[int, dict]:
                     count_attempt(attempts)
                     return status, schema().dump(view(self, body, session))
 
-                answer_status, answer = (handle() if key is None
-                                         else answer_once(session, require_principal(), key, body, handle))
+                answer_status, answer = answer_once(session, require_principal(), key, body, handle)
             return _json_response(answer_status, answer)
 
         return Blueprint.doc(parameters=[IDEMPOTENCY_KEY_DOC])(wrapper)

@@ -6,11 +6,14 @@ the database-wide write lock): the seat check and the insert are one atomic deci
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
+from typing import NoReturn
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Row, Select, and_, case, false, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from enrolment.models import ACTIVE, Enrolment, Offering
 from enrolment.waiting_list import first_in_line, with_positions
@@ -22,6 +25,8 @@ from shared.http.errors import Problem
 from shared.messaging.outbox import record_event
 
 PRODUCER = "enrolment"
+# The offering's counters an enrolment changes, as the deciding statement returns them.
+COUNTERS = (Offering.confirmed_count, Offering.waitlisted_count, Offering.last_waitlist_ticket, Offering.seats_revision)
 
 
 def get_offering(session: Session, offering_id: str, *, for_update: bool = False) -> Offering:
@@ -42,35 +47,84 @@ def seats_of(session: Session, actor: Principal | None, offering_id: str) -> Off
 
 
 def enrol_student(session: Session, student: Principal, offering_id: str, now: datetime | None = None) -> Enrolment:
-    """Give the student a seat if one is free and nobody waits, else a place in line, else refuse."""
-    offering = get_offering(session, offering_id, for_update=True)
-    _require_open(offering, now or utcnow())
-    if offering.admission == "application":
-        raise Problem(409, "application_required", "This offering takes applications: apply for a place instead.")
+    """Give the student a seat if one is free and nobody waits, else a place in line, else refuse.
+
+    What does not depend on the seats is checked before the offering's row is locked; the decision
+    and the counters are one statement, which takes the lock (_take_place); the enrolment and its
+    events follow, and the commit releases the lock. A lock held briefly is what a rush waits for.
+    """
+    now = now or utcnow()
+    offering = get_offering(session, offering_id)
+    _require_open(offering, now)
+    _require_first_come(offering)
     if _active_enrolment(session, offering.id, student.id) is not None:
         raise Problem(409, "already_enrolled", "You are already enrolled or on the waiting list of this offering.")
-    enrolment = Enrolment(offering=offering, student_id=student.id, student_email=student.email,
-                          student_name=student.name, student_locale=student.locale,
+    enrolment = Enrolment(id=str(uuid.uuid4()), offering=offering, student_id=student.id,
+                          student_email=student.email, student_name=student.name, student_locale=student.locale,
                           student_institution=student.institution)
-    if offering.waitlisted_count == 0 and offering.confirmed_count < offering.capacity:
+    place = _take_place(session, offering, now)
+    if place is None:
+        _refuse(session, offering_id, now)
+    if place.seat:
         _confirm(enrolment)
-        offering.confirmed_count += 1
-    elif offering.waitlist:
-        offering.last_waitlist_ticket += 1
-        offering.waitlisted_count += 1
-        enrolment.status, enrolment.waitlist_ticket = "waitlisted", offering.last_waitlist_ticket
-        enrolment.waitlist_position = offering.waitlisted_count  # newcomers join at the end
     else:
-        raise Problem(409, "offering_full", "Every seat is taken and this offering has no waiting list.")
+        enrolment.status, enrolment.waitlist_ticket = "waitlisted", place.last_waitlist_ticket
+        enrolment.waitlist_position = place.waitlisted_count  # newcomers join at the end
     session.add(enrolment)
+    _tell(session, enrolment, events.ENROLMENT_CONFIRMED if place.seat else events.ENROLMENT_WAITLISTED)
+    _record_seats(session, offering)
     try:
         session.flush()
-    except IntegrityError:  # the unique index guards invariant 2 even if the lock were bypassed
+    except IntegrityError:  # the unique index guards invariant 2 against a racing duplicate
         raise Problem(409, "already_enrolled", "You are already enrolled in this offering.") from None
-    _tell(session, enrolment, events.ENROLMENT_CONFIRMED if enrolment.status == "confirmed"
-          else events.ENROLMENT_WAITLISTED)
-    announce_seats(session, offering)
     return enrolment
+
+
+def seat_is_free() -> ColumnElement[bool]:
+    """Whether a newcomer gets a seat: one is free and nobody waits. The database evaluates it on the
+    offering's row while holding its lock, so this is the one place the rule is written."""
+    return and_(Offering.waitlisted_count == 0, Offering.confirmed_count < Offering.capacity)
+
+
+def _take_place(session: Session, offering: Offering, now: datetime) -> Row | None:
+    """Decide the newcomer's place and count it in one statement, which locks the offering's row until
+    the commit; return the decision (`seat`) and the new counters, or None if the offering is closed, or
+    full with no waiting list. The offering object is brought up to date without becoming dirty."""
+    is_open = and_(Offering.id == offering.id, Offering.status == "scheduled", Offering.course_status == "published",
+                   Offering.enrolment_opens_at <= now, Offering.enrolment_closes_at > now,
+                   Offering.admission == "first_come")
+    if session.get_bind().dialect.name == "postgresql":
+        decision = select(Offering.id, seat_is_free().label("seat")).where(is_open).with_for_update().cte("decision")
+        seat, statement = decision.c.seat, update(Offering).where(Offering.id == decision.c.id)
+    else:  # SQLite: the transaction already holds the database's write lock (shared.db)
+        decided = session.scalar(select(seat_is_free()).where(is_open))
+        if decided is None:
+            return None
+        seat, statement = (true() if decided else false()), update(Offering).where(Offering.id == offering.id)
+    joins, waits = case((seat, 1), else_=0), case((seat, 0), else_=1)
+    place = session.execute(
+        statement.where(or_(seat, Offering.waitlist))
+        .values(confirmed_count=Offering.confirmed_count + joins, waitlisted_count=Offering.waitlisted_count + waits,
+                last_waitlist_ticket=Offering.last_waitlist_ticket + waits, seats_revision=Offering.seats_revision + 1)
+        .returning(seat.label("seat"), *COUNTERS),
+        execution_options={"synchronize_session": False}).one_or_none()
+    if place is not None:
+        for column in COUNTERS:
+            set_committed_value(offering, column.key, getattr(place, column.key))
+    return place
+
+
+def _require_first_come(offering: Offering) -> None:
+    if offering.admission == "application":
+        raise Problem(409, "application_required", "This offering takes applications: apply for a place instead.")
+
+
+def _refuse(session: Session, offering_id: str, now: datetime) -> NoReturn:
+    """Say why a newcomer got no place: the offering closed meanwhile, or it is full with no waiting list."""
+    offering = get_offering(session, offering_id, for_update=True)
+    _require_open(offering, now)
+    _require_first_come(offering)
+    raise Problem(409, "offering_full", "Every seat is taken and this offering has no waiting list.")
 
 
 def cancel_enrolment(session: Session, actor: Principal, enrolment_id: str) -> Enrolment:
@@ -113,6 +167,10 @@ def cancel_all(session: Session, offering: Offering) -> int:
 def announce_seats(session: Session, offering: Offering) -> None:
     """Publish the offering's new seat counts, numbered so consumers keep the newest."""
     offering.seats_revision += 1
+    _record_seats(session, offering)
+
+
+def _record_seats(session: Session, offering: Offering) -> None:
     record_event(session, PRODUCER, events.SEATS_CHANGED, SeatsChanged(
         offering_id=offering.id, seats=offering.seats, seats_revision=offering.seats_revision).to_data())
 

@@ -79,3 +79,33 @@ def test_offerings_show_seats_kept_current_from_enrolment_events(app, client):
 
     seats = client.get(f"/api/v1/offerings/{offering['id']}").get_json()["seats"]
     assert seats == {"capacity": capacity, "confirmed": capacity, "available": 0, "waitlisted": 3}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_an_anonymous_list_is_revalidated_by_its_etag_until_the_catalogue_changes(service_app, request, backend):
+    app = service_app("catalogue", request.getfixturevalue("postgres_url") if backend == "postgresql" else None)
+    with app.extensions["database"].transaction() as session:
+        seed_catalogue(session)
+    client = app.test_client()
+    first = client.get("/api/v1/courses?institution=SSMU")
+    assert first.headers["Cache-Control"].startswith("public, max-age=")
+    assert "Authorization" in first.headers["Vary"]
+    again = client.get("/api/v1/courses?institution=SSMU", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == first.headers["ETag"]
+    other_query = client.get("/api/v1/courses?institution=LUMC", headers={"If-None-Match": first.headers["ETag"]})
+    assert other_query.status_code == 200
+
+    draft_id = add_draft(app, "SSMU")
+    assert client.get("/api/v1/courses?institution=SSMU",
+                      headers={"If-None-Match": first.headers["ETag"]}).status_code == 304  # a draft shows nowhere
+    assert client.post(f"/api/v1/courses/{draft_id}/publish", headers=bearer("coordinator", "SSMU")).status_code == 200
+    changed = client.get("/api/v1/courses?institution=SSMU", headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
+    assert "DRAFT-1" in [course["code"] for course in changed.get_json()]
+    assert changed.headers["X-Pagination"] != first.headers["X-Pagination"]
+
+
+def test_a_list_read_with_a_token_is_neither_cached_nor_tagged(client):
+    answer = client.get("/api/v1/courses", headers=bearer("student", "SSMU"))
+    assert answer.status_code == 200
+    assert answer.headers["Cache-Control"] == "no-store" and "ETag" not in answer.headers

@@ -10,8 +10,9 @@ import threading
 from pathlib import Path
 
 import pika
+import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from enrolment.handlers import HANDLERS
 from enrolment.models import Offering
@@ -22,6 +23,7 @@ from shared.messaging.connection import connect
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.inbox import InboxMessage
 from shared.messaging.outbox import OutboxMessage, count_pending, record_event
+from shared.messaging import wakeup
 from shared.messaging.relay import Relay
 from shared.messaging.topology import Topology, dead_letter_queue_name, queue_name, retry_queue_name
 from shared.migrations import upgrade
@@ -273,6 +275,46 @@ def test_an_idle_relay_keeps_its_broker_connection_alive_with_heartbeats(system)
     stop.set()
     worker.join(timeout=15)
     assert reconnects_while_idle == 0
+
+
+
+def test_the_outbox_notifies_the_relay_when_its_rows_commit_and_not_before(system):
+    listener = psycopg.connect(system.catalogue.engine.url.set(drivername="postgresql")
+                               .render_as_string(hide_password=False), autocommit=True)
+    listener.execute("LISTEN outbox")
+    with system.catalogue.transaction() as session:
+        record_event(session, "catalogue", events.COURSE_UPDATED, {"course_id": "c1"})
+        record_event(session, "catalogue", events.COURSE_UPDATED, {"course_id": "c2"})
+        session.flush()
+        assert list(listener.notifies(timeout=0.3)) == []  # a rolled-back row must wake no one
+    assert len(list(listener.notifies(timeout=5, stop_after=1))) == 1  # one per transaction
+    listener.close()
+
+
+def test_an_idle_relay_wakes_on_a_commit_without_waiting_for_its_sweep(system, monkeypatch):
+    monkeypatch.setattr(wakeup, "SAFETY_SWEEP_SECONDS", 60)  # so only the notification can wake it
+    relay = system.relay()
+    stop = threading.Event()
+    worker = threading.Thread(target=relay.run, args=(stop,))
+    worker.start()
+    try:
+        wait_for(lambda: listening(system.catalogue))
+        stop.wait(0.5)  # idle, waiting
+        with system.catalogue.transaction() as session:
+            record_event(session, "catalogue", events.COURSE_UPDATED, {"course_id": "c1"})
+        wait_for(lambda: system.pending() == 0, timeout=10)
+    finally:
+        stop.set()
+        with system.catalogue.transaction() as session:  # wakes it to see the stop
+            record_event(session, "catalogue", events.COURSE_UPDATED, {"course_id": "c2"})
+        worker.join(timeout=15)
+    assert not worker.is_alive()
+
+
+def listening(db: Database) -> bool:
+    with db.reading() as session:
+        return bool(session.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN outbox' "
+                                        "AND datname = current_database()")))
 
 
 def test_quorum_queues_carry_events_the_same_way(tmp_path, postgres_database_factory, amqp_url):

@@ -1,14 +1,19 @@
-"""Optimistic concurrency over HTTP: an ETag from a version, and If-Match required for edits."""
+"""Versions over HTTP: an ETag from a version and If-Match required for edits (optimistic concurrency);
+anonymous reads answered from a cache of the data's version, with ETag and 304 (conditional GET)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import wraps
 from typing import Callable
 
-from flask import request
+from cachelib import SimpleCache
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
+from sqlalchemy.orm import Session
 
+from shared.http.database import current_database
 from shared.http.errors import GENERAL_PROBLEMS, Problem, documents_problems
 
 ENTITY_TAG = re.compile(r'"([0-9]{1,9})"', re.ASCII)  # a strong tag of a version, as etag_for writes it
@@ -61,3 +66,46 @@ def check_version(expected: int | None, current: int, what: str) -> None:
                       f"The {what} changed since you read it (you had version {expected}, it is now "
                       f"version {current}); reload it and apply your edit again.",
                       headers=version_headers(current))
+
+
+ANSWER_CACHE_ENTRIES = 1000  # per app: answers of many searches, a few hundred bytes to some kB each
+
+
+def cached_for_anonymous(version_of: Callable[[Session], int], *, max_age: int) -> Callable:
+    """Decorate a GET view whose answer depends only on the data's version and the request's address.
+
+    An anonymous request costs one query (the version): 304 if its If-None-Match names the answer it
+    would get, else the answer kept in this process for that version and address, else the view's
+    answer, kept. An answer to a token is personal: the view answers it, never cached (no-store).
+    Answers of older versions are never served (the key holds the version) and age out of the cache,
+    which each app keeps for itself (its own database).
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if "Authorization" in request.headers:
+                return view(*args, **kwargs)
+            with current_database().reading() as session:
+                version = version_of(session)
+            address = request.full_path.encode("utf-8", "surrogatepass")
+            tag = f'"{version}-{hashlib.blake2b(address, digest_size=12).hexdigest()}"'
+            headers = {"ETag": tag, "Cache-Control": f"public, max-age={max_age}", "Vary": "Authorization"}
+            if tag in (value.strip() for value in request.headers.get("If-None-Match", "").split(",")):
+                return Response(status=304, headers=headers)
+            cache = current_app.extensions.setdefault("answers_by_version",
+                                                      SimpleCache(threshold=ANSWER_CACHE_ENTRIES, default_timeout=0))
+            kept = cache.get(tag)
+            if kept is None:
+                answer = view(*args, **kwargs)
+                if answer.status_code != 200:
+                    return answer
+                own = {name: value for name, value in answer.headers if name not in ("Content-Type", "Content-Length")}
+                kept = (answer.get_data(), answer.mimetype, {**own, **headers})
+                cache.set(tag, kept)
+            body, mimetype, kept_headers = kept
+            return Response(body, status=200, mimetype=mimetype, headers=kept_headers)
+
+        return wrapper
+
+    return decorator

@@ -16,6 +16,7 @@ from shared.messaging.outbox import OutboxMessage, claim_pending
 from shared.messaging.publishing import Confirmations, ConfirmingPublisher, OneByOnePublisher
 from shared.messaging.retention import Pruner
 from shared.messaging.topology import Topology, events_exchange
+from shared.messaging.wakeup import POLL_SECONDS, OutboxWakeup
 from shared.metrics import EVENTS_PUBLISHED
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class Relay:
         self.connection = connection
         self.batch_size = batch_size
         self._publisher: OneByOnePublisher | ConfirmingPublisher | None = None
+        self._wakeup = OutboxWakeup(db, application_name=f"{service}-relay-listener")
 
     def publish_pending(self) -> int:
         """Publish one batch of pending events and return how many the broker confirmed.
@@ -67,9 +69,12 @@ class Relay:
         EVENTS_PUBLISHED.labels(self.service).inc(len(answer.confirmed))
         return len(answer.confirmed)
 
-    def run(self, stop: threading.Event, idle_seconds: float = 0.1) -> None:
-        """Sweep the outbox until `stop` is set, backing off while the broker is unavailable."""
+    def run(self, stop: threading.Event, idle_seconds: float = POLL_SECONDS) -> None:
+        """Sweep the outbox until `stop` is set, backing off while the broker is unavailable; when idle,
+        sleep until a commit adds outbox rows (shared.messaging.wakeup), or `idle_seconds` where the
+        database cannot tell (SQLite)."""
         backoff = 0.5
+        self._wakeup.start()
         while not stop.is_set():
             try:
                 published = self.publish_pending()
@@ -82,11 +87,16 @@ class Relay:
             self._prune()
             if published < self.batch_size:
                 self._keep_alive()
-                stop.wait(idle_seconds)
+                self._wakeup.wait(stop, idle_seconds, at_most=self._seconds_to_prune())
         self.close()
 
     def close(self) -> None:
+        self._wakeup.close()
         self._forget_connection()
+
+    def _seconds_to_prune(self) -> float | None:
+        """How long the idle relay may sleep before its next pruning batch is due (None: no pruning)."""
+        return None if self.pruner is None else max(0.0, self._next_prune - time.monotonic())
 
     def _prune(self) -> None:
         """Prune one batch if it is time: after the pruner's rest, or the interval once nothing is left."""

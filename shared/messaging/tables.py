@@ -66,3 +66,33 @@ def drop_privacy_tables_v2() -> None:
     op.drop_index("ix_inbox_handled_at", table_name="inbox")
     op.drop_index("ix_erasures_subject_hash", table_name="erasures")
     op.drop_table("erasures")
+
+
+# The channel a relay LISTENs on; the trigger below notifies it when outbox rows are committed.
+OUTBOX_CHANNEL = "outbox"
+
+
+def create_outbox_wakeup_v3() -> None:
+    """On PostgreSQL, NOTIFY the outbox channel from every statement inserting outbox rows.
+
+    A notification is delivered only when its transaction commits, so the relay wakes exactly when
+    there is something it can claim; several inserts in one transaction make one notification.
+    (SQLite has no notifications: its relay keeps polling.)
+    """
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(f"""
+        CREATE FUNCTION outbox_wakeup() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('{OUTBOX_CHANNEL}', '');
+            RETURN NULL;
+        END $$""")
+    op.execute("CREATE TRIGGER outbox_wakeup AFTER INSERT ON outbox "
+               "FOR EACH STATEMENT EXECUTE FUNCTION outbox_wakeup()")
+
+
+def drop_outbox_wakeup_v3() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute("DROP TRIGGER outbox_wakeup ON outbox")
+    op.execute("DROP FUNCTION outbox_wakeup()")

@@ -1,0 +1,24 @@
+"""outbox wakes the relay: on PostgreSQL, a NOTIFY on the outbox channel when outbox rows are committed
+
+Revision ID: 4c1f0a9e7d21
+Revises: 5ea7a11e0c01
+Create Date: 2026-11-30 12:00:00
+"""
+from typing import Sequence, Union
+
+from shared.messaging.tables import create_outbox_wakeup_v3, drop_outbox_wakeup_v3
+
+revision: str = '4c1f0a9e7d21'
+down_revision: Union[str, Sequence[str], None] = '5ea7a11e0c01'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    create_outbox_wakeup_v3()
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    drop_outbox_wakeup_v3()
