@@ -244,4 +244,5 @@ def _tell(session: Session, enrolment: Enrolment, event_type: str) -> None:
     record_event(session, PRODUCER, event_type, EnrolmentChanged(
         enrolment={"id": enrolment.id, "status": enrolment.status, "waitlist_position": enrolment.waitlist_position,
                    "cancelled_by": enrolment.cancelled_by},
-        offering=offering.summary, student=enrolment.student, seats=offering.seats).to_data())
+        offering={**offering.summary, "coordinators": offering.coordinators}, student=enrolment.student,
+        seats=offering.seats).to_data())

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Mapping
+
 from sqlalchemy.orm import Session
 
-from notifications.messages import CHANGE_LABELS, course_context, describe_changes, show_date
+from notifications.messages import CHANGE_LABELS, FrontEnd, course_context, describe_changes, show_date
 from notifications.operations import audience, follow_enrolment, notify
 from notifications.privacy import on_erasure_requested
 from shared import events
 from shared.events.catalogue import OfferingUpdated
 from shared.events.enrolment import ApplicationChanged, EnrolmentChanged
+from shared.messaging.consumer import Handler
 from shared.messaging.envelope import Event
 from shared.privacy import is_erased
 
@@ -20,9 +24,13 @@ ENROLMENT_KINDS = {
     events.ENROLMENT_CANCELLED: "cancelled",
 }
 
+# A coordinator who has not chosen a language reads the one of the course's institution.
+INSTITUTION_LOCALES = {"LUMC": "en", "SSMU": "ru"}
 
-def on_enrolment_changed(session: Session, event: Event) -> None:
-    """Tell the student what happened to their enrolment, and remember who takes the offering."""
+
+def on_enrolment_changed(front_end: FrontEnd, session: Session, event: Event) -> None:
+    """Tell the student what happened to their enrolment, and the course's coordinators; remember who
+    takes the offering."""
     change: EnrolmentChanged = event.payload
     enrolment, offering, student = change.enrolment, change.offering, change.student.model_dump()
     with session.no_autoflush:  # see follow_enrolment
@@ -30,12 +38,33 @@ def on_enrolment_changed(session: Session, event: Event) -> None:
             return  # late or replayed: the student has been forgotten since
     was_waiting = follow_enrolment(session, offering.id, student, enrolment.status, event.occurred_at)
     notify(session, event, student, ENROLMENT_KINDS[event.type], lambda locale, _zone: {
-        "course": course_context(offering.model_dump(), locale),
+        "course": course_context(offering.model_dump(), locale, front_end),
         "position": enrolment.waitlist_position,
         "cancelled_by": enrolment.cancelled_by,
         "reason": offering.cancel_reason,
         "was_waiting": was_waiting,
-    }, offering_id=offering.id, enrolment_id=enrolment.id)
+    }, front_end, offering_id=offering.id, enrolment_id=enrolment.id)
+    tell_coordinators(front_end, session, event)
+
+
+def tell_coordinators(front_end: FrontEnd, session: Session, event: Event) -> None:
+    """Tell each of the course's coordinators in their inbox who enrolled, joined the waiting list, got a
+    seat from it or cancelled. Cancellations by a coordinator or by the catalogue are the coordinators'
+    own doing, not news to them. The event carries no coordinator's address: no email."""
+    change: EnrolmentChanged = event.payload
+    enrolment, offering, student = change.enrolment, change.offering, change.student
+    if enrolment.cancelled_by in ("coordinator", "catalogue"):
+        return
+    for coordinator in dict.fromkeys(offering.coordinators):  # each once, even if named twice
+        if coordinator == student.id:
+            continue  # a coordinator enrolling in their own course hears it as the student
+        recipient = {"id": coordinator, "email": None, "name": "", "institution": offering.institution,
+                     "locale": INSTITUTION_LOCALES.get(offering.institution, "en")}
+        notify(session, event, recipient, "roster_changed", lambda locale, _zone: {
+            "course": course_context(offering.model_dump(), locale, front_end), "what": ENROLMENT_KINDS[event.type],
+            "student": student.model_dump(), "position": enrolment.waitlist_position,
+            "seats": change.seats.model_dump(), "roster_url": front_end.roster_page(offering.id),
+        }, front_end, offering_id=offering.id, enrolment_id=enrolment.id)
 
 
 # What the applicant is told, and what the course's coordinators are told (None: nothing, they decided it).
@@ -47,7 +76,7 @@ APPLICATION_KINDS = {
 }
 
 
-def on_application_changed(session: Session, event: Event) -> None:
+def on_application_changed(front_end: FrontEnd, session: Session, event: Event) -> None:
     """Tell the applicant, and the course's coordinators of new and withdrawn applications (without the
     applicant's name: a coordinator's inbox must not keep a person an erasure forgot; enrolment shows who);
     an approved applicant holds a seat, so later changes to the offering reach them too."""
@@ -61,19 +90,19 @@ def on_application_changed(session: Session, event: Event) -> None:
     dates = application.proposed_dates
 
     def context_in(locale: str, _zone: str) -> dict:
-        return {"course": course_context(offering, locale), "message": application.message,
+        return {"course": course_context(offering, locale, front_end), "message": application.message,
                 "dates": dates and {"starts_on": show_date(dates.starts_on, locale),
                                     "ends_on": show_date(dates.ends_on, locale)}}
 
     to_applicant, to_coordinators = APPLICATION_KINDS[event.type]
-    notify(session, event, applicant, to_applicant, context_in, offering_id=offering["id"],
+    notify(session, event, applicant, to_applicant, context_in, front_end, offering_id=offering["id"],
            enrolment_id=application.enrolment_id)
     for coordinator_id in dict.fromkeys(change.coordinators) if to_coordinators else ():
         notify(session, event, {"id": coordinator_id, "name": "", "email": None}, to_coordinators, context_in,
-               offering_id=offering["id"])
+               front_end, offering_id=offering["id"])
 
 
-def on_offering_updated(session: Session, event: Event) -> None:
+def on_offering_updated(front_end: FrontEnd, session: Session, event: Event) -> None:
     """Tell everyone holding or waiting for a seat when dates, place or window changed."""
     update: OfferingUpdated = event.payload
     if not set(update.changes) & set(CHANGE_LABELS["en"]):
@@ -83,9 +112,9 @@ def on_offering_updated(session: Session, event: Event) -> None:
         recipient = {"id": member.student_id, "email": member.email, "name": member.name, "locale": member.locale,
                      "institution": member.institution}
         notify(session, event, recipient, "offering_changed", lambda locale, zone, waiting=member.waiting: {
-            "course": course_context(offering, locale), "changes": describe_changes(update.changes, locale, zone),
-            "waiting": waiting,
-        }, offering_id=update.offering_id)
+            "course": course_context(offering, locale, front_end),
+            "changes": describe_changes(update.changes, locale, zone), "waiting": waiting,
+        }, front_end, offering_id=update.offering_id)
 
 
 def on_offering_cancelled(session: Session, event: Event) -> None:
@@ -93,10 +122,19 @@ def on_offering_cancelled(session: Session, event: Event) -> None:
     enrolment.cancelled event (cancelled_by: catalogue) tells each student, with the reason."""
 
 
-HANDLERS = {
+# The handlers that write messages, which link to the front end: they are given its address first.
+MESSAGE_HANDLERS = {
     **{event_type: on_enrolment_changed for event_type in ENROLMENT_KINDS},
     **{event_type: on_application_changed for event_type in APPLICATION_KINDS},
     events.OFFERING_UPDATED: on_offering_updated,
+}
+OTHER_HANDLERS: Mapping[str, Handler] = {
     events.OFFERING_CANCELLED: on_offering_cancelled,
     events.ERASURE_REQUESTED: on_erasure_requested,
 }
+
+
+def handlers(front_end: FrontEnd) -> Mapping[str, Handler]:
+    """The consumer's handlers, their messages linking to the front end at its address (WEB_URL)."""
+    return {**{event_type: partial(handler, front_end) for event_type, handler in MESSAGE_HANDLERS.items()},
+            **OTHER_HANDLERS}

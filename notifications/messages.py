@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Mapping
+from urllib.parse import quote
 
 from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -13,9 +14,9 @@ from markupsafe import Markup
 from shared.messaging.envelope import parse_instant
 from shared.timezones import show_local
 
-KINDS = ("confirmed", "waitlisted", "promoted", "cancelled", "offering_changed", "application_submitted",
-         "application_approved", "application_declined", "application_withdrawn", "application_received",
-         "applicant_withdrew")
+KINDS = ("confirmed", "waitlisted", "promoted", "cancelled", "offering_changed", "roster_changed",
+         "application_submitted", "application_approved", "application_declined", "application_withdrawn",
+         "application_received", "applicant_withdrew")
 LOCALES = ("en", "ru")
 
 # The subject and the plain-text part are written as typed; the HTML part by an environment that escapes
@@ -37,6 +38,23 @@ TERMS = {"en": {"spring": "spring", "summer": "summer", "autumn": "autumn", "win
 
 
 @dataclass(frozen=True)
+class FrontEnd:
+    """The front end's pages that messages link to, at its public address (WEB_URL)."""
+
+    url: str
+
+    def course_page(self, course_id: str) -> str:
+        return f"{self.url}/courses/{quote(course_id, safe='')}"
+
+    def roster_page(self, offering_id: str) -> str:
+        return f"{self.url}/manage/offerings/{quote(offering_id, safe='')}"
+
+    @property
+    def preferences_page(self) -> str:
+        return f"{self.url}/me/preferences"
+
+
+@dataclass(frozen=True)
 class Message:
     subject: str
     text: str
@@ -44,11 +62,14 @@ class Message:
 
 
 def render(kind: str, locale: str, context: Mapping[str, Any]) -> Message:
-    """Render one kind of message in one language."""
+    """Render one kind of message in one language, in the layout that links to the preferences page
+    (`context["preferences_url"]`)."""
     subject = " ".join(_render_block(text_environment, kind, locale, "subject", context).split())
-    text = _render_block(text_environment, kind, locale, "text", context).strip() + "\n"
+    around = {"subject": subject, "locale": locale, "preferences_url": context["preferences_url"]}
+    text = text_environment.get_template("layout.text.j2").render(
+        body=_render_block(text_environment, kind, locale, "text", context).strip(), **around)
     body = Markup(_render_block(html_environment, kind, locale, "html", context).strip())
-    html = html_environment.get_template("layout.html.j2").render(subject=subject, body=body, locale=locale)
+    html = html_environment.get_template("layout.html.j2").render(body=body, **around)
     return Message(subject=subject, text=text, html=html)
 
 
@@ -74,11 +95,13 @@ def show_term(term: str, locale: str) -> str:
     return f"{TERMS[locale].get(season, season)} {year}"
 
 
-def course_context(offering: Mapping[str, Any], locale: str) -> dict[str, str]:
-    """The course and offering as the message shows them, in the reader's language."""
+def course_context(offering: Mapping[str, Any], locale: str, front_end: FrontEnd) -> dict[str, str]:
+    """The course and offering as the message shows them, in the reader's language, with the link to
+    the course's page."""
     title = offering["course_title"]
     return {
         "title": (title.get(locale) or title["en"]), "code": offering["course_code"],
+        "url": front_end.course_page(offering["course_id"]),
         "term": show_term(offering["term"], locale), "location": offering.get("location") or "—",
         "starts_on": show_date(offering["starts_on"], locale), "ends_on": show_date(offering["ends_on"], locale),
     }

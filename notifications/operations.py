@@ -9,7 +9,7 @@ from typing import Any, Callable, Mapping
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from notifications.messages import render
+from notifications.messages import FrontEnd, render
 from notifications.models import AudienceMember, EmailDelivery, Notification, Preference
 from shared.db import utcnow
 from shared.http.auth import Principal
@@ -53,19 +53,22 @@ def set_preferences(session: Session, person: Principal, locale: str, email: boo
 
 
 def notify(session: Session, event: Event, recipient: Mapping[str, str | None], kind: str,
-           context_in: Callable[[str, str], Mapping[str, Any]], **links: str | None) -> Notification:
+           context_in: Callable[[str, str], Mapping[str, Any]], front_end: FrontEnd,
+           **links: str | None) -> Notification:
     """Put a message in the recipient's inbox, in their language, and queue its email if they want it.
 
     The language is the recipient's stored preference, else the locale the event carries; the time
     zone their stored one, else their institution's. `context_in(locale, zone)` gives what the
-    message says, in that language, with times in that zone. A recipient known only by id (a course's
-    coordinator: events name coordinators by user id) gets the message in the inbox alone.
+    message says, in that language, with times in that zone; every message links to the recipient's
+    preferences in the front end. A recipient known only by id (a course's coordinator: events name
+    coordinators by user id) gets the message in the inbox alone.
     """
     with session.no_autoflush:  # see follow_enrolment
         preference = session.get(Preference, recipient["id"])
     locale = preference.locale if preference else recipient.get("locale") or "en"
     zone = (preference and preference.timezone) or zone_of_institution(recipient.get("institution"))
-    message = render(kind, locale, {"name": recipient["name"], **context_in(locale, zone)})
+    message = render(kind, locale, {"name": recipient["name"], "preferences_url": front_end.preferences_page,
+                                    **context_in(locale, zone)})
     notification = Notification(user_id=recipient["id"], event_id=event.id, kind=kind, locale=locale,
                                 subject=message.subject, body=message.text, **links)
     session.add(notification)

@@ -14,12 +14,17 @@ from shared.privacy import forget_outbox_events, record_erasure
 
 
 def on_erasure_requested(session: Session, event: Event) -> None:
-    """Forget the person: inbox, emails (queued, failed or sent), preferences and the offerings they
-    followed. Their mail files are removed by the mailer, which is told which (ErasedMail)."""
+    """Forget the person: inbox, emails (queued, failed or sent), preferences, the offerings they
+    followed, and what their courses' coordinators were told of their enrolments (it names them). Their
+    mail files are removed by the mailer, which is told which (ErasedMail)."""
     request: ErasureRequested = event.payload
     if not record_erasure(session, request.erasure_id, request.subject_id, request.requested_by, event.occurred_at):
         return
     person = request.subject_id
+    their_enrolments = select(Notification.enrolment_id).where(Notification.user_id == person,
+                                                                Notification.enrolment_id.isnot(None))
+    session.execute(delete(Notification).where(Notification.kind == "roster_changed",
+                                               Notification.enrolment_id.in_(their_enrolments)))
     notification_ids = select(Notification.id).where(Notification.user_id == person)
     mailed = session.scalars(select(EmailDelivery.notification_id)
                              .where(EmailDelivery.notification_id.in_(notification_ids))).all()

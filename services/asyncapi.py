@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from services.registry import CONSUMER_HANDLERS
+from services.registry import consumed_event_types
+from shared.config import SERVICES
 from shared.events import DEFINITIONS
 from shared.events.contract import EventDefinition
 from shared.messaging.topology import EXCHANGE_NAME
@@ -59,7 +60,7 @@ def asyncapi_document() -> dict[str, Any]:
 
 
 def _consumers(definition: EventDefinition) -> list[str]:
-    return sorted(service for service, handlers in CONSUMER_HANDLERS.items() if definition.type in handlers)
+    return sorted(service for service in SERVICES if definition.type in consumed_event_types(service))
 
 
 def _channel_binding() -> dict[str, Any]:

@@ -131,7 +131,8 @@ def run_system() -> int:
     environment = {**os.environ, "DATA_DIR": str(settings_by_service["catalogue"].data_dir),
                    "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
                    "CATALOGUE_URL": web.catalogue_url, "ENROLMENT_URL": web.enrolment_url,
-                   "NOTIFICATIONS_URL": web.notifications_url}
+                   "NOTIFICATIONS_URL": web.notifications_url,
+                   "WEB_URL": os.environ.get("WEB_URL") or base_url(web)}  # the links in emails
     stopping = False
 
     def request_stop(_signum, _frame):

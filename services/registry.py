@@ -5,22 +5,33 @@ the imports."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Mapping
+from typing import Callable, Mapping
 
 from catalogue.handlers import HANDLERS as CATALOGUE_HANDLERS
 from enrolment.handlers import HANDLERS as ENROLMENT_HANDLERS
 from enrolment.models import IdempotentRequest
-from notifications.handlers import HANDLERS as NOTIFICATIONS_HANDLERS
+from notifications.handlers import handlers as notification_handlers
+from notifications.messages import FrontEnd
 from notifications.models import EmailDelivery
 from shared.config import SERVICES, Settings
 from shared.messaging.consumer import Handler
 from shared.messaging.retention import RetentionRule, messaging_rules
 
-CONSUMER_HANDLERS: Mapping[str, Mapping[str, Handler]] = {
-    "catalogue": CATALOGUE_HANDLERS,
-    "enrolment": ENROLMENT_HANDLERS,
-    "notifications": NOTIFICATIONS_HANDLERS,
+_CONSUMER_HANDLERS: Mapping[str, Callable[[Settings], Mapping[str, Handler]]] = {
+    "catalogue": lambda _settings: CATALOGUE_HANDLERS,
+    "enrolment": lambda _settings: ENROLMENT_HANDLERS,
+    "notifications": lambda settings: notification_handlers(FrontEnd(settings.web_url)),  # emails link there
 }
+
+
+def consumer_handlers(settings: Settings) -> Mapping[str, Handler]:
+    """Return the handler of each event type the service's consumer handles."""
+    return _CONSUMER_HANDLERS[settings.service](settings)
+
+
+def consumed_event_types(service: str) -> set[str]:
+    """Return the event types a service's consumer handles (the same whatever its settings)."""
+    return set(consumer_handlers(Settings.from_env(service, {})))
 
 
 def retention_rules(settings: Settings) -> list[RetentionRule]:

@@ -11,7 +11,7 @@ from typing import Iterator
 
 from prometheus_client import start_http_server
 
-from services.registry import CONSUMER_HANDLERS, retention_rules
+from services.registry import consumer_handlers, retention_rules
 from shared.config import Settings
 from shared.db import Database
 from shared.logs import configure_logging
@@ -82,7 +82,7 @@ def prune(services: list[str]) -> None:
 def run_consumer(service: str) -> None:
     """Consume the service's queue until stopped."""
     with worker(service, "consumer") as (settings, db), connect(settings) as connection:
-        EventConsumer(service, db, connection, CONSUMER_HANDLERS[service], stop_on_signals(),
+        EventConsumer(service, db, connection, consumer_handlers(settings), stop_on_signals(),
                       topology=Topology.of(settings), max_attempts=settings.max_attempts).run()
 
 

@@ -65,6 +65,8 @@ class Settings:
     max_body_bytes: int = 256 * 1024
     rate_limit_storage_url: str = "memory://"
     enrolment_rate_limit: str = "10/minute;60/hour"
+    # The front end's address as people open it: emails link to its course and preferences pages.
+    web_url: str = "http://127.0.0.1:8000"
     # Retention (docs/privacy.md): how long what is only kept for a while stays.
     outbox_retention_days: float = 30
     inbox_retention_days: float = 30
@@ -105,6 +107,7 @@ class Settings:
             max_body_bytes=integer_from_env(env, "MAX_BODY_BYTES", 256 * 1024),
             rate_limit_storage_url=env.get("RATE_LIMIT_STORAGE_URL") or cls.rate_limit_storage_url,
             enrolment_rate_limit=env.get("ENROLMENT_RATE_LIMIT") or cls.enrolment_rate_limit,
+            web_url=(env.get("WEB_URL") or cls.web_url).rstrip("/"),
             outbox_retention_days=_number(env, "OUTBOX_RETENTION_DAYS", cls.outbox_retention_days),
             inbox_retention_days=_number(env, "INBOX_RETENTION_DAYS", cls.inbox_retention_days),
             idempotency_retention_hours=_number(env, "IDEMPOTENCY_RETENTION_HOURS", cls.idempotency_retention_hours),
@@ -136,6 +139,8 @@ class Settings:
                               f"not {self.enrolment_rate_limit!r}") from None
         check_token_settings(self)
         self.check_mail()
+        if not self.web_url.startswith(("https://", "http://")):
+            raise ConfigError(f"WEB_URL must be the front end's http(s) address, not {self.web_url!r}")
         self.check_retention()
         if not self.is_production:
             return

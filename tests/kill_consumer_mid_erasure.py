@@ -10,7 +10,8 @@ import sys
 import threading
 from pathlib import Path
 
-from notifications.handlers import HANDLERS
+from notifications.privacy import on_erasure_requested
+from services.registry import consumer_handlers
 from shared import events
 from shared.config import Settings
 from shared.db import Database
@@ -20,7 +21,7 @@ from shared.messaging.topology import Topology
 
 
 def erase_then_die(session, event):
-    HANDLERS[events.ERASURE_REQUESTED](session, event)
+    on_erasure_requested(session, event)
     session.flush()  # every statement of the erasure has run; only the commit is missing
     os.kill(os.getpid(), signal.SIGKILL)
 
@@ -28,7 +29,7 @@ def erase_then_die(session, event):
 if __name__ == "__main__":
     database_url, amqp_url, retry_delay_ms = sys.argv[1], sys.argv[2], int(sys.argv[3])
     settings = Settings(service="notifications", data_dir=Path("."), database_url=database_url, amqp_url=amqp_url)
-    handlers = {**HANDLERS, events.ERASURE_REQUESTED: erase_then_die}
+    handlers = {**consumer_handlers(settings), events.ERASURE_REQUESTED: erase_then_die}
     with connect(settings) as connection:
         EventConsumer("notifications", Database(database_url), connection, handlers, threading.Event(),
                       topology=Topology(retry_delay_ms=retry_delay_ms)).run()

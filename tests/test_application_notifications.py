@@ -6,15 +6,18 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from notifications.handlers import HANDLERS
+from notifications.handlers import handlers
+from notifications.messages import FrontEnd
 from notifications.models import AudienceMember, EmailDelivery, Notification, Preference
 from shared import events
 from shared.messaging.consumer import Outcome, handle_event
 from shared.messaging.envelope import Event
 from tests.support.environment import make_settings, migrated_database
-from tests.support.payloads import ANNA, OFFERING
+from tests.support.payloads import ANNA, FRONT_END_URL, OFFERING
 
 VISITOR = {**ANNA, "id": "ssmu-visitor", "name": "Олег Кузнецов", "role": "staff"}
+
+HANDLERS = handlers(FrontEnd(FRONT_END_URL))
 
 
 @pytest.fixture

@@ -66,3 +66,11 @@ def test_the_queue_type_is_classic_or_quorum():
     assert Settings.from_env("enrolment", {"AMQP_QUEUE_TYPE": "quorum"}).queue_type == "quorum"
     with pytest.raises(ConfigError, match="AMQP_QUEUE_TYPE"):
         Settings.from_env("enrolment", {"AMQP_QUEUE_TYPE": "stream"})
+
+
+def test_emails_link_to_the_front_end_at_web_url_and_only_at_an_http_address():
+    assert Settings.from_env("notifications", {}).web_url == "http://127.0.0.1:8000"
+    assert Settings.from_env("notifications", {"WEB_URL": "https://exchange.lumc.nl/"}).web_url == \
+        "https://exchange.lumc.nl"
+    with pytest.raises(ConfigError, match="WEB_URL"):
+        Settings.from_env("notifications", {"WEB_URL": "javascript:alert(1)"})

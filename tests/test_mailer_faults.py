@@ -7,16 +7,19 @@ import psycopg
 import pytest
 from sqlalchemy import select, update
 
-from notifications.handlers import HANDLERS
+from notifications.handlers import handlers
 from notifications.mailer import Mailer, SmtpTransport
+from notifications.messages import FrontEnd
 from notifications.models import EmailDelivery
 from shared import events
 from shared.db import utcnow
 from shared.messaging.consumer import handle_event
 from tests.support.environment import make_settings, migrated_database
-from tests.support.payloads import SANNE, enrolment_event
+from tests.support.payloads import FRONT_END_URL, SANNE, enrolment_event
 
 pytestmark = pytest.mark.postgres
+
+HANDLERS = handlers(FrontEnd(FRONT_END_URL))
 
 
 @pytest.fixture

@@ -6,14 +6,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from notifications.handlers import HANDLERS
+from notifications.handlers import handlers
+from notifications.messages import FrontEnd
 from notifications.mailer import Mailer, SmtpTransport
 from notifications.models import EmailDelivery, Notification, Preference
 from shared import events
 from shared.messaging.consumer import Outcome, handle_event
 from shared.messaging.envelope import Event
 from tests.support.environment import make_settings, migrated_database
-from tests.support.payloads import ANNA, SANNE, bearer, enrolment_event, offering_snapshot
+from tests.support.payloads import ANNA, FRONT_END_URL, OFFERING, SANNE, bearer, enrolment_event, offering_snapshot
 from tests.support.problems import assert_problem
 from tests.support.servers import free_port
 from tests.support.smtp import SmtpInbox
@@ -23,6 +24,8 @@ def db(tmp_path):
     database = migrated_database("notifications", make_settings("notifications", tmp_path))
     yield database
     database.dispose()
+
+HANDLERS = handlers(FrontEnd(FRONT_END_URL))
 
 
 def rows(db, model) -> int:
@@ -59,6 +62,21 @@ def test_a_stored_preference_beats_the_locale_in_the_event(db, smtp_server):
     handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, status="confirmed", position=None))
     mailer(db, smtp_server.port).send_due()
     assert smtp_server.messages[0]["Subject"] == "Your seat in Helminth Infections and the Immune System is confirmed"
+
+
+@pytest.mark.parametrize("student", [ANNA, SANNE], ids=["ru", "en"])
+def test_an_enrolment_email_links_to_the_course_page_and_the_preferences_whatever_the_title(db, smtp_server, student):
+    hostile = '<a href="https://evil.example/">Claim your seat</a>'
+    offering = {**OFFERING, "course_title": {"en": hostile, "ru": hostile}}
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, student, "confirmed", None,
+                                               offering=offering))
+    mailer(db, smtp_server.port).send_due()
+    (mail,) = smtp_server.messages
+    text, html = (part.get_content() for part in mail.iter_parts())
+    course_page, preferences = f"{FRONT_END_URL}/courses/c-1", f"{FRONT_END_URL}/me/preferences"
+    assert course_page in text and preferences in text and hostile in text  # plain text: data as typed
+    assert f'href="{course_page}"' in html and f'href="{preferences}"' in html
+    assert "evil.example/\"" not in html and "&lt;a href=&#34;https://evil.example/&#34;&gt;" in html
 
 
 def test_with_email_off_the_inbox_still_fills(db, smtp_server):
@@ -216,3 +234,46 @@ def test_an_email_that_cannot_be_built_fails_alone_and_the_rest_go_out(db, smtp_
     assert [m["To"].addresses[0].addr_spec for m in smtp_server.messages] == ["sanne@lumc.nl"]
     broken_status = next(value for key, value in statuses.items() if key != "sanne")
     assert broken_status[0] == "failed" and broken_status[1] == 1
+
+
+COORDINATED = {**OFFERING, "coordinators": ["lumc-coordinator", "ssmu-coordinator", "lumc-coordinator"]}
+
+
+def coordinators_inbox(db) -> dict[str, tuple[str, str]]:
+    with db.transaction() as session:
+        return {n.user_id: (n.locale, n.subject) for n in session.scalars(
+            select(Notification).where(Notification.kind == "roster_changed"))}
+
+
+def test_each_coordinator_is_told_once_in_their_inbox_in_their_language_and_not_by_email(db, smtp_server):
+    with db.transaction() as session:
+        session.add(Preference(user_id="ssmu-coordinator", locale="ru", email=True))
+    event = enrolment_event(events.ENROLMENT_WAITLISTED, SANNE, offering=COORDINATED)
+    handle_event(db, HANDLERS, event)
+    assert handle_event(db, HANDLERS, event) is Outcome.DUPLICATE  # redelivered: nobody is told twice
+    assert coordinators_inbox(db) == {
+        "lumc-coordinator": ("en", "Sanne de Vries joined the waiting list for Helminth Infections and the "
+                                   "Immune System (number 3)"),
+        "ssmu-coordinator": ("ru", "Лист ожидания курса «Гельминтозы и иммунная система»: Sanne de Vries, № 3")}
+    mailer(db, smtp_server.port).send_due()
+    assert [m["To"].addresses[0].addr_spec for m in smtp_server.messages] == ["sanne@lumc.nl"]  # the student's
+
+
+@pytest.mark.parametrize("event_type, status, cancelled_by, told", [
+    (events.ENROLMENT_CONFIRMED, "confirmed", None, True),
+    (events.ENROLMENT_PROMOTED, "confirmed", None, True),
+    (events.ENROLMENT_CANCELLED, "cancelled", "student", True),
+    (events.ENROLMENT_CANCELLED, "cancelled", "coordinator", False),  # their own doing
+    (events.ENROLMENT_CANCELLED, "cancelled", "catalogue", False),  # they cancelled the offering
+])
+def test_coordinators_hear_what_students_did_not_what_they_did_themselves(db, event_type, status, cancelled_by, told):
+    handle_event(db, HANDLERS, enrolment_event(event_type, SANNE, status, None, cancelled_by, offering=COORDINATED))
+    assert bool(coordinators_inbox(db)) is told
+
+
+def test_an_event_without_coordinators_or_about_a_coordinator_enrolling_tells_only_the_student(db):
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, SANNE, "confirmed", None))  # older event
+    themselves = {**SANNE, "id": "lumc-coordinator"}
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, themselves, "confirmed", None,
+                                               offering={**OFFERING, "coordinators": ["lumc-coordinator"]}))
+    assert coordinators_inbox(db) == {} and rows(db, Notification) == 2

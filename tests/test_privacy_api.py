@@ -10,17 +10,19 @@ from catalogue.models import CourseRevision
 from catalogue.privacy import on_erasure_requested as catalogue_erases
 from enrolment.models import Enrolment
 from enrolment.replica import apply_offering_snapshot
-from notifications.handlers import HANDLERS
+from notifications.handlers import handlers
+from notifications.messages import FrontEnd
 from notifications.mailer import FolderTransport, Mailer
 from notifications.models import Notification
 from shared import events
 from shared.events.catalogue import OfferingSnapshot
 from shared.messaging.consumer import Outcome, handle_event
 from shared.messaging.envelope import Event
-from tests.support.payloads import ANNA, bearer, enrolment_event, offering_snapshot
+from tests.support.payloads import ANNA, FRONT_END_URL, OFFERING, bearer, enrolment_event, offering_snapshot
 from tests.support.problems import assert_problem
 
 ADMIN = bearer("admin", "LUMC")
+HANDLERS = handlers(FrontEnd(FRONT_END_URL))
 
 
 def student(sub, name="Анна Смирнова"):
@@ -103,12 +105,16 @@ def test_notifications_forget_a_student_and_a_late_or_repeated_event_brings_noth
     app = service_app("notifications")
     db = app.extensions["database"]
     before = datetime.now(timezone.utc) - timedelta(minutes=1)
-    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, status="confirmed", position=None))
+    handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, status="confirmed", position=None,
+                                               offering={**OFFERING, "coordinators": ["lumc-coordinator"]}))
     mailer = Mailer(db, FolderTransport(tmp_path / "mail"), "exchange@test.invalid")
     assert mailer.send_due() == 1 and len(list((tmp_path / "mail").glob("*.eml"))) == 1
     client = app.test_client()
     anna = student(ANNA["id"])
     assert len(client.get("/api/v1/privacy/notifications/personal-data/me", headers=anna).get_json()["data"]["notifications"]) == 1
+
+    pieter = bearer("coordinator", "LUMC")  # the course's coordinator, told of her enrolment
+    assert [n["kind"] for n in client.get("/api/v1/notifications/me", headers=pieter).get_json()] == ["roster_changed"]
 
     assert handle_event(db, HANDLERS, erasure_event()) == Outcome.HANDLED
     assert client.get("/api/v1/privacy/notifications/erasures/e-1", headers=ADMIN).get_json()["status"] == "in_progress"
@@ -121,6 +127,7 @@ def test_notifications_forget_a_student_and_a_late_or_repeated_event_brings_noth
     handle_event(db, HANDLERS, erasure_event(subject=ANNA["id"]))  # the same erasure again, as a new event
     assert client.get("/api/v1/privacy/notifications/personal-data/me", headers=anna).get_json()["data"] == {
         "preferences": None, "notifications": [], "offerings_followed": []}
+    assert client.get("/api/v1/notifications/me", headers=pieter).get_json() == []  # her name is gone there too
 
     handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, status="confirmed", position=None))
     with db.reading() as session:  # what she does after the erasure is new, and kept

@@ -1,7 +1,8 @@
 """The web front end in a real browser (Debian's Chromium, driven by Playwright) against the whole system:
 students find, enrol, wait and get promoted; coordinators change seats, read the roster, and see conflicts.
 
-Set WEB_SCREENSHOTS=docs/screenshots to also save the README's screenshots (desktop and phone width).
+Set WEB_SCREENSHOTS=docs/screenshots to also save the README's screenshots (desktop and phone width; the
+pages of issue 16 in English and Russian).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,27 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 20_000
+# The browser's language, as a reader's in Leiden or in Tomsk.
+BROWSER_LOCALES = {"en": "en-GB", "ru": "ru-RU"}
+
+
+class Browsers:
+    """One Chromium per language: Chromium writes the dates of its date and time pickers in the language
+    it was started in (LANG; with Debian's chromium-l10n, else always as en-US), whatever the page's."""
+
+    def __init__(self, playwright):
+        self.by_language = {}
+        for language, locale in BROWSER_LOCALES.items():
+            posix = f"{locale.replace('-', '_')}.UTF-8"
+            self.by_language[language] = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env={**os.environ, "LANG": posix, "LC_ALL": posix})
+
+    def new_context(self, *, language: str = "en", **options):
+        return self.by_language[language].new_context(locale=BROWSER_LOCALES[language], **options)
+
+    def close(self) -> None:
+        for browser in self.by_language.values():
+            browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +61,9 @@ def browser():
 
     expect.set_options(timeout=TIMEOUT_MS)  # the machine may be busy; a slow answer is not a wrong one
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        browsers = Browsers(playwright)
+        yield browsers
+        browsers.close()
 
 
 @pytest.fixture(scope="module")
@@ -55,17 +78,53 @@ def front_end(system):
     return system["web"]
 
 
-def signed_in(browser, front_end: str, person: str, viewport=DESKTOP):
-    """A fresh browser context (its own cookies) signed in as a demo person; return its page."""
+def signed_in(browser, front_end: str, person: str, viewport=DESKTOP, locale: str | None = None):
+    """A fresh browser context (its own cookies) signed in as a demo person, reading `locale` if given
+    (else their token's language); return its page."""
     from playwright.sync_api import expect
 
-    context = browser.new_context(base_url=front_end, viewport=viewport)
+    reads = locale or ("ru" if person.startswith("ssmu-") else "en")
+    context = browser.new_context(base_url=front_end, viewport=viewport, language=reads)
     context.set_default_timeout(TIMEOUT_MS)
+    if locale:
+        read_in(context, front_end, locale)
     page = context.new_page()
     page.goto("/signin")
     page.locator(f"button[name=person][value={person}]").click()
     expect(page.locator(".flash-success")).to_be_visible()
     return page
+
+
+def read_in(context, front_end: str, locale: str) -> None:
+    """Choose the language of every page of a browser context, as the language switch does."""
+    context.add_cookies([{"name": "locale", "value": locale, "url": front_end}])
+
+
+def screenshots_in_both_languages(browser, page, name: str, elsewhere: str | None = None) -> None:
+    """Save this page, when asked to, at desktop width in English and in Russian (`{name}-en.png`,
+    `{name}-ru.png`) and at phone width in its own language (`{name}-phone.png`). The other language is
+    opened beside it, in a browser of that language with the same session (at `elsewhere` if given: a
+    search for words of that language), so the page and what was typed into it stay as they are."""
+    folder = os.environ.get("WEB_SCREENSHOTS")
+    if not folder:
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    own = page.locator("html").get_attribute("lang")
+    other = "ru" if own == "en" else "en"
+    original = page.viewport_size
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(Path(folder) / f"{name}-phone.png"))
+    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=str(Path(folder) / f"{name}-{own}.png"), full_page=True)
+    page.set_viewport_size(original)
+    front_end = re.match(r"https?://[^/]+", page.url).group(0)
+    context = browser.new_context(base_url=front_end, viewport=DESKTOP, language=other)
+    context.add_cookies(page.context.cookies())
+    read_in(context, front_end, other)
+    beside = context.new_page()
+    beside.goto(elsewhere or page.url)
+    beside.screenshot(path=str(Path(folder) / f"{name}-{other}.png"), full_page=True)
+    context.close()
 
 
 def screenshot(page, name: str) -> None:
@@ -98,6 +157,8 @@ def test_students_enrol_wait_and_are_promoted_while_the_coordinator_watches_the_
     expect(anna.locator("html")).to_have_attribute("lang", "ru")
     anna.get_by_label("Поиск курсов").fill("гельминт")
     anna.get_by_role("button", name="Найти").click()
+    expect(anna.locator(".card h2 mark").first).to_have_text(re.compile("Гельминт", re.IGNORECASE))
+    screenshots_in_both_languages(browser, anna, "search", elsewhere="/?q=helminth+infections")
     anna.get_by_role("link", name="Гельминтозы и иммунная система").click()
     anna.get_by_role("button", name="Записаться").click()
     expect(anna.locator(".flash-success")).to_contain_text("Место ваше")
@@ -132,7 +193,7 @@ def test_students_enrol_wait_and_are_promoted_while_the_coordinator_watches_the_
     # Anna cancels, after reading what it means: the seat goes to Sanne, who sees it and is told in her inbox.
     anna.get_by_role("link", name="Отменить запись…").click()
     expect(anna.locator(".consequences")).to_contain_text("Оно перейдёт первому из 1 ожидающего студента")
-    screenshot(anna, "cancel-enrolment")
+    screenshots_in_both_languages(browser, anna, "cancel-enrolment")
     anna.get_by_role("button", name="Отменить запись").click()
     expect(anna.locator(".flash-success")).to_contain_text("Ваша запись отменена")
     sanne.get_by_role("link", name="My enrolments").click()
@@ -180,20 +241,20 @@ def test_a_coordinator_cancels_an_offering_after_reading_who_is_told_and_still_s
     irina.get_by_role("link", name=re.compile("Описторхоз")).click()
     irina.get_by_role("link", name="В архив…").click()
     expect(irina.locator(".consequences")).to_contain_text("1 студент с местом")
-    screenshot(irina, "archive-confirm")
+    screenshots_in_both_languages(browser, irina, "archive-confirm")
     irina.get_by_role("link", name="Не отменять").click()
     irina.get_by_role("link", name=re.compile("Список и места")).first.click()
     irina.get_by_role("link", name="Изменить даты, место или сроки записи").click()
     expect(irina.locator(".flash-notice")).to_contain_text("1 студент с местом")
     irina.get_by_label("Место").fill("СибГМУ, Московский тракт 2, ауд. 101")
-    screenshot(irina, "offering-edit")
+    screenshots_in_both_languages(browser, irina, "offering-edit")
     irina.get_by_role("button", name="Сохранить").click()
     expect(irina.locator(".flash-success")).to_contain_text("Набор изменён")
     expect(irina.locator(".facts")).to_contain_text("ауд. 101")
     irina.get_by_role("link", name="Отменить этот набор…").click()
     expect(irina.locator(".consequences")).to_contain_text("1 студент с местом и 0 в листе ожидания")
     irina.get_by_label("Причина").fill("Преподаватель заболел.")
-    screenshot(irina, "cancel-offering")
+    screenshots_in_both_languages(browser, irina, "cancel-offering")
     irina.get_by_role("button", name="Отменить набор").click()
     expect(irina.locator(".flash-success")).to_contain_text("Набор отменён")
     for _ in range(40):  # enrolment cancels Anna's seat when the catalogue's event reaches it
@@ -208,7 +269,7 @@ def test_a_coordinator_cancels_an_offering_after_reading_who_is_told_and_still_s
     irina.get_by_role("link", name="История").click()
     expect(irina.locator("#history tbody tr").first).to_contain_text("Отменил(а) набор")
     expect(irina.locator("#history tbody tr").first).to_contain_text("Преподаватель заболел.")
-    screenshot(irina, "history")
+    screenshots_in_both_languages(browser, irina, "history")
 
     anna.goto("/me/enrolments")
     opisthorchiasis = anna.locator(".card").filter(has_text="OPI-410")
@@ -248,6 +309,189 @@ def test_a_stale_course_edit_shows_the_other_change_and_can_be_reapplied(browser
     expect(second.get_by_label("ECTS credits")).to_have_value("6")
     expect(second.get_by_label("Title (English)")).to_have_value("Glycomics in the Clinic")
     expect(second.get_by_label("Topics")).to_have_value("glycomics, mass spectrometry, igg")
+
+
+# Issue 16's front end, read in each language, each on a course of its own so that the runs never meet.
+IN_LANGUAGE = {
+    "en": {"coordinator": "lumc-coordinator", "student": "lumc-student", "name": "Sanne de Vries", "other": "ssmu-student",
+           "code": "MET-620",
+           "course": "Metabolomics in Translational Research", "roster": "Roster and seats", "seats": "Seats",
+           "change_seats": "Change seats", "new_seats": r"1 of 1 seat free|\(updating to 1 seat…\)",
+           "enrol": "Enrol", "enrolled": "You have a seat: your enrolment is confirmed.",
+           "waitlist": "Join the waiting list (0 waiting)", "full": "Full", "closed": "Enrolment closed",
+           "change": "Change dates, place or window", "save": "Save",
+           "changed": "The offering is changed; its students are told what changed.",
+           "too_late": "Enrolment must close before the offering ends.",
+           "past": "This date has passed: an offering that has ended cannot be scheduled.",
+           "told": "Sanne de Vries enrolled in Metabolomics in Translational Research",
+           "excel": "Download the roster (Excel)", "status": "Status", "history": "History",
+           "history_row": "Changed an offering", "preferences": "Preferences",
+           "zone": "Asia/Tomsk", "zone_shown": "(Tomsk, UTC+7)", "saved": "Your preferences are saved.",
+           "same_term": "parallel groups", "group": "LUMC, group B", "schedule": "Schedule an offering",
+           "scheduled": "The offering is scheduled."},
+    "ru": {"coordinator": "ssmu-coordinator", "student": "ssmu-student", "name": "Анна Смирнова", "other": "lumc-student",
+           "code": "IMM-610",
+           "course": "Иммуномика бронхиальной астмы", "roster": "Список и места", "seats": "Мест",
+           "change_seats": "Изменить число мест", "new_seats": r"Свободно 1 из 1 места|\(обновляется: будет 1 место…\)",
+           "enrol": "Записаться", "enrolled": "Место ваше: запись подтверждена.",
+           "waitlist": "Встать в лист ожидания (ждут 0)", "full": "Мест нет", "closed": "Запись закрыта",
+           "change": "Изменить даты, место или сроки записи", "save": "Сохранить",
+           "changed": "Набор изменён; студенты получат уведомление об изменениях.",
+           "too_late": "Запись должна закрыться до окончания набора.",
+           "past": "Эта дата уже прошла: закончившийся набор запланировать нельзя.",
+           "told": "Новая запись на курс «Иммуномика бронхиальной астмы»: Анна Смирнова",
+           "excel": "Скачать список (Excel)", "status": "Статус", "history": "История",
+           "history_row": "Изменил(а) набор", "preferences": "Настройки",
+           "zone": "Europe/Amsterdam", "zone_shown": "(Амстердам, UTC+1)", "saved": "Настройки сохранены.",
+           "same_term": "параллельные группы", "group": "СибГМУ, группа Б", "schedule": "Запланировать набор",
+           "scheduled": "Набор запланирован."},
+}
+
+
+def reload_until(page, locator: str, text: str) -> None:
+    """Reload until the locator shows the text: what travels through the outbox, the broker and a
+    consumer takes a moment."""
+    from playwright.sync_api import expect
+
+    for _ in range(40):
+        if text in " ".join(page.locator(locator).all_inner_texts()):
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(page.locator(locator).filter(has_text=text).first).to_be_visible()
+
+
+def mailed_links(data_dir: Path, to: str, about: str) -> list[str]:
+    """The addresses in the plain-text part of the email to `to` about `about`, once the mailer wrote it."""
+    import email
+    import email.policy
+    import time
+
+    for _ in range(40):
+        for path in (data_dir / "mail").glob("*.eml"):
+            mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if to in mail["To"] and about in mail["Subject"]:
+                return re.findall(r"https?://\S+", mail.get_body(("plain",)).get_content())
+        time.sleep(0.5)
+    raise AssertionError(f"no email to {to} about {about}")
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_coordinator_changes_an_offering_and_everyone_sees_and_hears_what_it_means(browser, system, language):
+    """Change-offering page with its validation, read-your-writes, the enrol button's words, the
+    coordinator told in the inbox, the email's links, the Excel roster and the history, in each language."""
+    from openpyxl import load_workbook
+    from playwright.sync_api import expect
+
+    words, front_end = IN_LANGUAGE[language], system["web"]
+    coordinator = signed_in(browser, front_end, words["coordinator"])
+    expect(coordinator.locator("html")).to_have_attribute("lang", language)
+    coordinator.get_by_role("link", name=re.compile(words["course"])).click()
+    manage_page = coordinator.url
+    coordinator.get_by_role("link", name=re.compile(words["roster"])).first.click()
+    offering_page = coordinator.url
+    coordinator.get_by_label(words["seats"], exact=True).fill("1")
+    coordinator.get_by_role("button", name=words["change_seats"]).click()
+    # Read your writes: the new number at once, never the old one as if it were current.
+    expect(coordinator.locator("[data-seats-for]")).to_contain_text(re.compile(words["new_seats"]))
+
+    student = signed_in(browser, front_end, words["student"])
+    student.goto(f"/?q={words['code']}")
+    student.get_by_role("link", name=words["course"]).click()
+    course_page = student.url
+    student.get_by_role("button", name=words["enrol"]).click()
+    expect(student.locator(".flash-success")).to_contain_text(words["enrolled"])
+    expect(student.locator(".status-confirmed")).to_be_visible()
+
+    other = signed_in(browser, front_end, words["other"], locale=language)
+    other.goto(course_page)
+    expect(other.get_by_role("button", name=words["waitlist"])).to_be_visible()
+
+    coordinator.goto(offering_page)
+    coordinator.get_by_role("link", name=words["change"]).click()
+    edit_page = coordinator.url
+    starts_on = coordinator.locator("#f-starts_on").input_value()
+    coordinator.locator("#f-ends_on").fill(starts_on)
+    day_after = (date.fromisoformat(starts_on) + timedelta(days=1)).isoformat()
+    coordinator.locator("#f-enrolment_closes_at").fill(f"{day_after}T12:00")  # after the offering ended
+    coordinator.get_by_role("button", name=words["save"]).click()
+    expect(coordinator.locator("main")).to_contain_text(words["too_late"])
+    for field, past in (("starts_on", "2020-01-06"), ("ends_on", "2020-01-31"),
+                        ("enrolment_opens_at", "2019-12-01T08:00"), ("enrolment_closes_at", "2019-12-20T23:59")):
+        coordinator.locator(f"#f-{field}").fill(past)
+    coordinator.get_by_role("button", name=words["save"]).click()
+    expect(coordinator.locator("main")).to_contain_text(words["past"])
+
+    coordinator.goto(edit_page)  # a fresh form: no waiting list from now on
+    scheduled = {field: coordinator.locator(f"#f-{field}").input_value()
+                 for field in ("term", "starts_on", "ends_on", "enrolment_opens_at", "enrolment_closes_at")}
+    coordinator.locator("#f-waitlist").uncheck()
+    coordinator.get_by_role("button", name=words["save"]).click()
+    expect(coordinator.locator(".flash-success")).to_contain_text(words["changed"])
+    other.reload()
+    expect(other.locator(".status-line")).to_contain_text(words["full"])
+    expect(other.locator("button[class^=enrol]")).to_have_count(0)  # hidden where it cannot succeed
+
+    coordinator.goto(edit_page)
+    coordinator.locator("#f-enrolment_closes_at").fill(
+        coordinator.locator("#f-enrolment_opens_at").input_value()[:10] + "T23:59")  # closed since the first day
+    coordinator.get_by_role("button", name=words["save"]).click()
+    expect(coordinator.locator(".flash-success")).to_contain_text(words["changed"])
+    other.reload()
+    expect(other.locator(".status-line")).to_contain_text(words["closed"])
+    expect(other.locator("button[class^=enrol]")).to_have_count(0)
+
+    coordinator.goto("/me/inbox")
+    reload_until(coordinator, ".notification[data-kind=roster_changed]", words["told"])
+    news = coordinator.locator(".notification[data-kind=roster_changed]").filter(has_text=words["told"])
+    news.locator("a[href^='/manage/offerings/']").click()  # the roster, one click away
+    expect(coordinator).to_have_url(offering_page)
+
+    links = mailed_links(Path(system["env"]["DATA_DIR"]), words["student"], words["course"])
+    course_link = next(link for link in links if "/courses/" in link)
+    preferences_link = next(link for link in links if link.endswith("/me/preferences"))
+    student.goto(course_link)
+    expect(student.get_by_role("heading", level=1)).to_have_text(words["course"])
+    student.goto(preferences_link)
+    expect(student.get_by_role("heading", level=1)).to_have_text(words["preferences"])
+
+    coordinator.goto(offering_page)
+    with coordinator.expect_download() as download:
+        coordinator.get_by_role("link", name=words["excel"]).click()
+    sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
+    assert download.value.suggested_filename.startswith(f"roster-{words['code']}-")
+    assert (sheet["A1"].value, sheet["C2"].value) == (words["status"], words["name"])
+
+    coordinator.goto(manage_page)
+    coordinator.get_by_role("link", name=words["history"]).click()
+    expect(coordinator.locator("#history tbody tr").first).to_contain_text(words["history_row"])
+
+    # The same term twice is allowed, and the form says why: a parallel group.
+    coordinator.goto(manage_page)
+    expect(coordinator.locator("#same-term")).to_contain_text(words["same_term"])
+    for field, value in {**scheduled, "capacity": "10", "location": words["group"]}.items():
+        coordinator.locator(f"#f-{field}").fill(value)
+    coordinator.get_by_role("button", name=words["schedule"]).click()
+    expect(coordinator.locator(".flash-success")).to_contain_text(words["scheduled"])
+    coordinator.goto(manage_page)
+    expect(coordinator.locator(".card h3").filter(has_text=words["roster"])).to_have_count(2)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_student_chooses_a_time_zone_and_pages_show_times_in_it(browser, front_end, language):
+    from playwright.sync_api import expect
+
+    words = IN_LANGUAGE[language]
+    student = signed_in(browser, front_end, words["student"])
+    student.get_by_role("link", name=words["preferences"]).click()
+    student.locator("#f-timezone").select_option(words["zone"])
+    student.get_by_role("button", name=words["save"]).click()
+    expect(student.locator(".flash-success")).to_contain_text(words["saved"])
+    expect(student.locator("#f-timezone")).to_have_value(words["zone"])
+    screenshots_in_both_languages(browser, student, "preferences")
+    student.goto(f"/?q={words['code']}")
+    student.get_by_role("link", name=words["course"]).click()
+    expect(student.locator(".facts").first).to_contain_text(words["zone_shown"])
 
 
 def test_the_pages_work_from_the_keyboard_on_a_phone(browser, front_end):
@@ -322,8 +566,9 @@ def contrast(one: str, other: str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
-def test_focus_is_visible_and_controls_are_big_enough_to_touch_on_a_phone(browser, front_end):
-    page = signed_in(browser, front_end, "ssmu-student", PHONE)
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_focus_is_visible_and_controls_are_big_enough_to_touch_on_a_phone(browser, front_end, language):
+    page = signed_in(browser, front_end, "ssmu-student", PHONE, locale=language)
     page.goto("/?q=HEL")
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")  # past "skip to content", onto the navigation
@@ -340,6 +585,21 @@ def test_focus_is_visible_and_controls_are_big_enough_to_touch_on_a_phone(browse
     assert small == []
     header = page.evaluate("document.querySelector('header.site').getBoundingClientRect().height")
     assert header <= 2 * 44 + 16  # two rows of touch targets, no more
+
+
+@pytest.mark.parametrize("language, missing", [("en", "This page does not exist."),
+                                               ("ru", "Такой страницы нет.")])
+def test_an_error_page_says_what_went_wrong_in_its_heading_and_every_page_has_an_icon(browser, front_end, language,
+                                                                                       missing):
+    from playwright.sync_api import expect
+
+    page = signed_in(browser, front_end, "lumc-student", locale=language)
+    answer = page.goto("/no-such-page")
+    assert answer.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text(missing)
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert page.request.get(icon).headers["content-type"].startswith("image/svg+xml")
+    assert page.request.get("/favicon.ico").ok  # for browsers that ask for it without reading the page
 
 
 def test_a_title_of_one_long_unbroken_word_wraps_instead_of_widening_the_page(browser, system):

@@ -13,6 +13,7 @@ from web.forms import course_form_values, course_payload, merge_edit, offering_p
 from web.highlight import highlight
 from web.language import localised, long_date
 from web.navigation import safe_next
+from web.own_links import link_own_pages
 from web.problems import error_page_status, problem_message
 from web.timezones import instant_to_local_input, local_input_to_instant, local_time
 
@@ -184,3 +185,12 @@ DURING = datetime(2027, 1, 10, tzinfo=timezone.utc)
 ])
 def test_the_enrol_button_says_what_enrolment_would_decide(course, offering, seats, now, choice):
     assert enrol_choice({"status": course}, {**WINDOW, **offering}, seats, now) == choice
+
+
+def test_an_inbox_text_links_only_this_sites_own_pages_and_escapes_the_rest():
+    text = ('Page: https://exchange.example.org/courses/c-1\n<b>x</b> http://evil.example/x '
+            'http://exchange.example.org/me/preferences?a=1&b=2')
+    shown = link_own_pages(text, "exchange.example.org")
+    assert '<a href="/courses/c-1">https://exchange.example.org/courses/c-1</a>' in shown
+    assert '<a href="/me/preferences?a=1&amp;b=2">' in shown
+    assert "&lt;b&gt;x&lt;/b&gt; http://evil.example/x" in shown and shown.count("<a ") == 2

@@ -15,15 +15,17 @@ from sqlalchemy import select
 
 from catalogue.handlers import HANDLERS as CATALOGUE_HANDLERS
 from enrolment.handlers import HANDLERS as ENROLMENT_HANDLERS
-from notifications.handlers import HANDLERS as NOTIFICATION_HANDLERS
+from notifications.handlers import handlers
+from notifications.messages import FrontEnd
 from shared.messaging.consumer import handle_event
 from shared.messaging.envelope import Event
 from shared.messaging.outbox import OutboxMessage
 from tests.support.front_end import csrf_token, front_end, sign_in, submit, with_enrolment
-from tests.support.payloads import bearer
+from tests.support.payloads import FRONT_END_URL, bearer
 from web.roster_xlsx import XLSX_MIMETYPE
 
 # Who consumes whose events (DESIGN section 2).
+NOTIFICATION_HANDLERS = handlers(FrontEnd(FRONT_END_URL))
 CONSUMERS = {"catalogue": (("enrolment", ENROLMENT_HANDLERS), ("notifications", NOTIFICATION_HANDLERS)),
              "enrolment": (("notifications", NOTIFICATION_HANDLERS), ("catalogue", CATALOGUE_HANDLERS))}
 
@@ -103,6 +105,21 @@ def test_a_student_cancelling_is_told_what_happens_first_and_nothing_happens_unt
     assert done.status_code == 302 and done.headers["Location"] == f"/courses/{course_id}"
     assert "Ваша запись отменена." in anna.get(done.headers["Location"]).text
     assert "Эта запись уже отменена." in anna.get(cancel).text
+
+
+def test_the_coordinator_reads_in_the_inbox_who_enrolled_and_who_cancelled(system):
+    anna, course_id, _ = enrol(system, "ssmu-student")
+    pieter = system.client("lumc-coordinator")
+    inbox = pieter.get("/me/inbox").text
+    assert "Анна Смирнова enrolled in Helminth Infections and the Immune System" in inbox
+    assert 'data-kind="roster_changed"' in inbox and "/manage/offerings/" in inbox  # the roster's address
+
+    enrolment_id = re.search(r'/enrolments/([\w-]+)/cancel', anna.get(f"/courses/{course_id}").text).group(1)
+    cancel = f"/enrolments/{enrolment_id}/cancel"
+    submit(anna, cancel, {"confirm": "yes"}, cancel)
+    system.deliver()
+    assert "Анна Смирнова cancelled their enrolment in Helminth" in pieter.get("/me/inbox").text
+    assert "Helminth" not in system.client("lumc-student").get("/me/inbox").text  # nobody else is told
 
 
 def test_lowering_seats_below_the_confirmed_count_warns_first(system):

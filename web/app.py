@@ -18,6 +18,7 @@ from web.config import WebSettings
 from web.enrolments import seats_summary, unread_count
 from web.forms import FIELD_LABELS
 from web.highlight import highlight
+from web.own_links import link_own_pages
 from web.i18n import N_, gettext, gettext_in, install_gettext
 from web.identity import end_session, identify, presented_token
 from web.language import choose_locale, localised, long_date
@@ -70,6 +71,7 @@ def create_app(settings: WebSettings | None = None, *, http_mounts: Mapping[str,
     _install_error_pages(app)
     _register_views(app)
     app.add_template_filter(highlight)
+    app.add_template_filter(link_own_pages)
     return app
 
 

@@ -44,6 +44,9 @@ class OfferingSummary(EventPayload):
     ends_on: date
     location: str
     cancel_reason: str | None
+    # User ids of the course's coordinators, who are told of each enrolment. Added to version 1:
+    # events written before it lack it, read as none.
+    coordinators: list[str] = []
 
 
 class Student(EventPayload):

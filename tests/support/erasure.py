@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from catalogue.handlers import HANDLERS as CATALOGUE_HANDLERS
 from enrolment.replica import apply_offering_snapshot
-from notifications.handlers import HANDLERS as NOTIFICATIONS_HANDLERS
+from notifications.handlers import handlers as notification_handlers
+from notifications.messages import FrontEnd
 from notifications.mailer import FolderTransport, Mailer
 from shared.db import Database
 from shared.events.catalogue import OfferingSnapshot
@@ -27,7 +28,7 @@ from shared.messaging.topology import Topology
 from shared.migrations import upgrade
 from shared.privacy import ErasureRecord
 from tests.support.environment import make_settings
-from tests.support.payloads import bearer, offering_snapshot
+from tests.support.payloads import FRONT_END_URL, bearer, offering_snapshot
 
 SERVICES = ("catalogue", "enrolment", "notifications")
 
@@ -87,7 +88,7 @@ class Platform:
         relay = Relay(self.db["enrolment"], connect(self.settings["enrolment"]), service="enrolment",
                       topology=self.topology)
         threads = [threading.Thread(target=relay.run, args=(stop, 0.02), daemon=True)]
-        handlers = {"catalogue": CATALOGUE_HANDLERS, "notifications": NOTIFICATIONS_HANDLERS}
+        handlers = {"catalogue": CATALOGUE_HANDLERS, "notifications": notification_handlers(FrontEnd(FRONT_END_URL))}
         for service in consumers:
             consumer = EventConsumer(service, self.db[service], connect(self.settings[service]), handlers[service],
                                      stop, topology=self.topology)

@@ -87,6 +87,10 @@ def student(number: int, institution: str = "SSMU"):
                      "ru" if institution == "SSMU" else "en")
 
 
+# Where the notification emails of the tests link to.
+FRONT_END_URL = "https://exchange.example.org"
+
+
 # An enrolment event as the enrolment service writes it, for the students below.
 OFFERING = {"id": "off-1", "course_id": "c-1", "course_code": "HEL-510",
             "course_title": {"en": "Helminth Infections and the Immune System", "ru": "Гельминтозы и иммунная система"},
@@ -97,9 +101,10 @@ SANNE = {"id": "lumc-student", "email": "sanne@lumc.nl", "name": "Sanne de Vries
          "institution": "LUMC"}
 
 
-def enrolment_event(event_type, student=ANNA, status="waitlisted", position=3, cancelled_by=None, at=None):
+def enrolment_event(event_type, student=ANNA, status="waitlisted", position=3, cancelled_by=None, at=None,
+                    offering=OFFERING):
     return Event(type=event_type, producer="enrolment", occurred_at=at or datetime.now(timezone.utc), data={
         "enrolment": {"id": f"enr-{student['id']}", "status": status, "waitlist_position": position,
                       "cancelled_by": cancelled_by},
-        "offering": OFFERING, "student": student,
+        "offering": offering, "student": student,
         "seats": {"capacity": 2, "confirmed": 2, "available": 0, "waitlisted": 3}})
