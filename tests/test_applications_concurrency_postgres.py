@@ -2,24 +2,18 @@
 capacity, each application decided once, one open application per person."""
 
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
 from enrolment.applications import submit_application
 from enrolment.models import Application, Enrolment
 from enrolment.operations import get_offering
-from enrolment.replica import apply_offering_snapshot
 from shared.config import DEVELOPMENT_JWT_SECRET
 from shared.db import Database
-from shared.events.catalogue import OfferingSnapshot
 from shared.http.auth import Principal
 from shared.http.demo_tokens import demo_token
-from shared.migrations import upgrade
-from tests.support.payloads import offering_snapshot
-from tests.support.servers import gunicorn
+from tests.support.rush import post_all, served_offering
 
 pytestmark = pytest.mark.postgres
 
@@ -38,20 +32,8 @@ COORDINATORS = [bearer("coordinator", "lumc-coordinator"), bearer("admin", "lumc
 
 @pytest.fixture
 def lab(postgres_url, tmp_path):
-    upgrade("enrolment", postgres_url)
-    db = Database(postgres_url)
-    snapshot = offering_snapshot(capacity=SEATS, admission="application")
-    with db.transaction() as session:
-        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
-    with gunicorn("enrolment", {"ENROLMENT_DATABASE_URL": postgres_url, "DATA_DIR": str(tmp_path)}, tmp_path) as url:
-        yield db, url, snapshot["offering_id"]
-    db.dispose()
-
-
-def post_all(url: str, requests: list[tuple[str, dict, dict]]) -> list[httpx.Response]:
-    """Send (path, body, headers) requests all at once from 30 threads; return the answers in order."""
-    with httpx.Client(base_url=url, timeout=60) as client, ThreadPoolExecutor(max_workers=30) as pool:
-        return list(pool.map(lambda r: client.post(r[0], json=r[1], headers=r[2]), requests))
+    with served_offering(postgres_url, tmp_path, capacity=SEATS, admission="application") as served:
+        yield served
 
 
 def pending_applications(db: Database, offering_id: str) -> list[str]:

@@ -1,7 +1,6 @@
 """A seat rush on PostgreSQL through HTTP under gunicorn: no overselling, a fair line, promotions once."""
 
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -9,16 +8,11 @@ from sqlalchemy import select
 
 from enrolment.models import Enrolment
 from enrolment.operations import get_offering
-from enrolment.replica import apply_offering_snapshot
 from shared import events
 from shared.config import DEVELOPMENT_JWT_SECRET
-from shared.db import Database
-from shared.events.catalogue import OfferingSnapshot
 from shared.http.demo_tokens import demo_token
 from shared.messaging.outbox import OutboxMessage
-from shared.migrations import upgrade
-from tests.support.payloads import offering_snapshot
-from tests.support.servers import gunicorn
+from tests.support.rush import post_all, served_offering
 
 pytestmark = pytest.mark.postgres
 
@@ -33,20 +27,8 @@ def token(number: int) -> str:
 
 @pytest.fixture
 def rush(postgres_url, tmp_path):
-    upgrade("enrolment", postgres_url)
-    db = Database(postgres_url)
-    snapshot = offering_snapshot(capacity=SEATS)
-    with db.transaction() as session:
-        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
-    with gunicorn("enrolment", {"ENROLMENT_DATABASE_URL": postgres_url, "DATA_DIR": str(tmp_path)}, tmp_path) as url:
-        yield db, url, snapshot["offering_id"]
-    db.dispose()
-
-
-def post_all(url: str, requests: list[tuple[str, dict, dict]]) -> list[httpx.Response]:
-    """Send (path, body, headers) requests all at once from 40 threads; return the answers in order."""
-    with httpx.Client(base_url=url, timeout=60) as client, ThreadPoolExecutor(max_workers=40) as pool:
-        return list(pool.map(lambda r: client.post(r[0], json=r[1], headers=r[2]), requests))
+    with served_offering(postgres_url, tmp_path, capacity=SEATS) as served:
+        yield served
 
 
 def as_student(number: int) -> dict:
