@@ -14,13 +14,21 @@ from catalogue.schemas import CourseSchema, OfferingSchema
 from web.i18n import gettext_in, ngettext_in, po_path
 from web.names import change_value, language_name, status_name, term_name, topic_name
 from web.problems import BY_CODE, field_message
-from web.translation_files import read_catalog, stale_messages, untranslated
+from web.translation_files import POT_PATH, read_catalog, stale_messages, untranslated, without_dates
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
 def test_the_catalogues_hold_every_message_of_the_code_and_no_other():
     assert stale_messages("ru") == set(), "run `make translations` and translate what it lists"
+
+
+def test_extracting_again_from_unchanged_code_leaves_the_catalogues_as_they_are():
+    # Only the creation date would differ; `make translations` must not rewrite files for it.
+    text = POT_PATH.read_bytes()
+    redated = re.sub(rb"POT-Creation-Date: [^\\\"]*", b"POT-Creation-Date: 1999-01-01 00:00+0000", text)
+    assert redated != text
+    assert without_dates(redated) == without_dates(text)
 
 
 def test_every_message_is_translated_into_russian():

@@ -80,7 +80,7 @@ def write_catalog(path: Path, catalog: Catalog) -> None:
 
 
 def without_dates(po_text: bytes) -> bytes:
-    return re.sub(rb'^"(POT-Creation|PO-Revision)-Date: .*\n"$', b"", po_text, flags=re.M)
+    return re.sub(rb'^"(POT-Creation|PO-Revision)-Date: [^"]*"$', b"", po_text, flags=re.M)
 
 
 def update_catalogues() -> None:
