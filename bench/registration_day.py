@@ -16,10 +16,9 @@ from sqlalchemy import func, select
 from bench.environment import Workspace, gunicorn, service_environment, worker
 from bench.measure import Figure, Outcome, Sample, generate_load, require
 from bench.offerings import OfferingDesk
-from bench.pipeline import student_token, wait_for_consumer
+from bench.pipeline import student_token, students_told, wait_for_consumer
 from bench.scale import Scale
 from enrolment.models import Enrolment, Offering
-from notifications.models import Notification
 from services.registry import app_factory_path
 from shared.config import SERVICES
 from shared.db import Database
@@ -112,7 +111,7 @@ def check_notified(db: Database, students: int) -> str:
     deadline = time.monotonic() + NOTIFIED_TIMEOUT_SECONDS
     while True:
         with db.reading() as session:
-            told = session.scalar(select(func.count()).select_from(Notification))
+            told, _ = students_told(session)
         if told >= students or time.monotonic() > deadline:
             break
         time.sleep(0.5)
