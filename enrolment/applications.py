@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from enrolment.models import Application, Enrolment, Offering
-from enrolment.operations import (PRODUCER, _active_enrolment, _confirm, _require_open, announce_seats,
-                                  get_offering)
+from enrolment.operations import (PRODUCER, active_enrolment, announce_seats, confirm_seat, get_offering,
+                                  require_open)
 from shared import events
 from shared.db import utcnow
 from shared.events.enrolment import ApplicationChanged
@@ -32,10 +32,10 @@ def submit_application(session: Session, applicant: Principal, offering_id: str,
     if applicant.role == "staff" and not proposed_dates:
         raise ma.ValidationError({"proposed_dates": ["Visiting staff propose the dates of their visit."]})
     offering = get_offering(session, offering_id, for_update=True)
-    _require_open(offering, now or utcnow())
+    require_open(offering, now or utcnow())
     if offering.admission != "application":
         raise Problem(409, "not_by_application", "This offering takes no applications: enrol in it directly.")
-    if _active_enrolment(session, offering.id, applicant.id) is not None:
+    if active_enrolment(session, offering.id, applicant.id) is not None:
         raise Problem(409, "already_enrolled", "You already hold a seat or wait for one in this offering.")
     application = Application(
         offering=offering, applicant_id=applicant.id, applicant_role=applicant.role, applicant_email=applicant.email,
@@ -61,9 +61,9 @@ def approve_application(session: Session, actor: Principal, application_id: str,
     _require_pending(application)
     if offering.status != "scheduled":
         raise Problem(409, "enrolment_closed", "This offering has been cancelled.")
-    if offering.capacity - offering.confirmed_count <= 0:
+    if offering.free_seats <= 0:
         raise Problem(409, "offering_full", "Every seat is taken: free one, or raise the capacity, first.")
-    if _active_enrolment(session, offering.id, application.applicant_id) is not None:
+    if active_enrolment(session, offering.id, application.applicant_id) is not None:
         raise Problem(409, "already_enrolled", "The applicant already holds a seat or waits for one.")
     enrolment = _take_seat(session, application, offering)
     _decide(application, actor, "approved", message)
@@ -160,7 +160,7 @@ def _take_seat(session: Session, application: Application, offering: Offering) -
                           student_email=application.applicant_email, student_name=application.applicant_name,
                           student_locale=application.applicant_locale,
                           student_institution=application.applicant_institution)
-    _confirm(enrolment)
+    confirm_seat(enrolment)
     offering.confirmed_count += 1
     session.add(enrolment)
     session.flush()

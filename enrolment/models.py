@@ -80,6 +80,12 @@ class Offering(Base):
                 "cancel_reason": self.cancel_reason}
 
     @property
+    def free_seats(self) -> int:
+        """Seats no confirmed student holds (may be below zero after the capacity was lowered); the
+        caller holds the offering's lock. Newcomers also need nobody waiting (operations.seat_is_free)."""
+        return self.capacity - self.confirmed_count
+
+    @property
     def seats(self) -> dict[str, int]:
         """Return the offering's live seat counts."""
         return seat_counts(self.capacity, self.confirmed_count, self.waitlisted_count)

@@ -55,9 +55,9 @@ def enrol_student(session: Session, student: Principal, offering_id: str, now: d
     """
     now = now or utcnow()
     offering = get_offering(session, offering_id)
-    _require_open(offering, now)
+    require_open(offering, now)
     _require_first_come(offering)
-    if _active_enrolment(session, offering.id, student.id) is not None:
+    if active_enrolment(session, offering.id, student.id) is not None:
         raise Problem(409, "already_enrolled", "You are already enrolled or on the waiting list of this offering.")
     enrolment = Enrolment(id=str(uuid.uuid4()), offering=offering, student_id=student.id,
                           student_email=student.email, student_name=student.name, student_locale=student.locale,
@@ -66,7 +66,7 @@ def enrol_student(session: Session, student: Principal, offering_id: str, now: d
     if place is None:
         _refuse(session, offering_id, now)
     if place.seat:
-        _confirm(enrolment)
+        confirm_seat(enrolment)
     else:
         enrolment.status, enrolment.waitlist_ticket = "waitlisted", place.last_waitlist_ticket
         enrolment.waitlist_position = place.waitlisted_count  # newcomers join at the end
@@ -122,7 +122,7 @@ def _require_first_come(offering: Offering) -> None:
 def _refuse(session: Session, offering_id: str, now: datetime) -> NoReturn:
     """Say why a newcomer got no place: the offering closed meanwhile, or it is full with no waiting list."""
     offering = get_offering(session, offering_id, for_update=True)
-    _require_open(offering, now)
+    require_open(offering, now)
     _require_first_come(offering)
     raise Problem(409, "offering_full", "Every seat is taken and this offering has no waiting list.")
 
@@ -143,12 +143,12 @@ def cancel_enrolment(session: Session, actor: Principal, enrolment_id: str) -> E
 
 def promote_from_waitlist(session: Session, offering: Offering) -> list[Enrolment]:
     """Give every free seat to the first in line, each exactly once; the caller holds the lock."""
-    free = offering.capacity - offering.confirmed_count
+    free = offering.free_seats
     if free <= 0 or offering.waitlisted_count == 0:
         return []
     promoted = first_in_line(session, offering.id, free)
     for enrolment in promoted:
-        _confirm(enrolment)
+        confirm_seat(enrolment)
         offering.confirmed_count += 1
         offering.waitlisted_count -= 1
         _tell(session, enrolment, events.ENROLMENT_PROMOTED)
@@ -205,7 +205,8 @@ def roster(session: Session, actor: Principal, offering_id: str, *, cancelled: b
     return with_positions(session, [*confirmed, *waiting, *gone])
 
 
-def _require_open(offering: Offering, now: datetime) -> None:
+def require_open(offering: Offering, now: datetime) -> None:
+    """Refuse (409 enrolment_closed) unless the offering takes enrolments at `now`."""
     if offering.status != "scheduled":
         raise Problem(409, "enrolment_closed", "This offering has been cancelled.")
     if offering.course_status != "published":
@@ -216,13 +217,15 @@ def _require_open(offering: Offering, now: datetime) -> None:
         raise Problem(409, "enrolment_closed", f"Enrolment closed at {offering.enrolment_closes_at.isoformat()}.")
 
 
-def _active_enrolment(session: Session, offering_id: str, student_id: str) -> Enrolment | None:
+def active_enrolment(session: Session, offering_id: str, student_id: str) -> Enrolment | None:
+    """Return the person's confirmed or waiting enrolment in the offering, if any."""
     return session.scalar(select(Enrolment).where(Enrolment.offering_id == offering_id,
                                                   Enrolment.student_id == student_id,
                                                   Enrolment.status.in_(ACTIVE)))
 
 
-def _confirm(enrolment: Enrolment) -> None:
+def confirm_seat(enrolment: Enrolment) -> None:
+    """Mark an enrolment as holding a seat; the caller counts it under the offering's lock."""
     enrolment.status = "confirmed"
     enrolment.confirmed_at = utcnow()
     enrolment.waitlist_position = None
