@@ -237,6 +237,38 @@ def test_the_embedded_broker_never_hands_out_a_message_still_being_written(tmp_p
     assert all(message["text"] == "ж" * 1_000_000 for message in received)
 
 
+def test_processes_declaring_the_embedded_topology_at_once_keep_every_binding(tmp_path):
+    """The launcher starts six workers that declare the topology together. The stock filesystem channel
+    truncated an exchange's binding table before locking it: one worker read an empty table and died of
+    the JSON error (taking the whole system down), or overwrote another's binding, whose queue then
+    silently received nothing."""
+    settings = make_settings("enrolment", tmp_path)
+    binders, rounds = 6, 15
+    for round_number in range(rounds):
+        exchange = f"exchange-{round_number}"
+        start, failures = threading.Barrier(binders), []
+
+        def bind(number: int) -> None:
+            with connect(settings) as connection:
+                channel = connection.channel()
+                start.wait()
+                try:
+                    channel._queue_bind(exchange, f"key-{number}", "", f"queue-{number}")
+                    channel.get_table(exchange)
+                except Exception as exc:  # noqa: BLE001 - any error is the failure this test looks for
+                    failures.append(exc)
+
+        threads = [threading.Thread(target=bind, args=(number,)) for number in range(binders)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        with connect(settings) as connection:
+            table = connection.channel().get_table(exchange)
+        assert sorted(binding.queue for binding in table) == [f"queue-{number}" for number in range(binders)]
+
+
 def test_data_that_breaks_the_contract_or_an_unknown_version_is_set_aside_at_once_with_the_reason(
         enrolment_db, tmp_path):
     from shared.messaging.envelope import Event

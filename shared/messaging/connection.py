@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from time import monotonic
 
 from kombu import Connection, Producer
@@ -18,19 +19,49 @@ HEARTBEAT_SECONDS = 20
 
 
 class FolderChannel(filesystem.Channel):
-    """kombu's filesystem channel, whose messages appear whole.
+    """kombu's filesystem channel, whose files appear whole.
 
-    The stock channel creates the message file and then writes it: a consumer polling meanwhile takes the
-    empty file, fails to parse it (the consumer process dies) and deletes it (the message is lost). Here
-    each message is written under a name no consumer looks at and renamed into place, atomically.
+    The stock channel creates a message file and then writes it: a consumer polling meanwhile takes the
+    empty file, fails to parse it (the consumer process dies) and deletes it (the message is lost). It
+    also truncates an exchange's binding table before locking it: a process declaring the topology at
+    the same moment read an empty table (its JSON error killed it) or wrote over another's binding
+    (messages to that queue were dropped as unroutable). Here every file is written under a name no one
+    reads and renamed into place, atomically, and a binding table changes under a lock of its own.
     """
 
     def _put(self, queue, payload, **kwargs):
         name = f"{int(round(monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
-        partial = os.path.join(self.data_folder_out, f"{name}.partial")
-        with open(partial, "wb") as file:
-            file.write(str_to_bytes(dumps(payload)))
-        os.replace(partial, os.path.join(self.data_folder_out, name))
+        write_whole(os.path.join(self.data_folder_out, name), dumps(payload))
+
+    def _queue_bind(self, exchange, routing_key, pattern, queue):
+        binding = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
+        self._change_table(exchange, lambda table: table if binding in table else [binding, *table])
+
+    def _delete(self, queue, exchange, routing_key, pattern, *args, **kwargs):
+        virtual.Channel._delete(self, queue, exchange, routing_key, pattern, *args, **kwargs)
+        binding = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
+        self._change_table(exchange, lambda table: [entry for entry in table if entry != binding])
+
+    def _change_table(self, exchange, change: Callable[[list], list]) -> None:
+        table_file = self._exchange_file(exchange)
+        self.control_folder.mkdir(exist_ok=True)
+        with open(table_file.with_suffix(".lock"), "a") as guard:
+            filesystem.lock(guard, filesystem.LOCK_EX)
+            try:
+                table = self.get_table(exchange)
+                changed = change(table)
+                if changed != table:
+                    write_whole(str(table_file), dumps(changed))
+            finally:
+                filesystem.unlock(guard)
+
+
+def write_whole(path: str, text: str) -> None:
+    """Write the file under a temporary name and rename it into place, so no reader sees it partly written."""
+    partial = f"{path}.partial"
+    with open(partial, "wb") as file:
+        file.write(str_to_bytes(text))
+    os.replace(partial, path)
 
 
 class FolderTransport(filesystem.Transport):

@@ -81,7 +81,10 @@ def running_system(data_dir: Path, env: dict[str, str] | None = None) -> Iterato
         yield {**{part: f"http://127.0.0.1:{port}" for part, port in ports.items()},
                "banner": "".join(banner), "process": process, "env": full_env}
     finally:
-        if process.poll() is None:
+        if process.poll() is not None:  # it died under the test: its log says why
+            print(f"the system exited with status {process.returncode}:\n{log_path.read_text()[-6000:]}",
+                  file=sys.stderr)
+        else:
             process.send_signal(signal.SIGINT)
             process.wait(timeout=30)
         log.close()
