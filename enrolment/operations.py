@@ -286,6 +286,6 @@ def tell(session: Session, enrolment: Enrolment, event_type: str) -> None:
     record_event(session, PRODUCER, event_type, EnrolmentChanged(
         enrolment={"id": enrolment.id, "status": enrolment.status, "waitlist_position": enrolment.waitlist_position,
                    "cancelled_by": enrolment.cancelled_by,
-                   "offer_expires_at": enrolment.offer_expires_at if enrolment.status == "offered" else None},
+                   "offer_expires_at": enrolment.offer_expires_at if enrolment.status in ("offered", "expired") else None},
         offering={**offering.summary, "coordinators": offering.coordinators}, student=enrolment.student,
         seats=offering.seats).to_data())
