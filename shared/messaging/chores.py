@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from typing import Callable, Mapping
 
 log = logging.getLogger(__name__)
 
 
 class Chore:
-    """Runs `work` every `interval` seconds (after the relay's sweep that follows the interval)."""
+    """Runs `work` every `interval` seconds (after the relay's sweep that follows the interval); what the
+    work returns (a count, or counts by name) is logged when it did anything."""
 
     def __init__(self, name: str, work: Callable[[], object], interval: float):
         self.name, self.work, self.interval = name, work, interval
@@ -33,6 +34,6 @@ class Chore:
         except Exception as exc:  # noqa: BLE001 - the chore can wait; publishing cannot
             log.warning("%s failed, trying again in %.0fs: %r", self.name, self.interval, exc)
         else:
-            if done:
+            if any(done.values()) if isinstance(done, Mapping) else done:
                 log.info("%s: %s", self.name, done)
         self._next_run = time.monotonic() + self.interval
