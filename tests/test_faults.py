@@ -334,22 +334,21 @@ def test_offers_expiring_while_the_consumer_and_the_sweeper_are_killed_again_and
             return session.scalar(select(func.count()).select_from(Enrolment).where(
                 Enrolment.status == "offered", Enrolment.offer_expires_at <= func.now()))
 
-    def kill_the_consumer_and_every_fifth_time_the_sweeper():
-        # Enrolment's relay hosts the offer sweeper; it needs two seconds or so to start and sweep.
-        for name in ("consumer", "relay") if len(injected) % 5 == 4 else ("consumer",):
-            pipeline.kill(name)
-            pipeline.start(name)
-        injected.append(time.monotonic())
+    def kill(name):
+        pipeline.kill(name)
+        pipeline.start(name)
 
-    stop, injected = threading.Event(), []
-    injector = threading.Thread(target=lambda: [kill_the_consumer_and_every_fifth_time_the_sweeper()
+    stop, consumer_kills = threading.Event(), []
+    injector = threading.Thread(target=lambda: [consumer_kills.append(kill("consumer"))
                                                 for _ in iter(lambda: stop.wait(0.8), True)])
     injector.start()
     try:
-        for _ in range(OFFER_ROUNDS):  # time passes: every open offer falls due, and the sweeper expires it
+        for round_number in range(OFFER_ROUNDS):  # time passes: every open offer falls due
             with pipeline.enrolment.transaction() as session:
                 session.execute(update(Enrolment).where(Enrolment.status == "offered")
                                 .values(offer_expires_at=func.now() - func.make_interval(0, 0, 0, 0, 0, 0, 1)))
+            time.sleep(0.1 * round_number)  # the sweeper (enrolment's relay) killed before, in or after a sweep
+            kill("relay")
             deadline = time.monotonic() + 60
             while open_offers_due():
                 assert time.monotonic() < deadline, "the sweeper did not expire the offers due within a minute"
@@ -357,7 +356,7 @@ def test_offers_expiring_while_the_consumer_and_the_sweeper_are_killed_again_and
     finally:
         stop.set()
         injector.join()
-    print(f"the consumer killed {len(injected)} times, the sweeper {len(injected) // 5}")
+    print(f"the consumer killed {len(consumer_kills)} times, the sweeper {OFFER_ROUNDS}")
 
     with pipeline.enrolment.transaction() as session:
         statuses = Counter(session.scalars(select(Enrolment.status)))
