@@ -228,3 +228,36 @@ def test_automatic_promotion_is_unchanged(db):
     cancel(db, first)
     assert states(db, offering_id) == {"1": "cancelled", "2": "confirmed"}
     assert told(db, events.ENROLMENT_OFFERED, events.ENROLMENT_PROMOTED) == [(events.ENROLMENT_PROMOTED, "2")]
+
+
+def test_enrolment_s_relay_expires_due_offers_between_its_sweeps_and_publishes_what_followed(enrolment_db, tmp_path):
+    import dataclasses
+    import threading
+
+    from sqlalchemy import update
+
+    from services.registry import relay_chores
+    from shared.messaging.connection import connect
+    from shared.messaging.relay import Relay
+    from tests.support.environment import make_settings, wait_for
+
+    settings = dataclasses.replace(make_settings("enrolment", tmp_path), offer_sweep_seconds=0.1)
+    offering_id, offered_id = offered_one(enrolment_db)
+    with enrolment_db.transaction() as session:  # the deadline has passed
+        session.execute(update(Enrolment).where(Enrolment.id == offered_id)
+                        .values(offer_expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+    stop = threading.Event()
+    relay = Relay(enrolment_db, connect(settings), service="enrolment", chores=relay_chores(settings, enrolment_db))
+    thread = threading.Thread(target=relay.run, args=(stop,), kwargs={"idle_seconds": 0.1}, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: states(enrolment_db, offering_id) == {"1": "cancelled", "2": "expired", "3": "offered"})
+        wait_for(lambda: published(enrolment_db, events.ENROLMENT_OFFER_EXPIRED))
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def published(db, event_type) -> bool:
+    with db.transaction() as session:
+        return session.scalar(select(OutboxMessage.published_at).where(OutboxMessage.event_type == event_type)) is not None
