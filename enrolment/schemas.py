@@ -59,8 +59,8 @@ class EnrolmentSchema(ma.Schema):
     confirmed_at = ma.fields.DateTime(allow_none=True)
     cancelled_at = ma.fields.DateTime(allow_none=True)
     offer_expires_at = ma.fields.DateTime(allow_none=True, metadata={
-        "description": "Until when an offered seat waits for the student to accept or decline it (also kept "
-                       "once the offer expired); null unless a seat was offered"})
+        "description": "Until when a seat offered to the student waits for their answer (status offered); kept "
+                       "once the offer was answered or expired; null if no seat was ever offered"})
     offering = ma.fields.Nested(OfferingSummarySchema)
 
 
