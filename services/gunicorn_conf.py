@@ -1,9 +1,11 @@
 """gunicorn settings for the three web services (docker-compose and the launcher use this file).
 
 Web processes only write the outbox; they never open broker connections, so forking is safe.
-No preload_app: each worker builds its own app and database pool after the fork.
+No preload_app: each worker builds its own app and database pool after the fork (the master only
+imports the modules, in on_starting).
 """
 
+import importlib
 import multiprocessing
 import os
 
@@ -28,13 +30,17 @@ errorlog = "-"
 
 
 def on_starting(server):
-    """Start Prometheus' multiprocess files afresh, so /metrics sums only this run's workers."""
+    """Start Prometheus' multiprocess files afresh, so /metrics sums only this run's workers; then import
+    the app's modules (without building the app), so that every worker forks with them loaded: workers
+    are ready in a fraction of the time (four importing at once on two cores took eight seconds) and
+    share those pages."""
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if folder:
         import shutil
 
         shutil.rmtree(folder, ignore_errors=True)
         os.makedirs(folder, exist_ok=True)
+    importlib.import_module(server.app.app_uri.partition(":")[0])
 
 
 def child_exit(server, worker):
