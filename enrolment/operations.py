@@ -283,9 +283,9 @@ def release_place(enrolment: Enrolment) -> None:
 def tell(session: Session, enrolment: Enrolment, event_type: str) -> None:
     """Record what happened to the enrolment, with the offering and its seats, in the outbox."""
     offering = enrolment.offering
+    deadline = enrolment.offer_expires_at if enrolment.status in ("offered", "expired") else None
     record_event(session, PRODUCER, event_type, EnrolmentChanged(
         enrolment={"id": enrolment.id, "status": enrolment.status, "waitlist_position": enrolment.waitlist_position,
-                   "cancelled_by": enrolment.cancelled_by,
-                   "offer_expires_at": enrolment.offer_expires_at if enrolment.status in ("offered", "expired") else None},
+                   "cancelled_by": enrolment.cancelled_by, "offer_expires_at": deadline},
         offering={**offering.summary, "coordinators": offering.coordinators}, student=enrolment.student,
         seats=offering.seats).to_data())

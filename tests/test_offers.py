@@ -20,16 +20,18 @@ from shared.http.errors import Problem
 from shared.messaging.consumer import handle_event
 from shared.messaging.envelope import Event
 from shared.messaging.outbox import OutboxMessage
-from shared.migrations import upgrade
+from tests.support.environment import migrate_to_head
 from tests.support.payloads import offering_snapshot, student
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db(request, tmp_path):
     """Enrolment's database, migrated, on a SQLite file or a throwaway PostgreSQL database."""
-    url = (f"sqlite:///{tmp_path / 'enrolment.db'}" if request.param == "sqlite"
-           else request.getfixturevalue("postgres_database_factory")("enrolment"))
-    upgrade("enrolment", url)
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'enrolment.db'}"
+        migrate_to_head("enrolment", url)
+    else:  # named after the service: a copy of a migrated one
+        url = request.getfixturevalue("postgres_database_factory")("enrolment")
     database = Database(url)
     yield database
     database.dispose()
@@ -260,4 +262,5 @@ def test_enrolment_s_relay_expires_due_offers_between_its_sweeps_and_publishes_w
 
 def published(db, event_type) -> bool:
     with db.transaction() as session:
-        return session.scalar(select(OutboxMessage.published_at).where(OutboxMessage.event_type == event_type)) is not None
+        return session.scalar(select(OutboxMessage.published_at)
+                              .where(OutboxMessage.event_type == event_type)) is not None

@@ -23,7 +23,6 @@ from shared.db import Database
 from shared.events.catalogue import OfferingSnapshot
 from shared.http.errors import Problem
 from shared.messaging.outbox import OutboxMessage
-from shared.migrations import upgrade
 from tests.support.payloads import offering_snapshot, student
 
 pytestmark = pytest.mark.postgres
@@ -31,9 +30,13 @@ OFFERINGS = 12
 
 
 @pytest.fixture
-def db(postgres_url):
-    upgrade("enrolment", postgres_url)
-    database = Database(postgres_url)
+def enrolment_url(postgres_database_factory) -> str:
+    return postgres_database_factory("enrolment")  # named after the service: a copy of a migrated one
+
+
+@pytest.fixture
+def db(enrolment_url):
+    database = Database(enrolment_url)
     yield database
     database.dispose()
 
@@ -117,10 +120,10 @@ def test_two_sweepers_over_the_same_due_offers_expire_each_once(db):
     assert_counters_match_the_rows(db)
 
 
-def test_a_sweeper_killed_mid_sweep_leaves_the_rest_to_the_others_still_exactly_once(db, postgres_url):
+def test_a_sweeper_killed_mid_sweep_leaves_the_rest_to_the_others_still_exactly_once(db, enrolment_url):
     offered, deadline = open_offers(db)
     # Run as a module of this checkout (cwd first on sys.path), whichever checkout the venv points at.
-    killed = subprocess.run([sys.executable, "-m", "tests.kill_sweeper_mid_sweep", postgres_url, deadline.isoformat(),
+    killed = subprocess.run([sys.executable, "-m", "tests.kill_sweeper_mid_sweep", enrolment_url, deadline.isoformat(),
                              "4"], cwd=Path(__file__).parent.parent, capture_output=True, timeout=60)
     assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
     # Three offers expired and committed; the fourth, expired but not committed, died with the process.
