@@ -86,3 +86,22 @@ def test_declining_asks_first_in_russian_and_the_seat_goes_on(apps):
     mine = anna.get("/me/enrolments").text
     assert "Вы отказались от места; оно предложено следующему в очереди." in mine and "Предложено место" not in mine
     assert "The offer of a seat expired" not in coordinator.get(f"/manage/offerings/{offering_id}").text
+
+
+def test_an_expired_offer_shows_to_the_student_and_on_the_coordinators_roster(apps):
+    from datetime import datetime, timedelta, timezone
+
+    from enrolment.offers import sweep_offers
+
+    coordinator = person(apps, "lumc-coordinator")
+    _path, offering_id = first_offering(coordinator)
+    offered_by_one_seat(apps, coordinator, offering_id)
+    anna, sanne = person(apps, "ssmu-student"), person(apps, "lumc-student")
+    seat_freed_for(apps, anna, sanne, offering_id)
+    later = datetime.now(timezone.utc) + timedelta(hours=25)
+    assert sweep_offers(apps["enrolment"].extensions["database"], now=later)["expired"] == 1
+
+    mine = sanne.get("/me/enrolments").text
+    assert "Offer expired" in mine and "Accept the seat" not in mine and "Cancel my enrolment…" not in mine
+    roster = coordinator.get(f"/manage/offerings/{offering_id}").text
+    assert "The offer of a seat expired unanswered." in roster and "a seat offered" in roster
