@@ -74,12 +74,15 @@ class Relay:
         return len(answer.confirmed)
 
     def run(self, stop: threading.Event, idle_seconds: float = POLL_SECONDS) -> None:
-        """Sweep the outbox until `stop` is set, backing off while the broker is unavailable; when idle,
-        sleep until a commit adds outbox rows (shared.messaging.wakeup), or `idle_seconds` where the
-        database cannot tell (SQLite)."""
+        """Sweep the outbox until `stop` is set, backing off while the broker is unavailable, doing the
+        service's chores as they fall due; when idle, sleep until a commit adds outbox rows
+        (shared.messaging.wakeup), a chore is due, or `idle_seconds` where the database cannot tell (SQLite)."""
         backoff = 0.5
         self._wakeup.start()
         while not stop.is_set():
+            # Chores first: their events go out in the same sweep, and they go on while the broker is away.
+            for chore in self.chores:
+                chore.run_if_due()
             try:
                 published = self.publish_pending()
             except Exception as exc:  # noqa: BLE001 - log, back off, try again from the outbox
@@ -89,8 +92,6 @@ class Relay:
                 continue
             backoff = 0.5
             self._prune()
-            for chore in self.chores:
-                chore.run_if_due()
             if published < self.batch_size:
                 self._keep_alive()
                 self._wakeup.wait(stop, idle_seconds, at_most=self._seconds_to_next_step())
