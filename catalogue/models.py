@@ -139,6 +139,8 @@ class Offering(Base):
     admission: Mapped[str] = mapped_column(String(16), default="first_come")
     promotion: Mapped[str] = mapped_column(String(16), default="automatic")
     offer_hours: Mapped[int] = mapped_column(Integer, default=48)
+    # Seats reserved per institution, as JSON [{"institution", "seats", "release_at" (ISO)}]: see `reserved`.
+    reserved_json: Mapped[list] = mapped_column("reserved", JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     cancel_reason: Mapped[str | None] = mapped_column(Text, default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -146,6 +148,7 @@ class Offering(Base):
     seats_confirmed: Mapped[int] = mapped_column(Integer, default=0)
     seats_waitlisted: Mapped[int] = mapped_column(Integer, default=0)
     seats_held: Mapped[int] = mapped_column(Integer, default=0)
+    seats_reserved: Mapped[list] = mapped_column(JSON, default=list)  # enrolment's counts per pool
     seats_revision: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -153,9 +156,24 @@ class Offering(Base):
     course: Mapped[Course] = relationship(back_populates="offerings")
 
     @property
-    def seats(self) -> dict[str, int]:
-        """Return the live seat counts shown with the offering."""
-        return seat_counts(self.capacity, self.seats_confirmed, self.seats_waitlisted, self.seats_held)
+    def reserved(self) -> list[dict]:
+        """The seats reserved per institution, with release_at as an instant."""
+        return [{**pool, "release_at": datetime.fromisoformat(pool["release_at"])} for pool in self.reserved_json or []]
+
+    @reserved.setter
+    def reserved(self, pools: list[dict]) -> None:
+        self.reserved_json = [{"institution": pool["institution"], "seats": pool["seats"],
+                               "release_at": pool["release_at"].isoformat()} for pool in pools]
+
+    @property
+    def seats(self) -> dict:
+        """Return the live seat counts shown with the offering: enrolment's, once it has counted any; until
+        then, every reserved seat free."""
+        pools = self.seats_reserved if self.seats_revision else [
+            {**pool, "confirmed": 0, "held": 0, "available": pool["seats"], "waitlisted": 0}
+            for pool in self.reserved_json or []]
+        return seat_counts(self.capacity, self.seats_confirmed, self.seats_waitlisted, self.seats_held,
+                           [{**pool, "release_at": datetime.fromisoformat(pool["release_at"])} for pool in pools])
 
 
 class CatalogueVersion(Base):

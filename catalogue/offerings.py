@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from catalogue.history import field_changes, record_revision
 from catalogue.models import Course, Offering
 from catalogue.operations import PRODUCER, get_course, may_view, require_editor, set_course_status, touch_course
-from catalogue.schemas import check_offering_dates
+from catalogue.schemas import check_offering_dates, check_reserved
 from shared import events
 from shared.db import utcnow
 from shared.events.catalogue import OfferingSnapshot, OfferingUpdated
@@ -22,7 +22,8 @@ from shared.http.etag import check_version
 from shared.messaging.outbox import record_event
 
 EDITABLE_OFFERING_FIELDS = ("term", "starts_on", "ends_on", "enrolment_opens_at", "enrolment_closes_at",
-                            "capacity", "waitlist", "location", "admission", "promotion", "offer_hours")
+                            "capacity", "waitlist", "location", "admission", "promotion", "offer_hours",
+                            "reserved")
 
 
 def offering_fields(offering: Offering) -> dict[str, Any]:
@@ -93,6 +94,7 @@ def update_offering(session: Session, actor: Principal, offering_id: str, expect
     before = offering_fields(offering)
     merged = {**before, **fields}
     check_offering_dates(merged)
+    check_reserved(merged)
     changed = {name for name in fields if fields[name] != before[name]}
     check_schedule(merged, utcnow().date(), changed=changed)
     changes = field_changes(_plain(before), _plain(merged))
@@ -150,13 +152,21 @@ def record_seats(session: Session, offering_id: str, seats: SeatCounts, revision
     offering.seats_confirmed = seats.confirmed
     offering.seats_waitlisted = seats.waitlisted
     offering.seats_held = seats.held
+    offering.seats_reserved = [pool.model_dump(mode="json") for pool in seats.reserved]
     offering.seats_revision = revision
     return True
 
 
 def _plain(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Return JSON-ready values (dates and instants as ISO strings) for history and events."""
-    return {name: value.isoformat() if hasattr(value, "isoformat") else value for name, value in fields.items()}
+    """Return JSON-ready values (dates and instants as ISO strings, in reserved pools too) for history and
+    events."""
+    return {name: _plain_value(value) for name, value in fields.items()}
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_plain(item) if isinstance(item, Mapping) else _plain_value(item) for item in value]
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _offering_state(offering: Offering) -> dict[str, Any]:
@@ -167,6 +177,6 @@ def _offering_state(offering: Offering) -> dict[str, Any]:
             "institution": course.institution, "coordinators": course.coordinators, "term": offering.term,
             "starts_on": offering.starts_on, "ends_on": offering.ends_on, "location": offering.location,
             "capacity": offering.capacity, "waitlist": offering.waitlist, "admission": offering.admission,
-            "promotion": offering.promotion, "offer_hours": offering.offer_hours,
+            "promotion": offering.promotion, "offer_hours": offering.offer_hours, "reserved": offering.reserved,
             "enrolment_opens_at": offering.enrolment_opens_at, "enrolment_closes_at": offering.enrolment_closes_at,
             "status": offering.status, "cancel_reason": offering.cancel_reason, "version": offering.version}

@@ -11,6 +11,7 @@ from marshmallow import validate
 
 from catalogue.isced import ISCED_F_CODES
 from shared.http.auth import INSTITUTIONS
+from shared.seats import PoolSeatsSchema
 from shared.http.fields import Instant, Line, Paragraphs, StrictBoolean, StrictFloat
 from shared.http.pagination import PageArgsSchema
 
@@ -128,13 +129,36 @@ class CourseQuerySchema(PageArgsSchema):
 
 
 class SeatsSchema(ma.Schema):
-    """Live seat counts of an offering."""
+    """Live seat counts of an offering; the top-level counts are the totals."""
 
     capacity = ma.fields.Integer()
     confirmed = ma.fields.Integer()
     held = ma.fields.Integer(metadata={"description": "Seats held by open offers (promotion offer)"})
     available = ma.fields.Integer()
     waitlisted = ma.fields.Integer()
+    reserved = ma.fields.List(ma.fields.Nested(PoolSeatsSchema), metadata={
+        "description": "The pools still reserving seats for an institution's students (a released pool "
+                       "leaves the list)"})
+
+
+class ReservedSeatsSchema(ma.Schema):
+    """Seats of an offering reserved for an institution's students until release_at, then open to all."""
+
+    institution = ma.fields.String(required=True, validate=validate.OneOf(INSTITUTIONS))
+    seats = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10000))
+    release_at = _offering_instant(required=True)
+
+
+def check_reserved(fields: Mapping[str, Any]) -> None:
+    """Refuse two pools of one institution, and more reserved seats than the offering's capacity."""
+    reserved, capacity = fields.get("reserved"), fields.get("capacity")
+    if not reserved:
+        return
+    institutions = [pool["institution"] for pool in reserved]
+    if len(set(institutions)) != len(institutions):
+        raise ma.ValidationError({"reserved": ["At most one pool per institution."]})
+    if capacity is not None and sum(pool["seats"] for pool in reserved) > capacity:
+        raise ma.ValidationError({"reserved": ["More seats reserved than the offering's capacity."]})
 
 
 def check_offering_dates(fields: Mapping[str, Any]) -> None:
@@ -167,6 +191,11 @@ class OfferingSchema(ma.Schema):
                        "to accept or decline within offer_hours, then offered to the next"})
     offer_hours = ma.fields.Integer(load_default=48, strict=True, validate=validate.Range(*OFFER_HOURS), metadata={
         "description": "How long an offered seat waits for the student's answer, in hours"})
+    reserved = ma.fields.List(ma.fields.Nested(ReservedSeatsSchema), load_default=list,
+                              validate=validate.Length(max=len(INSTITUTIONS)), metadata={
+        "description": "Seats reserved per institution: a reserved seat goes only to a student of that institution "
+                       "until release_at, then its unused seats are open to all (at most one pool per institution; "
+                       "at most capacity seats reserved in all)"})
     status = ma.fields.String(dump_only=True, metadata={"enum": list(OFFERING_STATUSES)})
     cancel_reason = ma.fields.String(dump_only=True, allow_none=True)
     version = ma.fields.Integer(dump_only=True)
@@ -177,6 +206,7 @@ class OfferingSchema(ma.Schema):
     @ma.validates_schema
     def check_dates(self, data, **_kwargs):
         check_offering_dates(data)
+        check_reserved(data)
 
 
 class OfferingPatchSchema(OfferingSchema):

@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from enrolment.models import Application, Enrolment, Offering
-from enrolment.operations import (PRODUCER, active_enrolment, announce_seats, confirm_seat, get_offering,
-                                  require_open)
+from enrolment.operations import (PRODUCER, active_enrolment, announce_seats, confirm_seat, count_seat,
+                                  free_seat_for, get_offering, release_due_pools, require_open)
 from shared import events
 from shared.db import utcnow
 from shared.events.enrolment import ApplicationChanged
@@ -61,11 +61,13 @@ def approve_application(session: Session, actor: Principal, application_id: str,
     _require_pending(application)
     if offering.status != "scheduled":
         raise Problem(409, "enrolment_closed", "This offering has been cancelled.")
-    if offering.free_seats <= 0:
+    release_due_pools(offering, utcnow())
+    free, from_pool = free_seat_for(offering, application.applicant_institution)
+    if not free:
         raise Problem(409, "offering_full", "Every seat is taken: free one, or raise the capacity, first.")
     if active_enrolment(session, offering.id, application.applicant_id) is not None:
         raise Problem(409, "already_enrolled", "The applicant already holds a seat or waits for one.")
-    enrolment = _take_seat(session, application, offering)
+    enrolment = _take_seat(session, application, offering, from_pool)
     _decide(application, actor, "approved", message)
     application.enrolment_id = enrolment.id
     _tell(session, application, events.APPLICATION_APPROVED)
@@ -155,13 +157,14 @@ def _decide(application: Application, actor: Principal, status: str, message: st
     application.decided_by, application.decided_at = actor.id, utcnow()
 
 
-def _take_seat(session: Session, application: Application, offering: Offering) -> Enrolment:
+def _take_seat(session: Session, application: Application, offering: Offering, from_pool: bool) -> Enrolment:
     enrolment = Enrolment(offering=offering, student_id=application.applicant_id,
                           student_email=application.applicant_email, student_name=application.applicant_name,
                           student_locale=application.applicant_locale,
-                          student_institution=application.applicant_institution)
+                          student_institution=application.applicant_institution,
+                          pool=application.applicant_institution if from_pool else None)
     confirm_seat(enrolment)
-    offering.confirmed_count += 1
+    count_seat(offering, from_pool, application.applicant_institution)
     session.add(enrolment)
     session.flush()
     return enrolment

@@ -66,7 +66,12 @@ class Offering(Base):
     seats_revision: Mapped[int] = mapped_column(Integer, default=0)
     # The waiting list's ticket counter: each newcomer on the list draws the next number.
     last_waitlist_ticket: Mapped[int] = mapped_column(Integer, default=0)
+    # Seats of the pools not yet released (SeatPool): 0 lets a newcomer's decision stay one statement.
+    reserved_seats: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    pools: Mapped[list[SeatPool]] = relationship(back_populates="offering", order_by="SeatPool.institution",
+                                                 cascade="all, delete-orphan")
 
     def is_coordinated_by(self, actor) -> bool:
         """Tell whether the actor is one of the course's coordinators (or an admin)."""
@@ -89,9 +94,59 @@ class Offering(Base):
         return self.capacity - self.confirmed_count - self.held_count
 
     @property
-    def seats(self) -> dict[str, int]:
-        """Return the offering's live seat counts."""
-        return seat_counts(self.capacity, self.confirmed_count, self.waitlisted_count, self.held_count)
+    def reserving_pools(self) -> list[SeatPool]:
+        """The pools whose seats are still reserved (not released); loaded only if there are any."""
+        return [pool for pool in self.pools if not pool.released] if self.reserved_seats else []
+
+    def pool_of(self, institution: str | None) -> SeatPool | None:
+        """The pool still reserving seats for the institution's students, if any."""
+        return next((pool for pool in self.reserving_pools if pool.institution == institution), None)
+
+    @property
+    def open_free_seats(self) -> int:
+        """Free seats anyone may take: the free seats but those a pool still reserves."""
+        return self.free_seats - sum(max(pool.unused, 0) for pool in self.reserving_pools)
+
+    def pool_free_seats(self, pool: SeatPool) -> int:
+        """Free seats of a pool (never more than the offering has free)."""
+        return min(pool.unused, self.free_seats)
+
+    @property
+    def seats(self) -> dict:
+        """Return the offering's live seat counts, with the pools still reserving seats."""
+        return seat_counts(self.capacity, self.confirmed_count, self.waitlisted_count, self.held_count,
+                           [{"institution": pool.institution, "seats": pool.seats, "confirmed": pool.confirmed_count,
+                             "held": pool.held_count, "available": 0 if pool.waitlisted_count else
+                             max(self.pool_free_seats(pool), 0), "waitlisted": pool.waitlisted_count,
+                             "release_at": pool.release_at} for pool in self.reserving_pools])
+
+
+class SeatPool(Base):
+    """Seats of an offering reserved for one institution's students until release_at (DESIGN section 4),
+    with its own counters, changed under the offering's lock like the offering's. A released pool's seats
+    are open to all; its counters are no longer kept."""
+
+    __tablename__ = "seat_pools"
+    __table_args__ = (
+        # The pool release chore's walk over pools due (enrolment.pools).
+        Index("ix_seat_pools_due", "released", "release_at"),
+    )
+
+    offering_id: Mapped[str] = mapped_column(ForeignKey("offerings.id"), primary_key=True)
+    institution: Mapped[str] = mapped_column(String(8), primary_key=True)
+    seats: Mapped[int] = mapped_column(Integer)
+    release_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    released: Mapped[bool] = mapped_column(Boolean, default=False)
+    confirmed_count: Mapped[int] = mapped_column(Integer, default=0)
+    held_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The institution's students waiting: for a seat of this pool or an open one.
+    waitlisted_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    offering: Mapped[Offering] = relationship(back_populates="pools")
+
+    @property
+    def unused(self) -> int:
+        return self.seats - self.confirmed_count - self.held_count
 
 
 # An enrolment holding a seat, offered one, or waiting for one: at most one per student and offering.
@@ -121,6 +176,8 @@ class Enrolment(Base):
     student_name: Mapped[str] = mapped_column(String(200))
     student_locale: Mapped[str] = mapped_column(String(2))
     student_institution: Mapped[str] = mapped_column(String(8))
+    # The institution whose reserved pool the seat (confirmed or offered) came from; None: an open seat.
+    pool: Mapped[str | None] = mapped_column(String(8), default=None)
     status: Mapped[str] = mapped_column(String(16))
     waitlist_ticket: Mapped[int | None] = mapped_column(Integer, default=None)
     cancelled_by: Mapped[str | None] = mapped_column(String(32), default=None)

@@ -33,6 +33,9 @@ def accept_offer(session: Session, actor: Principal, enrolment_id: str, now: dat
     offering = enrolment.offering
     offering.held_count -= 1
     offering.confirmed_count += 1
+    if enrolment.pool is not None and (pool := offering.pool_of(enrolment.pool)) is not None:
+        pool.held_count -= 1
+        pool.confirmed_count += 1
     confirm_seat(enrolment)
     tell(session, enrolment, events.ENROLMENT_PROMOTED)
     announce_seats(session, offering)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import NoReturn
 
 from sqlalchemy import ColumnElement, Row, Select, and_, case, false, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from enrolment.models import ACTIVE, Enrolment, Offering
+from enrolment.models import ACTIVE, Enrolment, Offering, SeatPool
 from enrolment.waiting_list import first_in_line, with_positions
 from shared import events
 from shared.db import utcnow
@@ -33,8 +32,10 @@ REMIND_WHEN_LEFT = 0.25
 
 
 def get_offering(session: Session, offering_id: str, *, for_update: bool = False) -> Offering:
-    """Return the replica of an offering or answer 404."""
-    offering = session.get(Offering, offering_id, with_for_update=for_update, populate_existing=for_update)
+    """Return the replica of an offering or answer 404; `for_update` locks it and reads it, and its pools,
+    again under the lock."""
+    offering = session.get(Offering, offering_id, with_for_update=for_update, populate_existing=for_update,
+                           options=[selectinload(Offering.pools)] if for_update else None)
     if offering is None:
         raise Problem(404, "offering_not_found", f"There is no offering {offering_id}.")
     return offering
@@ -65,11 +66,12 @@ def enrol_student(session: Session, student: Principal, offering_id: str, now: d
     enrolment = Enrolment(id=str(uuid.uuid4()), offering=offering, student_id=student.id,
                           student_email=student.email, student_name=student.name, student_locale=student.locale,
                           student_institution=student.institution)
-    place = _take_place(session, offering, now)
+    place = None if offering.reserved_seats else _take_place(session, offering, now)
     if place is None:
-        _refuse(session, offering_id, now)
+        place = _take_place_with_pools(session, offering_id, student, now)
     if place.seat:
         confirm_seat(enrolment)
+        enrolment.pool = getattr(place, "pool", None)  # the fast statement decides only open seats
     else:
         enrolment.status, enrolment.waitlist_ticket = "waitlisted", place.last_waitlist_ticket
         enrolment.waitlist_position = place.waitlisted_count  # newcomers join at the end
@@ -93,10 +95,11 @@ def seat_is_free() -> ColumnElement[bool]:
 def _take_place(session: Session, offering: Offering, now: datetime) -> Row | None:
     """Decide the newcomer's place and count it in one statement, which locks the offering's row until
     the commit; return the decision (`seat`) and the new counters, or None if the offering is closed, or
-    full with no waiting list. The offering object is brought up to date without becoming dirty."""
+    full with no waiting list, or reserves seats (_take_place_with_pools decides then). The offering object
+    is brought up to date without becoming dirty."""
     is_open = and_(Offering.id == offering.id, Offering.status == "scheduled", Offering.course_status == "published",
                    Offering.enrolment_opens_at <= now, Offering.enrolment_closes_at > now,
-                   Offering.admission == "first_come")
+                   Offering.admission == "first_come", Offering.reserved_seats == 0)
     if session.get_bind().dialect.name == "postgresql":
         decision = select(Offering.id, seat_is_free().label("seat")).where(is_open).with_for_update().cte("decision")
         seat, statement = decision.c.seat, update(Offering).where(Offering.id == decision.c.id)
@@ -118,17 +121,72 @@ def _take_place(session: Session, offering: Offering, now: datetime) -> Row | No
     return place
 
 
-def _require_first_come(offering: Offering) -> None:
-    if offering.admission == "application":
-        raise Problem(409, "application_required", "This offering takes applications: apply for a place instead.")
+class PooledPlace:
+    """A newcomer's place in an offering with reserved pools: a seat (from `pool`, or open), or in line."""
+
+    def __init__(self, seat: bool, pool: str | None, offering: Offering) -> None:
+        self.seat, self.pool = seat, pool
+        self.waitlisted_count, self.last_waitlist_ticket = offering.waitlisted_count, offering.last_waitlist_ticket
 
 
-def _refuse(session: Session, offering_id: str, now: datetime) -> NoReturn:
-    """Say why a newcomer got no place: the offering closed meanwhile, or it is full with no waiting list."""
+def _take_place_with_pools(session: Session, offering_id: str, student: Principal, now: datetime) -> PooledPlace:
+    """Decide a newcomer's place under the offering's lock when the fast statement could not (the offering
+    reserves seats, or is closed or full): pools due are released and their seats passed on first; then
+    the student's institution's pool if a seat of it is free and none of its students waits, else an open
+    seat if one is free and nobody waits, else the waiting list. Refuse if the offering is closed or full."""
     offering = get_offering(session, offering_id, for_update=True)
     require_open(offering, now)
     _require_first_come(offering)
-    raise Problem(409, "offering_full", "Every seat is taken and this offering has no waiting list.")
+    if any(pool.release_at <= now for pool in offering.reserving_pools):
+        promote_from_waitlist(session, offering, now)  # releases them, and serves the line first
+        announce_seats(session, offering)
+    pool = offering.pool_of(student.institution)
+    free, from_pool = free_seat_for(offering, student.institution)
+    # Nobody eligible for the seat waits: for a pool's seat, no student of its institution; for an open one,
+    # nobody at all (a seat freed while someone eligible waits is passed on at once, so none is left over).
+    if free and (pool.waitlisted_count if from_pool else offering.waitlisted_count) == 0:
+        count_seat(offering, from_pool, student.institution)
+        offering.seats_revision += 1
+        return PooledPlace(True, pool.institution if from_pool else None, offering)
+    if not offering.waitlist:
+        raise Problem(409, "offering_full", "Every seat is taken and this offering has no waiting list.")
+    offering.waitlisted_count += 1
+    offering.last_waitlist_ticket += 1
+    if pool is not None:
+        pool.waitlisted_count += 1
+    offering.seats_revision += 1
+    return PooledPlace(False, None, offering)
+
+
+def free_seat_for(offering: Offering, institution: str | None) -> tuple[bool, bool]:
+    """Whether a seat is free for a student of the institution, and whether it is one of the institution's
+    pool (taken before an open one); the caller holds the offering's lock."""
+    pool = offering.pool_of(institution)
+    if pool is not None and offering.pool_free_seats(pool) > 0:
+        return True, True
+    return offering.open_free_seats > 0, False
+
+
+def count_seat(offering: Offering, from_pool: bool, institution: str | None = None) -> None:
+    """Count a confirmed seat, in the pool of the institution if `from_pool`; the caller holds the lock."""
+    offering.confirmed_count += 1
+    if from_pool:
+        offering.pool_of(institution).confirmed_count += 1
+
+
+def release_due_pools(offering: Offering, now: datetime) -> list[SeatPool]:
+    """Release the pools whose release_at has come: their unused seats join the open pool (the caller,
+    holding the offering's lock, passes them on to the waiting list). Each pool is released once."""
+    due = [pool for pool in offering.reserving_pools if pool.release_at <= now]
+    for pool in due:
+        pool.released = True
+        offering.reserved_seats -= pool.seats
+    return due
+
+
+def _require_first_come(offering: Offering) -> None:
+    if offering.admission == "application":
+        raise Problem(409, "application_required", "This offering takes applications: apply for a place instead.")
 
 
 def cancel_enrolment(session: Session, actor: Principal, enrolment_id: str) -> Enrolment:
@@ -152,22 +210,52 @@ def cancel_and_pass_on(session: Session, enrolment: Enrolment, by: str, now: dat
 
 def promote_from_waitlist(session: Session, offering: Offering, now: datetime | None = None) -> list[Enrolment]:
     """Give every free seat to the first in line, each exactly once; with promotion `offer`, hold it for
-    them to accept until a deadline instead. The caller holds the offering's lock."""
-    free = offering.free_seats
-    if free <= 0 or offering.waitlisted_count == 0:
+    them to accept until a deadline instead. The caller holds the offering's lock.
+
+    With reserved pools, each pool's free seats go first to the first waiting students of its institution,
+    then the open seats to the first waiting students of any institution (a waiting student waits for a
+    seat of their institution's pool or an open one, in the order of their tickets). Pools whose release
+    has come are released first: the clock decides, not whether the release chore has run."""
+    now = now or utcnow()
+    release_due_pools(offering, now)
+    if offering.waitlisted_count == 0:
         return []
-    first = first_in_line(session, offering.id, free)
-    for enrolment in first:
-        offering.waitlisted_count -= 1
-        if offering.promotion == "offer":
-            _offer_seat(enrolment, offering, now or utcnow())
-            offering.held_count += 1
-            tell(session, enrolment, events.ENROLMENT_OFFERED)
-        else:
-            confirm_seat(enrolment)
-            offering.confirmed_count += 1
-            tell(session, enrolment, events.ENROLMENT_PROMOTED)
-    return first
+    promoted = []
+    for pool in offering.reserving_pools:
+        free = offering.pool_free_seats(pool)
+        if free > 0 and pool.waitlisted_count > 0:
+            for enrolment in first_in_line(session, offering.id, free, institution=pool.institution):
+                promoted.append(_promote(session, offering, enrolment, pool, now))
+    free = offering.open_free_seats
+    if free > 0 and offering.waitlisted_count > 0:
+        for enrolment in first_in_line(session, offering.id, free):
+            promoted.append(_promote(session, offering, enrolment, None, now))
+    return promoted
+
+
+def _promote(session: Session, offering: Offering, enrolment: Enrolment, pool: SeatPool | None,
+             now: datetime) -> Enrolment:
+    _leave_line(offering, enrolment)
+    enrolment.pool = pool.institution if pool is not None else None
+    if offering.promotion == "offer":
+        _offer_seat(enrolment, offering, now)
+        offering.held_count += 1
+        if pool is not None:
+            pool.held_count += 1
+        tell(session, enrolment, events.ENROLMENT_OFFERED)
+    else:
+        confirm_seat(enrolment)
+        offering.confirmed_count += 1
+        if pool is not None:
+            pool.confirmed_count += 1
+        tell(session, enrolment, events.ENROLMENT_PROMOTED)
+    return enrolment
+
+
+def _leave_line(offering: Offering, enrolment: Enrolment) -> None:
+    offering.waitlisted_count -= 1
+    if (pool := offering.pool_of(enrolment.student_institution)) is not None:
+        pool.waitlisted_count -= 1
 
 
 def _offer_seat(enrolment: Enrolment, offering: Offering, now: datetime) -> None:
@@ -271,12 +359,17 @@ def _cancel(session: Session, enrolment: Enrolment, by: str) -> None:
 def release_place(enrolment: Enrolment) -> None:
     """Uncount the seat, offer or place in line an active enrolment leaves; the caller holds the lock."""
     offering = enrolment.offering
+    pool = offering.pool_of(enrolment.pool) if enrolment.pool is not None else None
     if enrolment.status == "confirmed":
         offering.confirmed_count -= 1
+        if pool is not None:
+            pool.confirmed_count -= 1
     elif enrolment.status == "offered":
         offering.held_count -= 1
+        if pool is not None:
+            pool.held_count -= 1
     else:
-        offering.waitlisted_count -= 1
+        _leave_line(offering, enrolment)
     enrolment.waitlist_position = None
 
 

@@ -7,6 +7,7 @@ from marshmallow import validate
 
 from shared.http.fields import Paragraphs
 from shared.http.text import is_blank
+from shared.seats import PoolSeatsSchema
 
 ENROLMENT_STATUSES = ("confirmed", "waitlisted", "offered", "cancelled", "expired")
 APPLICATION_STATUSES = ("pending", "approved", "declined", "withdrawn")
@@ -22,6 +23,9 @@ class SeatsSchema(ma.Schema):
     held = ma.fields.Integer(attribute="seats.held", metadata={"description": "Seats held by open offers"})
     available = ma.fields.Integer(attribute="seats.available")
     waitlisted = ma.fields.Integer(attribute="seats.waitlisted")
+    reserved = ma.fields.List(ma.fields.Nested(PoolSeatsSchema), attribute="seats.reserved", metadata={
+        "description": "The pools still reserving seats for an institution's students (a released pool "
+                       "leaves the list); the counts above are the totals"})
 
 
 class EnrolRequestSchema(ma.Schema):

@@ -30,8 +30,10 @@ def with_positions(session: Session, enrolments: Iterable[Enrolment]) -> list[En
     return enrolments
 
 
-def first_in_line(session: Session, offering_id: str, count: int) -> list[Enrolment]:
-    """Return the first `count` waiting enrolments of an offering, in the order they joined."""
-    return list(session.scalars(
-        select(Enrolment).where(Enrolment.offering_id == offering_id, Enrolment.status == "waitlisted")
-        .order_by(Enrolment.waitlist_ticket).limit(count)))
+def first_in_line(session: Session, offering_id: str, count: int, institution: str | None = None) -> list[Enrolment]:
+    """Return the first `count` waiting enrolments of an offering (of the institution's students only, if
+    given), in the order they joined."""
+    query = select(Enrolment).where(Enrolment.offering_id == offering_id, Enrolment.status == "waitlisted")
+    if institution is not None:
+        query = query.where(Enrolment.student_institution == institution)
+    return list(session.scalars(query.order_by(Enrolment.waitlist_ticket).limit(count)))

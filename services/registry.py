@@ -11,6 +11,7 @@ from catalogue.handlers import HANDLERS as CATALOGUE_HANDLERS
 from enrolment.handlers import HANDLERS as ENROLMENT_HANDLERS
 from enrolment.models import IdempotentRequest
 from enrolment.offers import sweep_offers
+from enrolment.pools import sweep_pools
 from notifications.handlers import handlers as notification_handlers
 from notifications.messages import FrontEnd
 from notifications.models import EmailDelivery
@@ -53,8 +54,10 @@ def retention_rules(settings: Settings) -> list[RetentionRule]:
 
 def relay_chores(settings: Settings, db: Database) -> list[Chore]:
     """The time-based work a service's relay does between its sweeps: enrolment's is to expire the
-    waiting-list offers past their deadline and remind of those about to expire (enrolment.offers)."""
-    own = {"enrolment": [Chore("offer sweep", lambda: sweep_offers(db), settings.offer_sweep_seconds)]}
+    waiting-list offers past their deadline and remind of those about to expire (enrolment.offers), and to
+    release the reserved pools whose release has come (enrolment.pools), on the same clock."""
+    own = {"enrolment": [Chore("offer sweep", lambda: sweep_offers(db), settings.offer_sweep_seconds),
+                         Chore("pool release", lambda: sweep_pools(db), settings.offer_sweep_seconds)]}
     return own.get(settings.service, [])
 
 

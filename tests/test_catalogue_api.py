@@ -169,7 +169,7 @@ def scheduled(client):
 def test_an_offering_is_scheduled_with_live_seats_and_edited_with_if_match(client):
     course_id, response = scheduled(client)
     offering = response.get_json()
-    assert offering["seats"] == {"capacity": 20, "confirmed": 0, "held": 0, "available": 20, "waitlisted": 0}
+    assert offering["seats"] == {"capacity": 20, "confirmed": 0, "held": 0, "available": 20, "waitlisted": 0, "reserved": []}
     url = f"/api/v1/offerings/{offering['id']}"
     assert_problem(client.patch(url, json={"capacity": 30}, headers=LUMC_COORD), 428, "precondition_required")
     changed = client.patch(url, json={"capacity": 30}, headers={**LUMC_COORD, "If-Match": '"1"'})

@@ -101,7 +101,7 @@ def deadline_of(db, enrolment_id) -> datetime:
 def test_a_freed_seat_is_offered_to_the_first_in_line_and_held(db):
     offering_id, offered_id = offered_one(db)
     assert states(db, offering_id) == {"1": "cancelled", "2": "offered", "3": "waitlisted"}
-    assert seats(db, offering_id) == {"capacity": 1, "confirmed": 0, "held": 1, "available": 0, "waitlisted": 1}
+    assert seats(db, offering_id) == {"capacity": 1, "confirmed": 0, "held": 1, "available": 0, "waitlisted": 1, "reserved": []}
     expires = deadline_of(db, offered_id)
     assert timedelta(hours=23, minutes=59) < expires - datetime.now(timezone.utc) <= timedelta(hours=24)
     assert told(db, events.ENROLMENT_OFFERED, events.ENROLMENT_PROMOTED) == [(events.ENROLMENT_OFFERED, "2")]
@@ -122,7 +122,7 @@ def test_a_held_seat_is_taken_for_newcomers_even_with_nobody_waiting(db):
     assert (newcomer.status, newcomer.waitlist_position) == ("waitlisted", 1)
     assert states(db, offering_id)["2"] == "offered"
     assert answer(db, accept_offer, 2, second.id).status == "confirmed"
-    assert seats(db, offering_id) == {"capacity": 1, "confirmed": 1, "held": 0, "available": 0, "waitlisted": 1}
+    assert seats(db, offering_id) == {"capacity": 1, "confirmed": 1, "held": 0, "available": 0, "waitlisted": 1, "reserved": []}
 
 
 def test_an_offer_accepted_before_its_deadline_confirms_the_seat_once(db):
@@ -159,7 +159,7 @@ def test_a_declined_offer_goes_to_the_next_in_line(db):
     assert (declined.status, declined.cancelled_by) == ("cancelled", "student")
     assert answer(db, decline_offer, 2, offered_id).status == "cancelled"  # a repeat changes nothing
     assert states(db, offering_id) == {"1": "cancelled", "2": "cancelled", "3": "offered"}
-    assert seats(db, offering_id) == {"capacity": 1, "confirmed": 0, "held": 1, "available": 0, "waitlisted": 0}
+    assert seats(db, offering_id) == {"capacity": 1, "confirmed": 0, "held": 1, "available": 0, "waitlisted": 0, "reserved": []}
     assert told(db, events.ENROLMENT_OFFERED) == [(events.ENROLMENT_OFFERED, "2"), (events.ENROLMENT_OFFERED, "3")]
 
 
@@ -205,7 +205,7 @@ def test_raising_the_capacity_offers_the_new_seats_in_order(db):
     snapshot = offering_snapshot(offering_id=offering_id, capacity=3, promotion="offer", offer_hours=24, version=2)
     handle_event(db, HANDLERS, Event(type=events.OFFERING_UPDATED, producer="catalogue", data=snapshot))
     assert states(db, offering_id) == {"1": "confirmed", "2": "offered", "3": "offered", "4": "waitlisted"}
-    assert seats(db, offering_id) == {"capacity": 3, "confirmed": 1, "held": 2, "available": 0, "waitlisted": 1}
+    assert seats(db, offering_id) == {"capacity": 3, "confirmed": 1, "held": 2, "available": 0, "waitlisted": 1, "reserved": []}
 
 
 def test_a_cancelled_offering_cancels_open_offers(db):
@@ -214,7 +214,7 @@ def test_a_cancelled_offering_cancels_open_offers(db):
                                  status="cancelled", cancel_reason="No lab")
     handle_event(db, HANDLERS, Event(type=events.OFFERING_CANCELLED, producer="catalogue", data=snapshot))
     assert states(db, offering_id) == {"1": "cancelled", "2": "cancelled", "3": "cancelled"}
-    assert seats(db, offering_id) == {"capacity": 1, "confirmed": 0, "held": 0, "available": 1, "waitlisted": 0}
+    assert seats(db, offering_id) == {"capacity": 1, "confirmed": 0, "held": 0, "available": 1, "waitlisted": 0, "reserved": []}
 
 
 def test_cancelling_an_offered_enrolment_passes_the_seat_on(db):

@@ -34,6 +34,14 @@ class CourseUpdated(CourseSnapshot):
     changes: dict[str, FieldChange] = {}
 
 
+class ReservedSeats(EventPayload):
+    """Seats of an offering reserved for an institution's students until release_at, then open to all."""
+
+    institution: Literal["LUMC", "SSMU"]
+    seats: int
+    release_at: Instant
+
+
 class OfferingSnapshot(EventPayload):
     """What enrolment needs to decide alone about an offering (DESIGN section 5): the offering, its
     course's code, title, status and coordinators, capacity, waiting list, window and status."""
@@ -62,6 +70,8 @@ class OfferingSnapshot(EventPayload):
     admission: Literal["first_come", "application"] = "first_come"
     promotion: Literal["automatic", "offer"] = "automatic"
     offer_hours: int = 48
+    # Seats reserved per institution (DESIGN section 4), added to version 1 like the rules above.
+    reserved: list[ReservedSeats] = []
 
 
 class OfferingUpdated(OfferingSnapshot):

@@ -64,6 +64,18 @@ class Student(EventPayload):
     institution: str | None = None  # added to version 1: events written before it lack it
 
 
+class PoolSeats(EventPayload):
+    """The seats of a pool still reserved for an institution's students, counted as the offering's are."""
+
+    institution: str
+    seats: int
+    confirmed: int
+    held: int
+    available: int
+    waitlisted: int  # the institution's students waiting (for a seat of this pool or an open one)
+    release_at: Instant
+
+
 class SeatCounts(EventPayload):
     """An offering's seats (DESIGN section 4): a seat held by an open offer is taken, and while anyone
     waits, none is available to a newcomer."""
@@ -73,6 +85,8 @@ class SeatCounts(EventPayload):
     available: int
     waitlisted: int
     held: int = 0  # seats held by open offers; added to version 1, absent before offers
+    # The pools still reserving seats (released ones leave the list); added to version 1, absent before.
+    reserved: list[PoolSeats] = []
 
 
 class EnrolmentChanged(EventPayload):

@@ -1,0 +1,181 @@
+"""Seats reserved per institution (DESIGN section 4), as domain functions on SQLite and PostgreSQL: a pool's
+seats go only to its institution's students until release_at, then join the open seats and the waiting
+list is served from them; each line is first come, first served."""
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from enrolment.handlers import HANDLERS
+from enrolment.models import Enrolment
+from enrolment.operations import cancel_enrolment, enrol_student
+from enrolment.pools import sweep_pools
+from enrolment.replica import apply_offering_snapshot
+from shared import events
+from shared.events.catalogue import OfferingSnapshot
+from shared.http.errors import Problem
+from shared.messaging.consumer import handle_event
+from shared.messaging.envelope import Event
+from tests.support.payloads import bearer, course_payload, offering_payload, offering_snapshot, student
+from tests.support.problems import assert_problem
+from tests.test_offers import db, seats, told  # noqa: F401 - db is the fixture on SQLite and PostgreSQL
+
+RELEASE = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=1)
+
+
+def pooled(db, seats_reserved=1, **fields) -> str:
+    """An open offering of 2 seats, one reserved for SSMU students until RELEASE, with a waiting list."""
+    snapshot = offering_snapshot(**{"reserved": [{"institution": "SSMU", "seats": seats_reserved,
+                                                  "release_at": RELEASE.isoformat()}], **fields})
+    with db.transaction() as session:
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
+    return snapshot["offering_id"]
+
+
+def enrol(db, who, offering_id, now=None):
+    with db.transaction() as session:
+        return enrol_student(session, student(who[1], who[0]), offering_id, now)
+
+
+def refusal(db, who, offering_id, now=None) -> str:
+    with pytest.raises(Problem) as problem:
+        enrol(db, who, offering_id, now)
+    return problem.value.code
+
+
+def cancel(db, who, enrolment) -> None:
+    with db.transaction() as session:
+        cancel_enrolment(session, student(who[1], who[0]), enrolment.id)
+
+
+def status(db, offering_id) -> dict[str, str]:
+    """Each student's status, by institution and number: {"ssmu1": "confirmed", ...}."""
+    with db.transaction() as session:
+        return {e.student_id.replace("-student-", ""): e.status
+                for e in session.scalars(select(Enrolment).where(Enrolment.offering_id == offering_id))}
+
+
+LUMC, SSMU = "LUMC", "SSMU"
+
+
+def test_a_reserved_seat_is_refused_to_the_other_institution_before_release_and_taken_after(db):
+    offering_id = pooled(db, waitlist=False)
+    assert enrol(db, (LUMC, 1), offering_id).status == "confirmed"  # the open seat
+    assert refusal(db, (LUMC, 2), offering_id) == "offering_full"
+    pool = seats(db, offering_id)["reserved"]
+    assert [(p["institution"], p["seats"], p["confirmed"], p["available"]) for p in pool] == [(SSMU, 1, 0, 1)]
+    assert enrol(db, (LUMC, 2), offering_id, RELEASE).status == "confirmed"  # the clock releases it
+    assert seats(db, offering_id)["reserved"] == []
+    assert refusal(db, (SSMU, 1), offering_id, RELEASE) == "offering_full"
+
+
+def test_a_student_takes_their_pool_s_seat_first_then_an_open_one(db):
+    offering_id = pooled(db)
+    assert [enrol(db, (SSMU, n), offering_id).status for n in (1, 2, 3)] == ["confirmed", "confirmed", "waitlisted"]
+    counts = seats(db, offering_id)
+    assert (counts["confirmed"], counts["waitlisted"]) == (2, 1)
+    assert [(p["confirmed"], p["available"], p["waitlisted"]) for p in counts["reserved"]] == [(1, 0, 1)]
+
+
+def test_each_pool_keeps_its_own_line(db):
+    offering_id = pooled(db)
+    lumc1, ssmu1 = enrol(db, (LUMC, 1), offering_id), enrol(db, (SSMU, 1), offering_id)
+    for who in ((LUMC, 2), (SSMU, 2), (SSMU, 3)):
+        assert enrol(db, who, offering_id).status == "waitlisted"
+    cancel(db, (SSMU, 1), ssmu1)  # a reserved seat: to the first waiting SSMU student, not the first in line
+    assert status(db, offering_id) == {"lumc1": "confirmed", "ssmu1": "cancelled", "lumc2": "waitlisted",
+                                       "ssmu2": "confirmed", "ssmu3": "waitlisted"}
+    cancel(db, (LUMC, 1), lumc1)  # an open seat: to the first in line, of any institution
+    assert status(db, offering_id)["lumc2"] == "confirmed"
+    assert enrol(db, (SSMU, 4), offering_id).status == "waitlisted"  # never ahead of ssmu3
+    assert seats(db, offering_id)["reserved"][0]["waitlisted"] == 2
+
+
+def test_the_release_chore_serves_the_waiting_list_once_first_in_line_first(db):
+    offering_id = pooled(db, capacity=3, seats_reserved=2)
+    enrol(db, (SSMU, 1), offering_id), enrol(db, (LUMC, 1), offering_id)
+    for who in ((LUMC, 2), (LUMC, 3)):
+        assert enrol(db, who, offering_id).status == "waitlisted"
+    assert sweep_pools(db, RELEASE - timedelta(seconds=1)) == 0
+    assert sweep_pools(db, RELEASE) == 1
+    assert status(db, offering_id)["lumc2"] == "confirmed" and status(db, offering_id)["lumc3"] == "waitlisted"
+    assert sweep_pools(db, RELEASE + timedelta(hours=1)) == 0
+    assert told(db, events.ENROLMENT_PROMOTED) == [(events.ENROLMENT_PROMOTED, "2")]
+    assert seats(db, offering_id)["reserved"] == []
+
+
+def test_a_seat_held_by_an_offer_counts_in_its_pool(db):
+    offering_id = pooled(db, promotion="offer")
+    ssmu1 = enrol(db, (SSMU, 1), offering_id)
+    enrol(db, (LUMC, 1), offering_id), enrol(db, (LUMC, 2), offering_id), enrol(db, (SSMU, 2), offering_id)
+    cancel(db, (SSMU, 1), ssmu1)
+    assert status(db, offering_id)["ssmu2"] == "offered" and status(db, offering_id)["lumc2"] == "waitlisted"
+    pool = seats(db, offering_id)["reserved"][0]
+    assert (pool["confirmed"], pool["held"], pool["available"], pool["waitlisted"]) == (0, 1, 0, 0)
+
+
+def test_a_pool_added_later_counts_the_institution_s_students_waiting(db):
+    snapshot = offering_snapshot(capacity=1)
+    with db.transaction() as session:
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
+    offering_id = snapshot["offering_id"]
+    enrol(db, (LUMC, 1), offering_id), enrol(db, (LUMC, 2), offering_id), enrol(db, (SSMU, 1), offering_id)
+    changed = {**snapshot, "capacity": 2, "version": 2,
+               "reserved": [{"institution": SSMU, "seats": 1, "release_at": RELEASE.isoformat()}]}
+    handle_event(db, HANDLERS, Event(type=events.OFFERING_UPDATED, producer="catalogue", data=changed))
+    # The new seat is SSMU's: it goes to the SSMU student waiting behind lumc2.
+    assert status(db, offering_id) == {"lumc1": "confirmed", "lumc2": "waitlisted", "ssmu1": "confirmed"}
+    pool = seats(db, offering_id)["reserved"][0]
+    assert (pool["confirmed"], pool["waitlisted"]) == (1, 0)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def catalogue(request, service_app):
+    """The catalogue's test client with a published course, on SQLite or PostgreSQL; (client, course url)."""
+    url = request.getfixturevalue("postgres_database_factory")("catalogue") if request.param == "postgresql" else None
+    client = service_app("catalogue", url, migrate=url is None).test_client()
+    course = client.post("/api/v1/courses", json=course_payload(), headers=COORDINATOR).get_json()
+    client.post(f"/api/v1/courses/{course['id']}/publish", headers=COORDINATOR)
+    return client, f"/api/v1/courses/{course['id']}/offerings"
+
+
+COORDINATOR = bearer("coordinator", "LUMC")
+POOL = {"institution": SSMU, "seats": 8, "release_at": "2027-01-10T12:00:00+03:00"}
+
+
+def test_reserved_seats_are_kept_shown_per_pool_and_carried_to_enrolment(catalogue):
+    client, offerings = catalogue
+    created = client.post(offerings, json=offering_payload(capacity=30, reserved=[POOL]), headers=COORDINATOR)
+    assert created.status_code == 201, created.get_json()
+    offering = created.get_json()
+    assert offering["reserved"] == [{**POOL, "release_at": "2027-01-10T09:00:00+00:00"}]
+    assert offering["seats"]["reserved"] == [{"institution": SSMU, "seats": 8, "confirmed": 0, "held": 0,
+                                              "available": 8, "waitlisted": 0,
+                                              "release_at": "2027-01-10T09:00:00+00:00"}]
+    url = f"/api/v1/offerings/{offering['id']}"
+    assert_problem(client.patch(url, json={"capacity": 7}, headers={**COORDINATOR, "If-Match": '"1"'}),
+                   422, "validation_error")
+    lumc = {"institution": LUMC, "seats": 22, "release_at": "2027-01-11T00:00:00Z"}
+    changed = client.patch(url, json={"reserved": [POOL, lumc]}, headers={**COORDINATOR, "If-Match": '"1"'})
+    assert changed.status_code == 200, changed.get_json()
+    assert [pool["institution"] for pool in changed.get_json()["reserved"]] == [SSMU, LUMC]
+    emptied = client.patch(url, json={"reserved": []}, headers={**COORDINATOR, "If-Match": '"2"'})
+    assert emptied.get_json()["reserved"] == [] and emptied.get_json()["seats"]["reserved"] == []
+
+
+@pytest.mark.parametrize("reserved", [
+    [{**POOL, "institution": "MIT"}], [{**POOL, "institution": None}], [POOL, POOL], [{**POOL, "seats": 0}],
+    [{**POOL, "seats": 31}], [{**POOL, "seats": "8"}], [{**POOL, "seats": 2 ** 63}], [{**POOL, "seats": 8.5}],
+    [{**POOL, "release_at": "2027-01-10T12:00:00"}], [{**POOL, "release_at": "10000-01-01T00:00:00Z"}],
+    [{**POOL, "release_at": "0001-01-01T00:00:00+01:00"}], [{**POOL, "release_at": "2027-01-10\x00"}],
+    [{**POOL, "institution": "SS\ud800"}], [{"institution": SSMU, "seats": 8}], [{**POOL, "extra": 1}],
+    {"SSMU": 8}, "SSMU", [None], [[POOL]], None, [POOL, {**POOL, "institution": LUMC}, POOL],
+])
+def test_bad_reserved_seats_are_422_and_write_nothing(catalogue, reserved):
+    client, offerings = catalogue
+    body = json.dumps(offering_payload(capacity=30, reserved=reserved))  # a lone surrogate escaped, as clients send it
+    refused = client.post(offerings, data=body, content_type="application/json", headers=COORDINATOR)
+    assert all(field.startswith("reserved") for field in assert_problem(refused, 422, "validation_error")["errors"])
+    assert client.get(offerings).get_json() == []

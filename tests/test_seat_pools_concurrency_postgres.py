@@ -1,0 +1,90 @@
+"""Reserved seats under real concurrency on PostgreSQL: students of both institutions racing for an
+offering with pools, some cancelling as they race, then two release sweepers at once. Never more seats
+confirmed or held than capacity, in a pool or in total; a pool's seats only to its institution's students;
+the counters always match the rows; each pool released once."""
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from enrolment.models import Enrolment, Offering, SeatPool
+from enrolment.operations import cancel_enrolment, enrol_student
+from enrolment.pools import sweep_pools
+from enrolment.replica import apply_offering_snapshot
+from shared.db import Database
+from shared.events.catalogue import OfferingSnapshot
+from shared.http.errors import Problem
+from tests.support.payloads import offering_snapshot, student
+
+pytestmark = pytest.mark.postgres
+STUDENTS = 24  # of each institution
+RELEASE = datetime.now(timezone.utc) + timedelta(days=1)
+
+
+@pytest.fixture
+def db(postgres_database_factory):
+    database = Database(postgres_database_factory("enrolment"))
+    yield database
+    database.dispose()
+
+
+def assert_pools_hold(db, offering_id):
+    with db.transaction() as session:
+        offering = session.get(Offering, offering_id)
+        rows = Counter(dict(session.execute(select(Enrolment.status, func.count()).where(
+            Enrolment.offering_id == offering_id).group_by(Enrolment.status)).all()))
+        assert (offering.confirmed_count, offering.held_count, offering.waitlisted_count) == (
+            rows["confirmed"], rows["offered"], rows["waitlisted"])
+        assert offering.confirmed_count + offering.held_count <= offering.capacity
+        seated = list(session.execute(select(Enrolment.pool, Enrolment.student_institution, Enrolment.status).where(
+            Enrolment.offering_id == offering_id, Enrolment.status.in_(("confirmed", "offered")))))
+        assert all(pool in (None, institution) for pool, institution, _ in seated)
+        for pool in session.scalars(select(SeatPool).where(SeatPool.offering_id == offering_id,
+                                                           SeatPool.released.is_(False))):
+            taken = Counter(status for name, _, status in seated if name == pool.institution)
+            assert (pool.confirmed_count, pool.held_count) == (taken["confirmed"], taken["offered"])
+            assert pool.confirmed_count + pool.held_count <= pool.seats
+            waiting = session.scalar(select(func.count()).where(
+                Enrolment.offering_id == offering_id, Enrolment.status == "waitlisted",
+                Enrolment.student_institution == pool.institution))
+            assert pool.waitlisted_count == waiting
+        return offering
+
+
+@pytest.mark.parametrize("promotion", ["automatic", "offer"])
+def test_students_of_both_institutions_racing_for_pools_never_overfill_one(db, promotion):
+    snapshot = offering_snapshot(capacity=12, promotion=promotion, reserved=[
+        {"institution": "SSMU", "seats": 5, "release_at": RELEASE.isoformat()},
+        {"institution": "LUMC", "seats": 3, "release_at": (RELEASE + timedelta(hours=1)).isoformat()}])
+    with db.transaction() as session:
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
+    offering_id = snapshot["offering_id"]
+
+    def race(who):
+        institution, number = who
+        try:
+            with db.transaction() as session:
+                enrolment = enrol_student(session, student(number, institution), offering_id)
+            if number % 4 == 0:  # some give their place up at once, while the others still race
+                with db.transaction() as session:
+                    cancel_enrolment(session, student(number, institution), enrolment.id)
+        except Problem as problem:
+            assert problem.code == "offering_full"
+
+    racers = [(institution, n) for n in range(1, STUDENTS + 1) for institution in ("SSMU", "LUMC")]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(race, racers))
+    offering = assert_pools_hold(db, offering_id)
+    assert offering.confirmed_count + offering.held_count == 12  # more wanted seats than there are
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        released = sum(pool.map(lambda _: sweep_pools(db, RELEASE + timedelta(hours=2)), range(2)))
+    assert released == 1  # one offering, released by one of the two sweepers
+    offering = assert_pools_hold(db, offering_id)
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).where(SeatPool.offering_id == offering_id,
+                                                         SeatPool.released.is_(False))) == 0
+    assert offering.confirmed_count + offering.held_count == 12
