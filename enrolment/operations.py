@@ -31,11 +31,12 @@ COUNTERS = (Offering.confirmed_count, Offering.waitlisted_count, Offering.held_c
 REMIND_WHEN_LEFT = 0.25
 
 
-def get_offering(session: Session, offering_id: str, *, for_update: bool = False) -> Offering:
+def get_offering(session: Session, offering_id: str, *, for_update: bool = False,
+                 with_pools: bool = False) -> Offering:
     """Return the replica of an offering or answer 404; `for_update` locks it and reads it, and its pools,
-    again under the lock."""
+    again under the lock; `with_pools` reads its pools too (for its seats, shown after the session)."""
     offering = session.get(Offering, offering_id, with_for_update=for_update, populate_existing=for_update,
-                           options=[selectinload(Offering.pools)] if for_update else None)
+                           options=[selectinload(Offering.pools)] if for_update or with_pools else None)
     if offering is None:
         raise Problem(404, "offering_not_found", f"There is no offering {offering_id}.")
     return offering
@@ -44,7 +45,7 @@ def get_offering(session: Session, offering_id: str, *, for_update: bool = False
 def seats_of(session: Session, actor: Principal | None, offering_id: str) -> Offering:
     """Return an offering for its seat counts; one of a course the catalogue hides (a draft, an archived
     course) is 404 to all but the course's coordinators, as in the catalogue."""
-    offering = get_offering(session, offering_id)
+    offering = get_offering(session, offering_id, with_pools=True)
     if offering.course_status != "published" and not (actor is not None and offering.is_coordinated_by(actor)):
         raise Problem(404, "offering_not_found", f"There is no offering {offering_id}.")
     return offering

@@ -11,13 +11,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from shared.http.auth import INSTITUTIONS
 from web.i18n import N_
 from web.timezones import instant_to_local_input, local_input_to_instant
 
 COURSE_FIELDS = ("code", "institution", "title_en", "title_ru", "description_en", "description_ru", "ects",
                  "level", "language", "isced", "topics", "coordinators")
+# Seats reserved per institution: a pair of fields for each (both empty: no pool).
+RESERVED_FIELDS = tuple(f"reserved_{institution}_{part}" for institution in INSTITUTIONS
+                        for part in ("seats", "release_at"))
 OFFERING_FIELDS = ("term", "starts_on", "ends_on", "enrolment_opens_at", "enrolment_closes_at", "capacity",
-                   "waitlist", "location", "admission", "promotion", "offer_hours")
+                   "waitlist", "location", "admission", "promotion", "offer_hours", *RESERVED_FIELDS)
 # The label of each course field, on the form and in the conflict comparison.
 FIELD_LABELS = {"code": N_("Code"), "institution": N_("Institution"), "title_en": N_("Title (English)"),
                 "title_ru": N_("Title (Russian)"), "description_en": N_("Description (English)"),
@@ -99,10 +103,29 @@ def offering_payload(form: Mapping[str, str], zone: str, fields: tuple[str, ...]
         payload["offer_hours"], hours_error = whole_number(values["offer_hours"])
         if hours_error:
             errors["offer_hours"] = hours_error
+    if RESERVED_FIELDS[0] in fields:
+        payload["reserved"] = reserved_payload(values, zone, errors)
     for required in ("term", "location"):
         if not values[required]:
             errors[required] = REQUIRED
     return payload, errors
+
+
+def reserved_payload(values: Mapping[str, str], zone: str, errors: FormErrors) -> list[dict[str, Any]]:
+    """The pools of a submitted form: one for each institution whose seats or release are filled in."""
+    pools = []
+    for institution in INSTITUTIONS:
+        seats, release_at = (values[f"reserved_{institution}_{part}"] for part in ("seats", "release_at"))
+        if not seats and not release_at:
+            continue
+        number, seats_error = whole_number(seats)
+        if seats_error:
+            errors[f"reserved_{institution}_seats"] = seats_error
+        if not release_at:
+            errors[f"reserved_{institution}_release_at"] = NOT_A_DATE
+        pools.append({"institution": institution, "seats": number,
+                      "release_at": local_input_to_instant(release_at, zone)})
+    return pools
 
 
 def offering_form_values(offering: Mapping[str, Any], zone: str) -> dict[str, str]:
@@ -113,6 +136,9 @@ def offering_form_values(offering: Mapping[str, Any], zone: str) -> dict[str, st
     values["waitlist"] = "on" if offering.get("waitlist") else ""
     values["admission"] = offering.get("admission") or "first_come"
     values["promotion"] = offering.get("promotion") or "automatic"
+    for pool in offering.get("reserved") or []:
+        values[f"reserved_{pool['institution']}_seats"] = str(pool["seats"])
+        values[f"reserved_{pool['institution']}_release_at"] = instant_to_local_input(pool["release_at"], zone)
     return values
 
 

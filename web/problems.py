@@ -49,6 +49,8 @@ FIELD_MESSAGES = [(re.compile(pattern), message) for pattern, message in (
     (r"Missing data for required field\.|Field may not be null\.", N_("Required.")),
     (r"Length must be between (?P<min>\d+) and (?P<max>\d+)\.", N_("From %(min)s to %(max)s characters.")),
     (r"Shorter than minimum length (?P<min>\d+)\.", N_("At least %(min)s characters.")),
+    (r"At most one pool per institution\.", N_("At most one reservation per institution.")),
+    (r"More seats reserved than the offering's capacity\.", N_("More seats reserved than the offering has.")),
     (r"Longer than maximum length (?P<max>\d+)\.", N_("At most %(max)s.")),
     (r"Must be greater than or equal to (?P<min>[\d.]+) and less than or equal to (?P<max>[\d.]+)\.",
      N_("From %(min)s to %(max)s.")),
