@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from enrolment.models import Application, Enrolment, Offering
 from enrolment.operations import (PRODUCER, active_enrolment, announce_seats, confirm_seat, count_seat,
-                                  free_seat_for, get_offering, release_due_pools, require_open)
+                                  free_seat_for, get_offering, promote_from_waitlist, require_open)
 from shared import events
 from shared.db import utcnow
 from shared.events.enrolment import ApplicationChanged
@@ -61,7 +61,7 @@ def approve_application(session: Session, actor: Principal, application_id: str,
     _require_pending(application)
     if offering.status != "scheduled":
         raise Problem(409, "enrolment_closed", "This offering has been cancelled.")
-    release_due_pools(offering, utcnow())
+    promote_from_waitlist(session, offering, utcnow())  # a pool due is released first, and serves the line
     free, from_pool = free_seat_for(offering, application.applicant_institution)
     if not free:
         raise Problem(409, "offering_full", "Every seat is taken: free one, or raise the capacity, first.")

@@ -2,7 +2,11 @@
 rule and the promotion rule, accept, decline and let expire the seats offered while a fake clock advances,
 and replay events in any order, and the database always agrees with a simple model of the rules (invariants
 1 to 3, and 9 for applications, of DESIGN section 6; for offers: confirmed + held never beyond the seats,
-offers in the order of the line, each offer settled exactly once)."""
+offers in the order of the line, each offer settled exactly once). Seats reserved for SSMU students (even
+numbers; odd ones are LUMC's) come and go, and are released by the clock: each pool's line first come,
+first served, its seats to no LUMC student before the release, its counters those of the model."""
+
+import copy
 
 import json
 import shutil
@@ -21,9 +25,10 @@ from sqlalchemy import select
 
 from enrolment.applications import approve_application, decline_application, submit_application, withdraw_application
 from enrolment.handlers import HANDLERS
-from enrolment.models import ACTIVE, Application, Enrolment
+from enrolment.models import ACTIVE, Application, Enrolment, SeatPool
 from enrolment.offers import accept_offer, decline_offer, sweep_offers
 from enrolment.operations import cancel_enrolment, enrol_student, get_offering
+from enrolment.pools import sweep_pools
 from enrolment.replica import apply_offering_snapshot
 from shared import events
 from shared.db import Database
@@ -33,12 +38,21 @@ from shared.messaging.consumer import Outcome, handle_event
 from shared.messaging.envelope import Event
 from shared.messaging.outbox import OutboxMessage
 from shared.migrations import upgrade
-from tests.support.payloads import LUMC_COORDINATOR, offering_snapshot, student
+from tests.support.payloads import LUMC_COORDINATOR, offering_snapshot
+from tests.support.payloads import student as student_of
 
 STUDENTS = st.integers(min_value=0, max_value=6)
 OFFER_HOURS = 24
 # The events that settle an open offer: accepted (promoted), declined or cancelled, expired.
 SETTLING = {events.ENROLMENT_PROMOTED, events.ENROLMENT_CANCELLED, events.ENROLMENT_OFFER_EXPIRED}
+
+
+def institution(number: int) -> str:
+    return "SSMU" if number % 2 == 0 else "LUMC"
+
+
+def student(number: int):
+    return student_of(number, institution(number))
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +74,8 @@ class EnrolmentRules(RuleBasedStateMachine):
         # The enrolment service's clock, which the rules move forward to let offers expire.
         self.now = datetime.now(timezone.utc).replace(microsecond=0)
         self.clocks = [mock.patch(f"{module}.utcnow", lambda: self.now)
-                       for module in ("enrolment.operations", "enrolment.offers")]
+                       for module in ("enrolment.operations", "enrolment.offers", "enrolment.applications",
+                                      "enrolment.pools")]
         for clock in self.clocks:
             clock.start()
         self.snapshot = offering_snapshot(capacity=2, waitlist=True, offer_hours=OFFER_HOURS,
@@ -75,6 +90,10 @@ class EnrolmentRules(RuleBasedStateMachine):
         self.enrolment_ids: dict[int, str] = {}
         self.pending: dict[int, str] = {}  # who awaits a decision, and their application's id
         self.delivered: list[Event] = []
+        # The pool reserved for SSMU students: its seats (0: none), release, whether released, and who holds
+        # (confirmed or offered) a seat taken from it.
+        self.reserved, self.release_at, self.released = 0, self.now, False
+        self.pooled: set[int] = set()
 
     def teardown(self):
         for clock in self.clocks:
@@ -82,22 +101,63 @@ class EnrolmentRules(RuleBasedStateMachine):
         self.db.dispose()
         shutil.rmtree(self.folder)
 
+    @property
+    def pool_reserving(self) -> bool:
+        return self.reserved > 0 and not self.released
+
+    def free_seats(self) -> tuple[int, int]:
+        """(free seats of the pool, free open seats), as the rules count them."""
+        free = self.capacity - len(self.confirmed) - len(self.offers)
+        if not self.pool_reserving:
+            return 0, free
+        unused = self.reserved - len(self.pooled)
+        return min(unused, free), free - max(unused, 0)
+
+    def release_and_promote(self):
+        """What every locked decision does first (and the chore): release the pool once due, pass seats on."""
+        if self.pool_reserving and self.release_at <= self.now:
+            self.released = True
+        self.promote()
+
     def promote(self):
-        """Each free seat to the first in line: given, or offered until the deadline."""
-        while len(self.confirmed) + len(self.offers) < self.capacity and self.line:
-            if self.promotion == "offer":
-                self.offers[self.line.pop(0)] = self.now + timedelta(hours=OFFER_HOURS)
-            else:
-                self.confirmed.append(self.line.pop(0))
+        """Each free pool seat to the first SSMU students in line, then each free open seat to the first in
+        line: given, or offered until the deadline."""
+        pool_free, _ = self.free_seats()
+        for number in [n for n in self.line if institution(n) == "SSMU"][:max(pool_free, 0)]:
+            self.give(number, from_pool=True)
+        _, open_free = self.free_seats()
+        for number in self.line[:max(open_free, 0)]:
+            self.give(number, from_pool=False)
+
+    def give(self, number, from_pool):
+        self.line.remove(number)
+        if from_pool:
+            self.pooled.add(number)
+        if self.promotion == "offer":
+            self.offers[number] = self.now + timedelta(hours=OFFER_HOURS)
+        else:
+            self.confirmed.append(number)
+
+    def leave(self, number):
+        """Uncount the seat, offer or place in line the student leaves."""
+        if number in self.confirmed:
+            self.confirmed.remove(number)
+        elif number in self.offers:
+            del self.offers[number]
+        else:
+            self.line.remove(number)
+        self.pooled.discard(number)
 
     def holds_or_waits(self, number) -> bool:
         return number in self.confirmed or number in self.line or number in self.offers
 
     @initialize(admission=st.sampled_from(["first_come", "application"]),
-                promotion=st.sampled_from(["automatic", "offer"]))
-    def open_the_offering(self, admission, promotion):
-        """Half the runs start with an offering that takes applications, half with offers (either may change)."""
+                promotion=st.sampled_from(["automatic", "offer"]), reserved=st.integers(min_value=0, max_value=2))
+    def open_the_offering(self, admission, promotion, reserved):
+        """Half the runs start with an offering that takes applications, half with offers, most with seats
+        reserved for SSMU students for two days (any of which may change)."""
         self.admission, self.promotion = admission, promotion
+        self.reserved, self.release_at = reserved, self.now + timedelta(hours=48)
         self.deliver_offering_update()
 
     @rule(number=STUDENTS)
@@ -113,12 +173,21 @@ class EnrolmentRules(RuleBasedStateMachine):
             expected = "application_required"
         elif self.holds_or_waits(number):
             expected = "already_enrolled"
-        elif not self.line and len(self.confirmed) + len(self.offers) < self.capacity:
-            expected = "confirmed"
-            self.confirmed.append(number)
         else:
-            expected = "waitlisted"
-            self.line.append(number)
+            self.release_and_promote()
+            pool_free, open_free = self.free_seats()
+            own_pool = self.pool_reserving and institution(number) == "SSMU"
+            waiting_for_pool = [n for n in self.line if institution(n) == "SSMU"]
+            if own_pool and pool_free > 0 and not waiting_for_pool:
+                expected = "confirmed"
+                self.confirmed.append(number)
+                self.pooled.add(number)
+            elif (not own_pool or pool_free <= 0) and open_free > 0 and not self.line:
+                expected = "confirmed"
+                self.confirmed.append(number)
+            else:
+                expected = "waitlisted"
+                self.line.append(number)
         assert outcome == expected
 
     @precondition(lambda self: self.confirmed or self.line or self.offers)
@@ -127,13 +196,8 @@ class EnrolmentRules(RuleBasedStateMachine):
         number = data.draw(st.sampled_from(self.confirmed + self.line + sorted(self.offers)))
         with self.db.transaction() as session:
             cancel_enrolment(session, student(number), self.enrolment_ids[number])
-        if number in self.confirmed:
-            self.confirmed.remove(number)
-        elif number in self.offers:
-            del self.offers[number]
-        else:
-            self.line.remove(number)
-        self.promote()
+        self.leave(number)
+        self.release_and_promote()
 
     @precondition(lambda self: self.offers)
     @rule(data=st.data(), answer=st.sampled_from(["accept", "decline"]))
@@ -150,11 +214,12 @@ class EnrolmentRules(RuleBasedStateMachine):
             assert outcome == "offer_expired"  # by the clock, whether or not the sweeper has run
             return
         assert outcome == "done"
-        del self.offers[number]
         if answer == "accept":
+            del self.offers[number]
             self.confirmed.append(number)
         else:
-            self.promote()
+            self.leave(number)
+            self.release_and_promote()
 
     @rule(hours=st.integers(min_value=1, max_value=30), sweep=st.booleans())
     def time_passes(self, hours, sweep):
@@ -163,11 +228,15 @@ class EnrolmentRules(RuleBasedStateMachine):
         if not sweep:
             return
         expired = sweep_offers(self.db, now=self.now)["expired"]
-        due = [number for number, deadline in self.offers.items() if deadline <= self.now]
-        for number in due:
-            del self.offers[number]
-        self.promote()
+        due = sorted((deadline, self.enrolment_ids[number], number) for number, deadline in self.offers.items()
+                     if deadline <= self.now)
+        for _deadline, _id, number in due:  # one by one, in the sweeper's order
+            self.leave(number)
+            self.release_and_promote()
         assert expired == len(due)
+        due_pool = self.pool_reserving and self.release_at <= self.now
+        assert sweep_pools(self.db, now=self.now) == int(due_pool)
+        self.release_and_promote()
 
     @rule(number=STUDENTS)
     def apply(self, number):
@@ -191,6 +260,9 @@ class EnrolmentRules(RuleBasedStateMachine):
     @rule(data=st.data(), decision=st.sampled_from(["approve", "decline", "withdraw"]))
     def decide(self, data, decision):
         number = data.draw(st.sampled_from(sorted(self.pending)))
+        before = copy.deepcopy((self.confirmed, self.line, self.offers, self.pooled, self.released))
+        if decision == "approve":
+            self.release_and_promote()
         try:
             with self.db.transaction() as session:
                 if decision == "withdraw":
@@ -203,7 +275,9 @@ class EnrolmentRules(RuleBasedStateMachine):
             outcome = "done"
         except Problem as problem:
             outcome = problem.code
-        if decision == "approve" and len(self.confirmed) + len(self.offers) >= self.capacity:
+        pool_free, open_free = self.free_seats()
+        from_pool = self.pool_reserving and institution(number) == "SSMU" and pool_free > 0
+        if decision == "approve" and not from_pool and open_free <= 0:
             expected = "offering_full"  # never more approved than seats (a held seat is taken)
         elif decision == "approve" and self.holds_or_waits(number):
             expected = "already_enrolled"
@@ -212,13 +286,29 @@ class EnrolmentRules(RuleBasedStateMachine):
             del self.pending[number]
             if decision == "approve":
                 self.confirmed.append(number)
+                if from_pool:
+                    self.pooled.add(number)
+        if expected != "done":  # refused: the release and promotions were rolled back with it
+            self.confirmed, self.line, self.offers, self.pooled, self.released = before
         assert outcome == expected
 
     @rule(capacity=st.integers(min_value=0, max_value=5))
     def change_capacity(self, capacity):
+        if capacity < self.reserved:
+            return  # the catalogue refuses fewer seats than are reserved
         self.capacity = capacity
         self.deliver_offering_update()
-        self.promote()
+
+    @rule(seats=st.integers(min_value=0, max_value=2), hours=st.integers(min_value=1, max_value=48))
+    def change_reservation(self, seats, hours):
+        """Seats reserved for SSMU students until a release some hours away (0: none)."""
+        if seats > self.capacity:
+            return  # the catalogue refuses more seats reserved than there are
+        release_at = self.now + timedelta(hours=hours)
+        if not seats or not self.reserved or release_at != self.release_at:
+            self.released = False  # a new pool, or one released at another time
+        self.reserved, self.release_at = seats, release_at
+        self.deliver_offering_update()
 
     @rule(admission=st.sampled_from(["first_come", "application"]))
     def change_admission(self, admission):
@@ -230,15 +320,18 @@ class EnrolmentRules(RuleBasedStateMachine):
         """Open offers stay open; seats freed from now on follow the new rule."""
         self.promotion = promotion
         self.deliver_offering_update()
-        self.promote()
 
     def deliver_offering_update(self):
+        """The catalogue's new state reaches enrolment, which passes freed seats on (a pool due released)."""
         self.version += 1
+        reserved = [{"institution": "SSMU", "seats": self.reserved, "release_at": self.release_at.isoformat()}]
         event = Event(type=events.OFFERING_UPDATED, producer="catalogue",
                       data={**self.snapshot, "capacity": self.capacity, "admission": self.admission,
-                            "promotion": self.promotion, "version": self.version})
+                            "promotion": self.promotion, "version": self.version,
+                            "reserved": reserved if self.reserved else []})
         assert handle_event(self.db, HANDLERS, event) is Outcome.HANDLED
         self.delivered.append(event)
+        self.release_and_promote()
 
     @precondition(lambda self: self.delivered)
     @rule(data=st.data())
@@ -271,6 +364,15 @@ class EnrolmentRules(RuleBasedStateMachine):
             assert (offering.confirmed_count, offering.waitlisted_count, offering.held_count) == (
                 len(seated), len(line), len(offered))
             assert offering.capacity == self.capacity
+            pool = session.get(SeatPool, (self.offering_id, "SSMU"))
+            assert (pool is not None and not pool.released) == self.pool_reserving
+            assert offering.reserved_seats == (self.reserved if self.pool_reserving else 0)
+            from_pool = {int(e.student_id.rsplit("-", 1)[1]) for e in active if e.pool is not None}
+            assert from_pool == self.pooled and all(institution(n) == "SSMU" for n in from_pool)
+            if self.pool_reserving:  # a reserved seat to no LUMC student, and the pool's counters the model's
+                assert (pool.confirmed_count, pool.held_count, pool.waitlisted_count) == (
+                    len(self.pooled & set(self.confirmed)), len(self.pooled & set(self.offers)),
+                    len([n for n in self.line if institution(n) == "SSMU"]))
             pending = session.scalars(select(Application.applicant_id).where(Application.status == "pending"))
             assert sorted(int(a.rsplit("-", 1)[1]) for a in pending) == sorted(self.pending)
             self.assert_each_offer_settled_once(session, set(self.offers))
