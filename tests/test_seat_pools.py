@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from enrolment.handlers import HANDLERS
 from enrolment.models import Enrolment
@@ -179,3 +179,31 @@ def test_bad_reserved_seats_are_422_and_write_nothing(catalogue, reserved):
     refused = client.post(offerings, data=body, content_type="application/json", headers=COORDINATOR)
     assert all(field.startswith("reserved") for field in assert_problem(refused, 422, "validation_error")["errors"])
     assert client.get(offerings).get_json() == []
+
+
+def statements_of_an_enrolment(db, offering_id, who) -> list[str]:
+    """The SQL statements one enrolment sends, whitespace folded."""
+    seen = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(" ".join(statement.split()))
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        enrol(db, who, offering_id)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_without_reservations_the_decision_stays_one_statement_and_never_reads_pools(db):
+    snapshot = offering_snapshot()
+    with db.transaction() as session:
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
+    plain = statements_of_an_enrolment(db, snapshot["offering_id"], (SSMU, 1))
+    assert not any("seat_pools" in statement for statement in plain)
+    deciding = [statement for statement in plain if "UPDATE offerings" in statement]
+    assert len(deciding) == 1
+    if db.engine.dialect.name == "postgresql":  # the lock is taken by that one statement, nowhere else
+        assert [statement for statement in plain if "FOR UPDATE" in statement] == deciding
+    pooled_statements = statements_of_an_enrolment(db, pooled(db), (SSMU, 1))
+    assert any("seat_pools" in statement for statement in pooled_statements)

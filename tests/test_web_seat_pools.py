@@ -26,8 +26,9 @@ def reserve(coordinator, offering_id: str, **reservation: str):
     assert "Seats reserved for an institution" in page and 'name="reserved_SSMU_seats"' in page
     fields = {name: html.unescape(value) for name, value in re.findall(r'name="(\w+)" type="[\w-]+" value="([^"]*)"',
                                                                         page)}
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
     fields.update({"waitlist": "on", "admission": "first_come", "promotion": "automatic", **reservation,
-                   "csrf_token": csrf_token(page), "version": re.search(r'name="version" value="(\d+)"', page).group(1)})
+                   "csrf_token": csrf_token(page), "version": version})
     return coordinator.post(edit, data=fields)
 
 
