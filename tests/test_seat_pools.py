@@ -207,3 +207,18 @@ def test_without_reservations_the_decision_stays_one_statement_and_never_reads_p
         assert [statement for statement in plain if "FOR UPDATE" in statement] == deciding
     pooled_statements = statements_of_an_enrolment(db, pooled(db), (SSMU, 1))
     assert any("seat_pools" in statement for statement in pooled_statements)
+
+
+def test_the_catalogue_shows_enrolment_s_counts_per_pool(catalogue):
+    from catalogue.handlers import HANDLERS as CATALOGUE_HANDLERS
+
+    client, offerings = catalogue
+    offering = client.post(offerings, json=offering_payload(capacity=30, reserved=[POOL]), headers=COORDINATOR)
+    offering_id = offering.get_json()["id"]
+    pool = {"institution": SSMU, "seats": 8, "confirmed": 5, "held": 1, "available": 2, "waitlisted": 0,
+            "release_at": "2027-01-10T09:00:00+00:00"}
+    seats = {"capacity": 30, "confirmed": 20, "held": 1, "available": 9, "waitlisted": 0, "reserved": [pool]}
+    handle_event(client.application.extensions["database"], CATALOGUE_HANDLERS, Event(
+        type=events.SEATS_CHANGED, producer="enrolment",
+        data={"offering_id": offering_id, "seats": seats, "seats_revision": 3}))
+    assert client.get(f"/api/v1/offerings/{offering_id}").get_json()["seats"] == seats
