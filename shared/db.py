@@ -143,9 +143,11 @@ def insert_missing(session: Session, table: Table, rows: list[dict[str, Any]]) -
     """
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     key = list(table.primary_key.columns)[0]
-    # RETURNING, not rowcount: psycopg reports no rowcount for this statement.
-    statement = dialect.insert(table).values(rows).on_conflict_do_nothing().returning(key)
-    return set(session.scalars(statement))
+    # RETURNING, not rowcount: psycopg reports no rowcount for this statement. The rows are parameters,
+    # not part of the statement: SQLAlchemy compiles it once and sends them as one multi-row INSERT
+    # ("insertmanyvalues"), where a statement built with .values(rows) was compiled anew every time.
+    statement = dialect.insert(table).on_conflict_do_nothing().returning(key)
+    return set(session.scalars(statement, rows))
 
 
 # SQLSTATE classes of a database that is away or overloaded, not of a wrong statement: connection
