@@ -213,8 +213,7 @@ class EventConsumer(ConsumerMixin):
                 message, event = batch[0]
                 self._settle(message, lambda: self._retry_later(message, event, exc))
             return
-        for (message, event), outcome in zip(batch, outcomes):
-            self._acknowledge(message, event, outcome)
+        self._acknowledge(batch, outcomes)
 
     def _settle(self, message: Message, work: Callable[[], None]) -> None:
         """Run work that acks or forwards the message; if forwarding fails (broker trouble), requeue it."""
@@ -233,11 +232,20 @@ class EventConsumer(ConsumerMixin):
                       exc_info=failure)
         self.redelivery.retry_later(message, f"{type(failure).__name__}: {failure}")
 
-    def _acknowledge(self, message: Message, event: Event, outcome: Outcome) -> None:
-        message.ack()
-        EVENTS_CONSUMED.labels(self.service, event.type, outcome.value).inc()
-        with correlation(event.correlation_id):
-            log.info("%s %s %s", outcome.value, event.type, event.id)
+    def _acknowledge(self, batch: list[tuple[Message, Event]], outcomes: list[Outcome]) -> None:
+        """Ack a committed batch. On RabbitMQ one ack of the last delivery with `multiple` acks them all:
+        every delivery before it on the channel is in this batch or was settled before it (batches and
+        their parts are settled in delivery order; a malformed message at once). Kombu's virtual
+        transports ignore `multiple`: there each is acked."""
+        if self.connection.transport.driver_type == "amqp":
+            batch[-1][0].ack(multiple=True)
+        else:
+            for message, _ in batch:
+                message.ack()
+        for (_, event), outcome in zip(batch, outcomes):
+            EVENTS_CONSUMED.labels(self.service, event.type, outcome.value).inc()
+            with correlation(event.correlation_id):
+                log.info("%s %s %s", outcome.value, event.type, event.id)
 
     def on_connection_error(self, exc, interval):
         if self.stop.is_set():
