@@ -7,7 +7,6 @@ skip with the reason everywhere else.
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from typing import Callable, Iterator
 
 import psycopg
@@ -19,9 +18,8 @@ from catalogue.app import create_app as create_catalogue_app
 from enrolment.app import create_app as create_enrolment_app
 from notifications.app import create_app as create_notifications_app
 from shared.db import Database
-from shared.migrations import upgrade
-from tests.support.environment import (AMQP_BASE_URL, POSTGRES_ADMIN_URL, REDIS_URL, make_settings, migrated_database,
-                                       missing_server, rabbitmqctl, throwaway_postgres_databases)
+from tests.support.environment import (AMQP_BASE_URL, POSTGRES_ADMIN_URL, REDIS_URL, ThrowawayVhosts, make_settings,
+                                       migrate_to_head, migrated_database, missing_server, throwaway_postgres_databases)
 from tests.support.smtp import SmtpInbox
 
 APP_FACTORIES = {"catalogue": create_catalogue_app, "enrolment": create_enrolment_app,
@@ -66,14 +64,19 @@ def rabbitmq_available() -> str:
     return AMQP_BASE_URL
 
 
+@pytest.fixture(scope="session")
+def throwaway_vhosts(rabbitmq_available) -> Iterator[ThrowawayVhosts]:
+    vhosts = ThrowawayVhosts()
+    yield vhosts
+    vhosts.close()
+
+
 @pytest.fixture
-def amqp_url(rabbitmq_available) -> Iterator[str]:
+def amqp_url(rabbitmq_available, throwaway_vhosts) -> Iterator[str]:
     """Give the test a throwaway RabbitMQ vhost on the real broker."""
-    vhost = f"ce-test-{uuid.uuid4().hex[:10]}"
-    rabbitmqctl("add_vhost", vhost)
-    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    vhost = throwaway_vhosts.take()
     yield f"{rabbitmq_available}/{vhost}"
-    rabbitmqctl("delete_vhost", vhost)
+    throwaway_vhosts.delete(vhost)
 
 
 # --- Redis (a shared rate-limit store) ----------------------------------------------------------
@@ -101,7 +104,7 @@ def service_app(tmp_path) -> Iterator[Callable[[str], Flask]]:
     def build(service: str, database_url: str | None = None, migrate: bool = True, **settings_changes) -> Flask:
         settings = dataclasses.replace(make_settings(service, tmp_path, database_url), **settings_changes)
         if migrate:
-            upgrade(service, settings.database_url)
+            migrate_to_head(service, settings.database_url)
         app = APP_FACTORIES[service](settings)
         app.config["TESTING"] = True
         apps.append(app)
