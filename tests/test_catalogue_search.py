@@ -5,6 +5,7 @@ Runs on SQLite and on PostgreSQL, where the trigram index serves the same querie
 """
 
 import json
+from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -18,19 +19,39 @@ from catalogue.seed import SEED_ADMIN, seed_catalogue
 from shared.db import Database
 from shared.http.pagination import paginate_ranked
 from shared.migrations import upgrade
+from tests.support.environment import throwaway_postgres_databases
 from tests.support.payloads import LUMC_COORDINATOR, SSMU_COORDINATOR, course_payload
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def catalogue(request, tmp_path):
-    url = (f"sqlite:///{tmp_path / 'catalogue.db'}" if request.param == "sqlite"
-           else request.getfixturevalue("postgres_database_factory")("search"))
+def seeded_catalogue(url: str) -> Database:
     upgrade("catalogue", url)
     db = Database(url)
     with db.transaction() as session:
         seed_catalogue(session)
         operations.create_course(session, LUMC_COORDINATOR, CourseSchema().load(course_payload(
             code="DRAFT-1", title={"en": "Hedgehog parasites", "ru": "Паразиты ежей и всё о них"})))
+    return db
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def catalogue(request, tmp_path_factory):
+    """The seeded catalogue, shared by the tests that only search it: seeding one for each cost a minute."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('search') / 'catalogue.db'}"
+        else:
+            url = stack.enter_context(throwaway_postgres_databases(request.getfixturevalue("postgres_admin")))("search")
+        db = seeded_catalogue(url)
+        yield db
+        db.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def changing_catalogue(request, tmp_path):
+    """A seeded catalogue of the test's own, for the tests that change it."""
+    url = (f"sqlite:///{tmp_path / 'catalogue.db'}" if request.param == "sqlite"
+           else request.getfixturevalue("postgres_database_factory")("search"))
+    db = seeded_catalogue(url)
     yield db
     db.dispose()
 
@@ -78,13 +99,13 @@ def test_neither_a_typo_in_a_short_word_nor_two_typos_are_guessed_at(catalogue):
     assert codes(catalogue, q="gkucomics") == []  # two letters wrong
 
 
-def test_the_course_whose_code_is_searched_comes_first_then_title_before_description(catalogue):
-    with catalogue.transaction() as session:
+def test_the_course_whose_code_is_searched_comes_first_then_title_before_description(changing_catalogue):
+    with changing_catalogue.transaction() as session:
         course = operations.create_course(session, LUMC_COORDINATOR, CourseSchema().load(course_payload(
             code="IMMUNOLOGY", topics=[], title={"en": "Basics for visitors"},
             description={"en": "Immunology for the curious."})))
         operations.set_course_status(session, LUMC_COORDINATOR, course.id, "published")
-    found = codes(catalogue, q="immunology")
+    found = codes(changing_catalogue, q="immunology")
     assert found[0] == "IMMUNOLOGY"
     # HEL-510 and ALG-401 have it in their titles or topics, CHI-530 only in its description.
     assert found[1:] == ["HEL-510", "ALG-401", "CHI-530"]
@@ -95,13 +116,13 @@ def test_the_course_with_more_of_the_words_in_its_title_comes_first(catalogue):
     assert found[0] == "ALG-401"  # both words in the title; the others have one in a topic at most
 
 
-def test_an_edited_course_is_found_by_its_new_words_and_their_typos(catalogue):
-    with catalogue.transaction() as session:
+def test_an_edited_course_is_found_by_its_new_words_and_their_typos(changing_catalogue):
+    with changing_catalogue.transaction() as session:
         course = session.scalars(select(Course).where(Course.code == "GLB-320")).one()
         operations.update_course(session, SEED_ADMIN, course.id, course.version,
                                  {"title": {"en": "Glycobiology of trypanosomiasis for clinicians"}})
-    assert codes(catalogue, q="trypanosomes") == ["GLB-320"]
-    assert codes(catalogue, q="trypanosmiasis") == ["GLB-320"]
+    assert codes(changing_catalogue, q="trypanosomes") == ["GLB-320"]
+    assert codes(changing_catalogue, q="trypanosmiasis") == ["GLB-320"]
 
 
 def test_every_word_of_a_query_must_match(catalogue):
@@ -153,13 +174,13 @@ def test_the_default_order_is_institution_then_code(catalogue):
     assert found == expected
 
 
-def test_modified_since_is_a_change_feed_oldest_change_first(catalogue):
+def test_modified_since_is_a_change_feed_oldest_change_first(changing_catalogue):
     now = datetime.now(timezone.utc)
-    with catalogue.transaction() as session:
+    with changing_catalogue.transaction() as session:
         session.execute(update(Course).values(updated_at=now - timedelta(days=30)))
         session.execute(update(Course).where(Course.code == "OPI-410").values(updated_at=now - timedelta(minutes=5)))
         session.execute(update(Course).where(Course.code == "ALG-401").values(updated_at=now - timedelta(minutes=9)))
-    assert codes(catalogue, modified_since=now - timedelta(hours=1)) == ["ALG-401", "OPI-410"]
+    assert codes(changing_catalogue, modified_since=now - timedelta(hours=1)) == ["ALG-401", "OPI-410"]
 
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

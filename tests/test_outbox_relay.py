@@ -79,7 +79,7 @@ def test_a_running_relay_backs_off_while_the_broker_is_down_and_stops_when_asked
     worker.start()
     stop.wait(1.5)
     stop.set()
-    worker.join(timeout=20)
+    worker.join(timeout=10)  # docker stop's grace period before it kills
     assert not worker.is_alive()
     with catalogue_db.transaction() as session:
         assert count_pending(session) == EVENTS_PER_SEED

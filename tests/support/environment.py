@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from kombu import Connection
 
-from shared.config import Settings
+from shared.config import SERVICES, Settings
 from shared.db import Database
 from shared.migrations import upgrade
 
@@ -48,16 +48,38 @@ def throwaway_postgres_databases(admin_url: str) -> Iterator[Callable[[str], str
     created: list[str] = []
 
     def create(label: str = "db") -> str:
+        """A database named after a service is already migrated (a copy of one migrated once per run)."""
         name = f"ce_test_{label}_{uuid.uuid4().hex[:10]}"
+        template = f' TEMPLATE "{migrated_postgres_template(admin_url, label)}"' if label in SERVICES else ""
         with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"{template}')
         created.append(name)
-        return admin_url.rsplit("/", 1)[0] + f"/{name}"
+        return database_url(admin_url, name)
 
     yield create
+    for name in created:
+        drop_database(admin_url, name)
+
+
+def database_url(admin_url: str, name: str) -> str:
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@functools.cache
+def migrated_postgres_template(admin_url: str, service: str) -> str:
+    """A database migrated once per test run, which a test's database copies (CREATE DATABASE ... TEMPLATE
+    takes a tenth of the time the migrations take)."""
+    name = f"ce_test_template_{service}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(admin_url, autocommit=True) as connection:
-        for name in created:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    atexit.register(drop_database, admin_url, name)
+    upgrade(service, database_url(admin_url, name))
+    return name
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def rabbitmqctl(*args: str) -> None:
