@@ -145,6 +145,7 @@ class Offering(Base):
     # Kept current from enrolment.seats_changed; seats_revision orders those events.
     seats_confirmed: Mapped[int] = mapped_column(Integer, default=0)
     seats_waitlisted: Mapped[int] = mapped_column(Integer, default=0)
+    seats_held: Mapped[int] = mapped_column(Integer, default=0)
     seats_revision: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -154,7 +155,7 @@ class Offering(Base):
     @property
     def seats(self) -> dict[str, int]:
         """Return the live seat counts shown with the offering."""
-        return seat_counts(self.capacity, self.seats_confirmed, self.seats_waitlisted)
+        return seat_counts(self.capacity, self.seats_confirmed, self.seats_waitlisted, self.seats_held)
 
 
 class CatalogueVersion(Base):

@@ -22,7 +22,7 @@ from shared.http.etag import check_version
 from shared.messaging.outbox import record_event
 
 EDITABLE_OFFERING_FIELDS = ("term", "starts_on", "ends_on", "enrolment_opens_at", "enrolment_closes_at",
-                            "capacity", "waitlist", "location", "admission", "promotion")
+                            "capacity", "waitlist", "location", "admission", "promotion", "offer_hours")
 
 
 def offering_fields(offering: Offering) -> dict[str, Any]:
@@ -149,6 +149,7 @@ def record_seats(session: Session, offering_id: str, seats: SeatCounts, revision
         return False
     offering.seats_confirmed = seats.confirmed
     offering.seats_waitlisted = seats.waitlisted
+    offering.seats_held = seats.held
     offering.seats_revision = revision
     return True
 

@@ -18,9 +18,9 @@ LEVELS = ("bachelor", "master", "phd", "staff")
 COURSE_STATUSES = ("draft", "published", "archived")
 OFFERING_STATUSES = ("scheduled", "cancelled")
 ADMISSIONS = ("first_come", "application")
-# DESIGN section 4 names `offer` too (a freed seat offered for offer_hours); until enrolment enforces offers
-# it is refused rather than stored to do nothing, and offer_hours is shown (48) but not set.
-PROMOTIONS = ("automatic",)
+PROMOTIONS = ("automatic", "offer")
+# How long an offered seat may wait for its answer: an hour at least, two weeks at most.
+OFFER_HOURS = (1, 336)
 BCP47 = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 TERM = r"^\d{4}-(spring|summer|autumn|winter)$"
 # Lengths people write in practice, with room to spare; a page lays them out (long words wrap).
@@ -132,6 +132,7 @@ class SeatsSchema(ma.Schema):
 
     capacity = ma.fields.Integer()
     confirmed = ma.fields.Integer()
+    held = ma.fields.Integer(metadata={"description": "Seats held by open offers (promotion offer)"})
     available = ma.fields.Integer()
     waitlisted = ma.fields.Integer()
 
@@ -161,11 +162,11 @@ class OfferingSchema(ma.Schema):
     location = Line(required=True, max_length=LOCATION_LENGTH)
     admission = ma.fields.String(load_default="first_come", validate=validate.OneOf(ADMISSIONS), metadata={
         "description": "first_come: a seat to whoever enrols first; application: coordinators approve applications"})
-    promotion = ma.fields.String(load_default="automatic", validate=validate.OneOf(
-        PROMOTIONS, error="Only automatic promotion for now: offers of freed seats are not available yet."),
-        metadata={"description": "automatic: a freed seat goes to the first in line at once"})
-    offer_hours = ma.fields.Integer(dump_only=True, metadata={
-        "description": "How long an offered seat would wait for an answer (offers are not available yet)"})
+    promotion = ma.fields.String(load_default="automatic", validate=validate.OneOf(PROMOTIONS), metadata={
+        "description": "automatic: a freed seat goes to the first in line at once; offer: it is held for them "
+                       "to accept or decline within offer_hours, then offered to the next"})
+    offer_hours = ma.fields.Integer(load_default=48, strict=True, validate=validate.Range(*OFFER_HOURS), metadata={
+        "description": "How long an offered seat waits for the student's answer, in hours"})
     status = ma.fields.String(dump_only=True, metadata={"enum": list(OFFERING_STATUSES)})
     cancel_reason = ma.fields.String(dump_only=True, allow_none=True)
     version = ma.fields.Integer(dump_only=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, request
 from flask.views import MethodView
 
-from enrolment import applications, operations
+from enrolment import applications, offers, operations
 from enrolment.idempotency import idempotent
 from enrolment.roster_csv import roster_csv, roster_file_name
 from enrolment.schemas import (ApplicationSchema, ApplyRequestSchema, DecisionSchema, EnrolmentSchema,
@@ -29,6 +29,8 @@ PROBLEMS = {
     "application_not_found": (404, "no application with this id that you may see"),
     "already_applied": (409, "your application for this offering awaits a decision already"),
     "application_decided": (409, "the application is no longer pending"),
+    "offer_expired": (409, "the offered seat was not accepted before its deadline: you left the waiting list"),
+    "no_open_offer": (409, "no seat is offered on this enrolment (it is waiting, or was settled otherwise)"),
 }
 blp = ServiceBlueprint("enrolment", __name__, description="Enrolments, seats and waiting lists", problems=PROBLEMS)
 
@@ -78,6 +80,28 @@ class CancelEnrolment(MethodView):
         """Cancel an enrolment; a freed seat goes to the first on the waiting list"""
         with current_database().transaction() as session:
             return operations.cancel_enrolment(session, require_principal(), enrolment_id)
+
+
+@blp.route("/enrolments/<enrolment_id>/accept")
+class AcceptOffer(MethodView):
+    @requires("student")
+    @blp.problems("enrolment_not_found", "offer_expired", "no_open_offer")
+    @blp.response(200, EnrolmentSchema)
+    def post(self, enrolment_id):
+        """Accept the seat offered to you before its deadline: the enrolment is confirmed (repeats change nothing)"""
+        with current_database().transaction() as session:
+            return offers.accept_offer(session, require_principal(), enrolment_id)
+
+
+@blp.route("/enrolments/<enrolment_id>/decline")
+class DeclineOffer(MethodView):
+    @requires("student")
+    @blp.problems("enrolment_not_found", "offer_expired", "no_open_offer")
+    @blp.response(200, EnrolmentSchema)
+    def post(self, enrolment_id):
+        """Decline the seat offered to you: the enrolment is cancelled and the seat offered to the next in line"""
+        with current_database().transaction() as session:
+            return offers.decline_offer(session, require_principal(), enrolment_id)
 
 
 @blp.route("/offerings/<offering_id>/seats")

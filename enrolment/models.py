@@ -60,6 +60,8 @@ class Offering(Base):
     version: Mapped[int] = mapped_column(Integer)
     confirmed_count: Mapped[int] = mapped_column(Integer, default=0)
     waitlisted_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Seats held by open offers (promotion `offer`): taken for everyone but the student offered one.
+    held_count: Mapped[int] = mapped_column(Integer, default=0)
     # Bumped with every change of the counts; orders enrolment.seats_changed events.
     seats_revision: Mapped[int] = mapped_column(Integer, default=0)
     # The waiting list's ticket counter: each newcomer on the list draws the next number.
@@ -81,29 +83,34 @@ class Offering(Base):
 
     @property
     def free_seats(self) -> int:
-        """Seats no confirmed student holds (may be below zero after the capacity was lowered); the
-        caller holds the offering's lock. Newcomers also need nobody waiting (operations.seat_is_free)."""
-        return self.capacity - self.confirmed_count
+        """Seats neither confirmed nor held by an open offer (may be below zero after the capacity was
+        lowered); the caller holds the offering's lock. Newcomers also need nobody waiting
+        (operations.seat_is_free)."""
+        return self.capacity - self.confirmed_count - self.held_count
 
     @property
     def seats(self) -> dict[str, int]:
         """Return the offering's live seat counts."""
-        return seat_counts(self.capacity, self.confirmed_count, self.waitlisted_count)
+        return seat_counts(self.capacity, self.confirmed_count, self.waitlisted_count, self.held_count)
 
 
-ACTIVE = ("confirmed", "waitlisted")
+# An enrolment holding a seat, offered one, or waiting for one: at most one per student and offering.
+ACTIVE = ("confirmed", "offered", "waitlisted")
+ACTIVE_WHERE = "status IN ('confirmed', 'offered', 'waitlisted')"
 
 
 class Enrolment(Base):
-    """A student's place in an offering: confirmed, waiting (by ticket), or cancelled."""
+    """A student's place in an offering: confirmed, waiting (by ticket), offered a seat until a deadline,
+    cancelled, or expired (an offer left unanswered)."""
 
     __tablename__ = "enrolments"
     __table_args__ = (
         # At most one active enrolment per student and offering (invariant 2), enforced by the database too.
         Index("uq_enrolments_active_student", "offering_id", "student_id", unique=True,
-              postgresql_where=text("status IN ('confirmed', 'waitlisted')"),
-              sqlite_where=text("status IN ('confirmed', 'waitlisted')")),
+              postgresql_where=text(ACTIVE_WHERE), sqlite_where=text(ACTIVE_WHERE)),
         Index("ix_enrolments_waiting_list", "offering_id", "status", "waitlist_ticket"),
+        # The offer sweeper's walk over open offers by deadline (enrolment.offers).
+        Index("ix_enrolments_offer_deadline", "status", "offer_expires_at"),
         Index("ix_enrolments_student", "student_id", "created_at"),
     )
 
@@ -120,6 +127,10 @@ class Enrolment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # An offered seat: answer before offer_expires_at; reminded once at remind_at (enrolment.offers).
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     offering: Mapped[Offering] = relationship(lazy="joined")
     # Not stored (it moves whenever someone ahead leaves): enrolment.waiting_list computes it.

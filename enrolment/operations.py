@@ -7,7 +7,7 @@ the database-wide write lock): the seat check and the insert are one atomic deci
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NoReturn
 
 from sqlalchemy import ColumnElement, Row, Select, and_, case, false, or_, select, true, update
@@ -26,7 +26,10 @@ from shared.messaging.outbox import record_event
 
 PRODUCER = "enrolment"
 # The offering's counters an enrolment changes, as the deciding statement returns them.
-COUNTERS = (Offering.confirmed_count, Offering.waitlisted_count, Offering.last_waitlist_ticket, Offering.seats_revision)
+COUNTERS = (Offering.confirmed_count, Offering.waitlisted_count, Offering.held_count, Offering.last_waitlist_ticket,
+            Offering.seats_revision)
+# An offer is reminded of once, when this share of its window is left (12 hours of the default 48).
+REMIND_WHEN_LEFT = 0.25
 
 
 def get_offering(session: Session, offering_id: str, *, for_update: bool = False) -> Offering:
@@ -71,7 +74,7 @@ def enrol_student(session: Session, student: Principal, offering_id: str, now: d
         enrolment.status, enrolment.waitlist_ticket = "waitlisted", place.last_waitlist_ticket
         enrolment.waitlist_position = place.waitlisted_count  # newcomers join at the end
     session.add(enrolment)
-    _tell(session, enrolment, events.ENROLMENT_CONFIRMED if place.seat else events.ENROLMENT_WAITLISTED)
+    tell(session, enrolment, events.ENROLMENT_CONFIRMED if place.seat else events.ENROLMENT_WAITLISTED)
     _record_seats(session, offering)
     try:
         session.flush()
@@ -81,9 +84,10 @@ def enrol_student(session: Session, student: Principal, offering_id: str, now: d
 
 
 def seat_is_free() -> ColumnElement[bool]:
-    """Whether a newcomer gets a seat: one is free and nobody waits. The database evaluates it on the
-    offering's row while holding its lock, so this is the one place the rule is written."""
-    return and_(Offering.waitlisted_count == 0, Offering.confirmed_count < Offering.capacity)
+    """Whether a newcomer gets a seat: one is free (neither confirmed nor held by an open offer) and nobody
+    waits. The database evaluates it on the offering's row while holding its lock, so this is the one place
+    the rule is written."""
+    return and_(Offering.waitlisted_count == 0, Offering.confirmed_count + Offering.held_count < Offering.capacity)
 
 
 def _take_place(session: Session, offering: Offering, now: datetime) -> Row | None:
@@ -133,26 +137,46 @@ def cancel_enrolment(session: Session, actor: Principal, enrolment_id: str) -> E
     enrolment = get_enrolment(session, actor, enrolment_id)
     offering = get_offering(session, enrolment.offering_id, for_update=True)
     session.refresh(enrolment)  # read again under the offering's lock
-    if enrolment.status == "cancelled":
+    if enrolment.status not in ACTIVE:
         return with_positions(session, [enrolment])[0]
-    _cancel(session, enrolment, "student" if actor.id == enrolment.student_id else "coordinator")
-    promote_from_waitlist(session, offering)
-    announce_seats(session, offering)
+    cancel_and_pass_on(session, enrolment, "student" if actor.id == enrolment.student_id else "coordinator")
     return enrolment
 
 
-def promote_from_waitlist(session: Session, offering: Offering) -> list[Enrolment]:
-    """Give every free seat to the first in line, each exactly once; the caller holds the lock."""
+def cancel_and_pass_on(session: Session, enrolment: Enrolment, by: str, now: datetime | None = None) -> None:
+    """Cancel an active enrolment and pass a freed seat to the first in line; the caller holds the lock."""
+    _cancel(session, enrolment, by)
+    promote_from_waitlist(session, enrolment.offering, now)
+    announce_seats(session, enrolment.offering)
+
+
+def promote_from_waitlist(session: Session, offering: Offering, now: datetime | None = None) -> list[Enrolment]:
+    """Give every free seat to the first in line, each exactly once; with promotion `offer`, hold it for
+    them to accept until a deadline instead. The caller holds the offering's lock."""
     free = offering.free_seats
     if free <= 0 or offering.waitlisted_count == 0:
         return []
-    promoted = first_in_line(session, offering.id, free)
-    for enrolment in promoted:
-        confirm_seat(enrolment)
-        offering.confirmed_count += 1
+    first = first_in_line(session, offering.id, free)
+    for enrolment in first:
         offering.waitlisted_count -= 1
-        _tell(session, enrolment, events.ENROLMENT_PROMOTED)
-    return promoted
+        if offering.promotion == "offer":
+            _offer_seat(enrolment, offering, now or utcnow())
+            offering.held_count += 1
+            tell(session, enrolment, events.ENROLMENT_OFFERED)
+        else:
+            confirm_seat(enrolment)
+            offering.confirmed_count += 1
+            tell(session, enrolment, events.ENROLMENT_PROMOTED)
+    return first
+
+
+def _offer_seat(enrolment: Enrolment, offering: Offering, now: datetime) -> None:
+    """Hold a seat for the student until the offering's offer_hours have passed (waitlist_ticket stays:
+    it tells whom the offers went to, in the order they joined)."""
+    window = timedelta(hours=offering.offer_hours)
+    enrolment.status, enrolment.waitlist_position = "offered", None
+    enrolment.offer_expires_at = now + window
+    enrolment.remind_at = enrolment.offer_expires_at - window * REMIND_WHEN_LEFT
 
 
 def cancel_all(session: Session, offering: Offering) -> int:
@@ -190,19 +214,26 @@ def enrolments_of(student: Principal) -> Select:
 
 
 def roster(session: Session, actor: Principal, offering_id: str, *, cancelled: bool = False) -> list[Enrolment]:
-    """Return the confirmed students, then the waiting list in order, to the course's coordinators; with
-    `cancelled`, then the cancelled enrolments too, last cancelled first (who was there, and who ended it)."""
+    """Return the confirmed students, then those offered a seat (soonest deadline first), then the waiting
+    list in order, to the course's coordinators; with `cancelled`, then the cancelled enrolments too, last
+    cancelled first (who was there, and who ended it), and the expired offers, last expired first."""
     offering = get_offering(session, offering_id)
     if not offering.is_coordinated_by(actor):
         raise Problem(403, "forbidden", "Only the course's coordinators and admins see its roster.")
     confirmed = session.scalars(select(Enrolment).where(Enrolment.offering_id == offering_id,
                                                         Enrolment.status == "confirmed")
                                 .order_by(Enrolment.confirmed_at, Enrolment.id))
+    offered = session.scalars(select(Enrolment).where(Enrolment.offering_id == offering_id,
+                                                      Enrolment.status == "offered")
+                              .order_by(Enrolment.offer_expires_at, Enrolment.id))
     waiting = first_in_line(session, offering_id, offering.waitlisted_count)
-    gone = session.scalars(select(Enrolment).where(Enrolment.offering_id == offering_id,
-                                                   Enrolment.status == "cancelled")
-                           .order_by(Enrolment.cancelled_at.desc(), Enrolment.id)) if cancelled else []
-    return with_positions(session, [*confirmed, *waiting, *gone])
+    gone = [*session.scalars(select(Enrolment).where(Enrolment.offering_id == offering_id,
+                                                     Enrolment.status == "cancelled")
+                             .order_by(Enrolment.cancelled_at.desc(), Enrolment.id)),
+            *session.scalars(select(Enrolment).where(Enrolment.offering_id == offering_id,
+                                                     Enrolment.status == "expired")
+                             .order_by(Enrolment.offer_expires_at.desc(), Enrolment.id))] if cancelled else []
+    return with_positions(session, [*confirmed, *offered, *waiting, *gone])
 
 
 def require_open(offering: Offering, now: datetime) -> None:
@@ -218,7 +249,7 @@ def require_open(offering: Offering, now: datetime) -> None:
 
 
 def active_enrolment(session: Session, offering_id: str, student_id: str) -> Enrolment | None:
-    """Return the person's confirmed or waiting enrolment in the offering, if any."""
+    """Return the person's confirmed, offered or waiting enrolment in the offering, if any."""
     return session.scalar(select(Enrolment).where(Enrolment.offering_id == offering_id,
                                                   Enrolment.student_id == student_id,
                                                   Enrolment.status.in_(ACTIVE)))
@@ -232,20 +263,29 @@ def confirm_seat(enrolment: Enrolment) -> None:
 
 
 def _cancel(session: Session, enrolment: Enrolment, by: str) -> None:
+    release_place(enrolment)
+    enrolment.status, enrolment.cancelled_by, enrolment.cancelled_at = "cancelled", by, utcnow()
+    tell(session, enrolment, events.ENROLMENT_CANCELLED)
+
+
+def release_place(enrolment: Enrolment) -> None:
+    """Uncount the seat, offer or place in line an active enrolment leaves; the caller holds the lock."""
     offering = enrolment.offering
     if enrolment.status == "confirmed":
         offering.confirmed_count -= 1
+    elif enrolment.status == "offered":
+        offering.held_count -= 1
     else:
         offering.waitlisted_count -= 1
-    enrolment.status, enrolment.cancelled_by, enrolment.cancelled_at = "cancelled", by, utcnow()
     enrolment.waitlist_position = None
-    _tell(session, enrolment, events.ENROLMENT_CANCELLED)
 
 
-def _tell(session: Session, enrolment: Enrolment, event_type: str) -> None:
+def tell(session: Session, enrolment: Enrolment, event_type: str) -> None:
+    """Record what happened to the enrolment, with the offering and its seats, in the outbox."""
     offering = enrolment.offering
+    deadline = enrolment.offer_expires_at if enrolment.status in ("offered", "expired") else None
     record_event(session, PRODUCER, event_type, EnrolmentChanged(
         enrolment={"id": enrolment.id, "status": enrolment.status, "waitlist_position": enrolment.waitlist_position,
-                   "cancelled_by": enrolment.cancelled_by},
+                   "cancelled_by": enrolment.cancelled_by, "offer_expires_at": deadline},
         offering={**offering.summary, "coordinators": offering.coordinators}, student=enrolment.student,
         seats=offering.seats).to_data())

@@ -8,7 +8,7 @@ from marshmallow import validate
 from shared.http.fields import Paragraphs
 from shared.http.text import is_blank
 
-ENROLMENT_STATUSES = ("confirmed", "waitlisted", "cancelled")
+ENROLMENT_STATUSES = ("confirmed", "waitlisted", "offered", "cancelled", "expired")
 APPLICATION_STATUSES = ("pending", "approved", "declined", "withdrawn")
 MOTIVATION_LENGTH, MESSAGE_LENGTH = 4000, 2000
 
@@ -19,6 +19,7 @@ class SeatsSchema(ma.Schema):
     offering_id = ma.fields.String(attribute="id")
     capacity = ma.fields.Integer(attribute="seats.capacity")
     confirmed = ma.fields.Integer(attribute="seats.confirmed")
+    held = ma.fields.Integer(attribute="seats.held", metadata={"description": "Seats held by open offers"})
     available = ma.fields.Integer(attribute="seats.available")
     waitlisted = ma.fields.Integer(attribute="seats.waitlisted")
 
@@ -57,11 +58,14 @@ class EnrolmentSchema(ma.Schema):
     created_at = ma.fields.DateTime()
     confirmed_at = ma.fields.DateTime(allow_none=True)
     cancelled_at = ma.fields.DateTime(allow_none=True)
+    offer_expires_at = ma.fields.DateTime(allow_none=True, metadata={
+        "description": "Until when a seat offered to the student waits for their answer (status offered); kept "
+                       "once the offer was answered or expired; null if no seat was ever offered"})
     offering = ma.fields.Nested(OfferingSummarySchema)
 
 
 class RosterEntrySchema(ma.Schema):
-    """A confirmed or waiting student on an offering's roster."""
+    """A confirmed, offered or waiting student on an offering's roster (with `cancelled`, those gone too)."""
 
     enrolment_id = ma.fields.String(attribute="id")
     status = ma.fields.String()
@@ -74,13 +78,15 @@ class RosterEntrySchema(ma.Schema):
     confirmed_at = ma.fields.DateTime(allow_none=True)
     cancelled_at = ma.fields.DateTime(allow_none=True)
     cancelled_by = ma.fields.String(allow_none=True, metadata={"enum": ["student", "coordinator", "catalogue"]})
+    offer_expires_at = ma.fields.DateTime(allow_none=True)
 
 
 class RosterQuerySchema(ma.Schema):
     """Which enrolments a roster lists."""
 
     cancelled = ma.fields.Boolean(load_default=False, metadata={
-        "description": "Also list the cancelled enrolments (who cancelled, when), last cancelled first"})
+        "description": "Also list the cancelled enrolments (who cancelled, when), last cancelled first, then the "
+                       "expired offers"})
 
 
 

@@ -8,7 +8,7 @@ from typing import Mapping
 from sqlalchemy.orm import Session
 
 from notifications.lookups import is_erased, read_ahead
-from notifications.messages import CHANGE_LABELS, FrontEnd, course_context, describe_changes, show_date
+from notifications.messages import CHANGE_LABELS, FrontEnd, course_context, describe_changes, show_date, show_instant
 from notifications.operations import audience, follow_enrolment, notify
 from notifications.privacy import on_erasure_requested
 from shared import events
@@ -64,6 +64,30 @@ def tell_coordinators(front_end: FrontEnd, session: Session, event: Event) -> No
             "student": student.model_dump(), "position": enrolment.waitlist_position,
             "seats": change.seats.model_dump(), "roster_url": front_end.roster_page(offering.id),
         }, front_end, offering_id=offering.id, enrolment_id=enrolment.id)
+
+
+OFFER_KINDS = {
+    events.ENROLMENT_OFFERED: "offered",
+    events.ENROLMENT_OFFER_REMINDED: "offer_reminder",
+    events.ENROLMENT_OFFER_EXPIRED: "offer_expired",
+}
+
+
+def on_offer_changed(front_end: FrontEnd, session: Session, event: Event) -> None:
+    """Tell the student a seat is offered to them until its deadline (in their time zone) and where to
+    answer, remind them once before it, or tell them it expired and they left the waiting list. The
+    course's coordinators see offers on the roster; an answer reaches them as a promotion or cancellation."""
+    change: EnrolmentChanged = event.payload
+    enrolment, offering, student = change.enrolment, change.offering, change.student.model_dump()
+    with session.no_autoflush:  # see follow_enrolment
+        if is_erased(session, student["id"], event.occurred_at):
+            return  # late or replayed: the student has been forgotten since
+    follow_enrolment(session, offering.id, student, enrolment.status, event.occurred_at)
+    notify(session, event, student, OFFER_KINDS[event.type], lambda locale, zone: {
+        "course": course_context(offering.model_dump(), locale, front_end),
+        "expires_at": show_instant(enrolment.offer_expires_at, locale, zone),
+        "answer_url": front_end.enrolments_page,
+    }, front_end, offering_id=offering.id, enrolment_id=enrolment.id)
 
 
 # What the applicant is told, and what the course's coordinators are told (None: nothing, they decided it).
@@ -123,6 +147,7 @@ def on_offering_cancelled(session: Session, event: Event) -> None:
 # The handlers that write messages, which link to the front end: they are given its address first.
 MESSAGE_HANDLERS = {
     **{event_type: on_enrolment_changed for event_type in ENROLMENT_KINDS},
+    **{event_type: on_offer_changed for event_type in OFFER_KINDS},
     **{event_type: on_application_changed for event_type in APPLICATION_KINDS},
     events.OFFERING_UPDATED: on_offering_updated,
 }
@@ -137,7 +162,7 @@ def read_ahead_for(session: Session, batch: list[Event]) -> None:
     (notifications.lookups)."""
     subjects, recipients, followers = set(), set(), set()
     for event in batch:
-        if event.type in ENROLMENT_KINDS or event.type in APPLICATION_KINDS:
+        if event.type in ENROLMENT_KINDS or event.type in OFFER_KINDS or event.type in APPLICATION_KINDS:
             change: EnrolmentChanged | ApplicationChanged = event.payload
             person = change.student if isinstance(change, EnrolmentChanged) else change.applicant
             coordinators = change.offering.coordinators if isinstance(change, EnrolmentChanged) else change.coordinators

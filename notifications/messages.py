@@ -17,7 +17,7 @@ from shared.timezones import show_local
 
 KINDS = ("confirmed", "waitlisted", "promoted", "cancelled", "offering_changed", "roster_changed",
          "application_submitted", "application_approved", "application_declined", "application_withdrawn",
-         "application_received", "applicant_withdrew")
+         "application_received", "applicant_withdrew", "offered", "offer_reminder", "offer_expired")
 LOCALES = ("en", "ru")
 
 # The subject and the plain-text part are written as typed; the HTML part by an environment that escapes
@@ -47,6 +47,11 @@ class FrontEnd:
 
     def course_page(self, course_id: str) -> str:
         return f"{self.url}/courses/{quote(course_id, safe='')}"
+
+    @property
+    def enrolments_page(self) -> str:
+        """Where a student accepts or declines a seat offered to them."""
+        return f"{self.url}/me/enrolments"
 
     def roster_page(self, offering_id: str) -> str:
         return f"{self.url}/manage/offerings/{quote(offering_id, safe='')}"

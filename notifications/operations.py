@@ -90,7 +90,8 @@ def follow_enrolment(session: Session, offering_id: str, student: Mapping[str, s
         return was_waiting  # a newer enrolment event was applied already
     member.email, member.name, member.locale = student["email"], student["name"], student["locale"]
     member.institution = student.get("institution")
-    member.active, member.waiting, member.as_of = status != "cancelled", status == "waitlisted", as_of
+    member.active, member.waiting = status not in ("cancelled", "expired"), status == "waitlisted"
+    member.as_of = as_of
     return was_waiting
 
 

@@ -10,10 +10,13 @@ from typing import Callable, Mapping
 from catalogue.handlers import HANDLERS as CATALOGUE_HANDLERS
 from enrolment.handlers import HANDLERS as ENROLMENT_HANDLERS
 from enrolment.models import IdempotentRequest
+from enrolment.offers import sweep_offers
 from notifications.handlers import handlers as notification_handlers
 from notifications.messages import FrontEnd
 from notifications.models import EmailDelivery
 from shared.config import SERVICES, Settings
+from shared.db import Database
+from shared.messaging.chores import Chore
 from shared.messaging.consumer import Handler
 from shared.messaging.retention import RetentionRule, messaging_rules
 
@@ -46,6 +49,13 @@ def retention_rules(settings: Settings) -> list[RetentionRule]:
     }
     return [*messaging_rules(settings.outbox_retention_days, settings.inbox_retention_days),
             *own.get(settings.service, [])]
+
+
+def relay_chores(settings: Settings, db: Database) -> list[Chore]:
+    """The time-based work a service's relay does between its sweeps: enrolment's is to expire the
+    waiting-list offers past their deadline and remind of those about to expire (enrolment.offers)."""
+    own = {"enrolment": [Chore("offer sweep", lambda: sweep_offers(db), settings.offer_sweep_seconds)]}
+    return own.get(settings.service, [])
 
 
 def app_factory_path(service: str) -> str:

@@ -12,7 +12,7 @@ from typing import Iterator
 
 from prometheus_client import start_http_server
 
-from services.registry import consumer_handlers, retention_rules
+from services.registry import consumer_handlers, relay_chores, retention_rules
 from shared.config import Settings
 from shared.db import Database
 from shared.logs import configure_logging
@@ -63,10 +63,12 @@ def worker(service: str, kind: str) -> Iterator[tuple[Settings, Database]]:
 
 
 def run_relay(service: str) -> None:
-    """Publish the service's outbox until stopped, pruning what has outlived its retention between sweeps."""
+    """Publish the service's outbox until stopped, pruning what has outlived its retention and doing the
+    service's time-based chores (enrolment's offer sweep) between sweeps."""
     with worker(service, "relay") as (settings, db):
         Relay(db, connect(settings), service=service, topology=Topology.of(settings), pruner=pruner(settings, db),
-              prune_interval=settings.retention_interval_seconds).run(stop_on_signals())
+              prune_interval=settings.retention_interval_seconds,
+              chores=relay_chores(settings, db)).run(stop_on_signals())
 
 
 def pruner(settings: Settings, db: Database) -> Pruner:

@@ -74,6 +74,9 @@ class Settings:
     sent_email_retention_days: float = 30
     retention_batch_size: int = 500
     retention_interval_seconds: float = 300
+    # How often enrolment's relay expires the waiting-list offers past their deadline and sends reminders
+    # (an answer after the deadline is refused whenever the sweep runs; this only delays the next offer).
+    offer_sweep_seconds: float = 30
 
     @classmethod
     def from_env(cls, service: str, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -114,6 +117,7 @@ class Settings:
             sent_email_retention_days=_number(env, "SENT_EMAIL_RETENTION_DAYS", cls.sent_email_retention_days),
             retention_batch_size=integer_from_env(env, "RETENTION_BATCH_SIZE", cls.retention_batch_size),
             retention_interval_seconds=_number(env, "RETENTION_INTERVAL_SECONDS", cls.retention_interval_seconds),
+            offer_sweep_seconds=_number(env, "OFFER_SWEEP_SECONDS", cls.offer_sweep_seconds),
         )
         settings.check()
         return settings
@@ -142,6 +146,8 @@ class Settings:
         if not self.web_url.startswith(("https://", "http://")):
             raise ConfigError(f"WEB_URL must be the front end's http(s) address, not {self.web_url!r}")
         self.check_retention()
+        if not 0 < self.offer_sweep_seconds <= MAX_RETENTION:
+            raise ConfigError(f"OFFER_SWEEP_SECONDS must be more than 0 and at most {MAX_RETENTION}")
         if not self.is_production:
             return
         if self.database_url.startswith("sqlite"):

@@ -105,10 +105,16 @@ def things(system) -> dict[str, str]:
     offerings |= {name: catalogue.post(f"/api/v1/courses/{course['id']}/offerings",
                                        json=offering_payload(admission="application")).json()["id"]
                   for name in ("application_offering", "deciding_offering", "withdrawing_offering")}
+    offerings |= {name: catalogue.post(f"/api/v1/courses/{course['id']}/offerings",
+                                       json=offering_payload(capacity=1, promotion="offer")).json()["id"]
+                  for name in ("accepting_offering", "declining_offering")}
     for offering in offerings.values():
         wait_for(lambda offering=offering: enrolment.get(f"/api/v1/offerings/{offering}/seats").status_code == 200)
     enrolled = enrolment.post("/api/v1/enrolments", json={"offering_id": offerings["offering"]}).json()
     cancellable = enrolment.post("/api/v1/enrolments", json={"offering_id": offerings["other_offering"]}).json()
+    offers = {name: offered_to_the_student(system, offerings[offering])
+              for name, offering in (("offered_enrolment", "accepting_offering"),
+                                     ("declinable_enrolment", "declining_offering"))}
     applications = {name: httpx.post(f"{system['enrolment']}/api/v1/applications", headers=headers_of(person), json={
         "offering_id": offerings[offering], "motivation": "access matrix"}).json()["id"] for name, person, offering in (
         ("pending_application", "student", "deciding_offering"),
@@ -117,7 +123,20 @@ def things(system) -> dict[str, str]:
     wait_for(lambda: notifications.get("/api/v1/notifications/me").json())
     notification = notifications.get("/api/v1/notifications/me").json()[-1]
     return {"course": course["id"], "draft": draft["id"], "archived": archived["id"], **offerings, "enrolment": enrolled["id"],
-            "cancellable_enrolment": cancellable["id"], "notification": notification["id"], **applications}
+            "cancellable_enrolment": cancellable["id"], "notification": notification["id"], **applications, **offers}
+
+
+def offered_to_the_student(system, offering_id: str) -> str:
+    """The other student takes the one seat, the student waits, the other cancels: the seat is offered to the
+    student. Return the student's enrolment id."""
+    def enrol(person):
+        return httpx.post(f"{system['enrolment']}/api/v1/enrolments", headers=headers_of(person),
+                          json={"offering_id": offering_id}).json()["id"]
+
+    seated, waiting = enrol("other student"), enrol("student")
+    httpx.post(f"{system['enrolment']}/api/v1/enrolments/{seated}/cancel",
+               headers=headers_of("other student")).raise_for_status()
+    return waiting
 
 
 @pytest.mark.parametrize("method, template, expected", read_matrix(), ids=lambda value: str(value)[:60])

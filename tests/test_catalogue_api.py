@@ -169,7 +169,7 @@ def scheduled(client):
 def test_an_offering_is_scheduled_with_live_seats_and_edited_with_if_match(client):
     course_id, response = scheduled(client)
     offering = response.get_json()
-    assert offering["seats"] == {"capacity": 20, "confirmed": 0, "available": 20, "waitlisted": 0}
+    assert offering["seats"] == {"capacity": 20, "confirmed": 0, "held": 0, "available": 20, "waitlisted": 0}
     url = f"/api/v1/offerings/{offering['id']}"
     assert_problem(client.patch(url, json={"capacity": 30}, headers=LUMC_COORD), 428, "precondition_required")
     changed = client.patch(url, json={"capacity": 30}, headers={**LUMC_COORD, "If-Match": '"1"'})
@@ -259,8 +259,9 @@ def test_the_seat_rules_are_edited_with_if_match_and_reach_enrolment_in_the_offe
 
 @pytest.mark.parametrize("change, field", [
     ({"admission": "lottery"}, "admission"), ({"promotion": None}, "promotion"),
-    ({"promotion": "offer"}, "promotion"),  # named by DESIGN, refused until enrolment enforces offers
-    ({"offer_hours": 24}, "offer_hours"),
+    ({"promotion": "lottery"}, "promotion"), ({"offer_hours": 0}, "offer_hours"),
+    ({"offer_hours": 337}, "offer_hours"), ({"offer_hours": "24"}, "offer_hours"),
+    ({"offer_hours": 1.5}, "offer_hours"), ({"offer_hours": None}, "offer_hours"),
 ])
 def test_unknown_seat_rules_are_422_and_change_nothing(client, change, field):
     _, response = scheduled(client)
@@ -268,3 +269,15 @@ def test_unknown_seat_rules_are_422_and_change_nothing(client, change, field):
     refused = client.patch(url, json=change, headers={**LUMC_COORD, "If-Match": '"1"'})
     assert field in assert_problem(refused, 422, "validation_error")["errors"]
     assert client.get(url).get_json()["version"] == 1
+
+
+def test_promotion_by_offer_with_its_hours_is_kept_and_carried_to_enrolment(app, client):
+    _, response = scheduled(client)
+    url = f"/api/v1/offerings/{response.get_json()['id']}"
+    changed = client.patch(url, json={"promotion": "offer", "offer_hours": 24},
+                           headers={**LUMC_COORD, "If-Match": '"1"'})
+    assert (changed.get_json()["promotion"], changed.get_json()["offer_hours"]) == ("offer", 24)
+    with app.extensions["database"].transaction() as session:
+        event = json.loads(session.scalars(select(OutboxMessage.body).order_by(OutboxMessage.id.desc())).first())
+    assert (event["data"]["promotion"], event["data"]["offer_hours"]) == ("offer", 24)
+    assert event["data"]["changes"]["offer_hours"] == {"from": 48, "to": 24}

@@ -79,7 +79,7 @@ def test_offerings_show_seats_kept_current_from_enrolment_events(app, client):
         on_seats_changed(session, seats_changed(1, confirmed=1, waitlisted=0))  # late, older: ignored
 
     seats = client.get(f"/api/v1/offerings/{offering['id']}").get_json()["seats"]
-    assert seats == {"capacity": capacity, "confirmed": capacity, "available": 0, "waitlisted": 3}
+    assert seats == {"capacity": capacity, "confirmed": capacity, "held": 0, "available": 0, "waitlisted": 3}
 
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -145,7 +145,8 @@ def test_cancelling_promotes_the_first_in_line(client, offering_id):
     assert cancelled.get_json()["status"] == "cancelled"
     assert client.get(f"/api/v1/enrolments/{waiting}", headers=student_headers(2)).get_json()["status"] == "confirmed"
     seats = client.get(f"/api/v1/offerings/{offering_id}/seats").get_json()
-    assert seats == {"offering_id": offering_id, "capacity": 1, "confirmed": 1, "available": 0, "waitlisted": 0}
+    assert seats == {"offering_id": offering_id, "capacity": 1, "confirmed": 1, "held": 0, "available": 0,
+                     "waitlisted": 0}
 
 
 def test_a_coordinator_cancels_for_a_student(client, offering_id):

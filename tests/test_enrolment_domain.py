@@ -62,7 +62,7 @@ def test_students_get_seats_then_places_in_line(enrolment_db, offering):
     assert (fourth.status, fourth.waitlist_position) == ("waitlisted", 2)
     with enrolment_db.transaction() as session:
         assert get_offering(session, offering["offering_id"]).seats == {
-            "capacity": 2, "confirmed": 2, "available": 0, "waitlisted": 2}
+            "capacity": 2, "confirmed": 2, "held": 0, "available": 0, "waitlisted": 2}
 
 
 def test_a_full_offering_without_a_waiting_list_refuses(enrolment_db):
@@ -136,7 +136,7 @@ def test_cancelling_tells_everyone_what_changed_once(enrolment_db, offering):
     assert promoted["student"] == {"id": "ssmu-student-3", "email": "student3@ssmu.ru",
                                    "name": "Студент Номер 3", "locale": "ru", "institution": "SSMU"}
     assert promoted["offering"]["course_title"]["ru"] == "Гельминтозы и иммунная система"
-    assert promoted["seats"] == {"capacity": 2, "confirmed": 2, "available": 0, "waitlisted": 0}
+    assert promoted["seats"] == {"capacity": 2, "confirmed": 2, "held": 0, "available": 0, "waitlisted": 0}
     assert seats["seats_revision"] > 0 and seats["offering_id"] == offering_id
 
 
@@ -179,7 +179,7 @@ def test_lowering_capacity_removes_no_one_but_admits_no_one_until_seats_free_up(
     handle_event(enrolment_db, HANDLERS, capacity_changed(offering, 1, 2))
     with enrolment_db.transaction() as session:
         assert get_offering(session, offering_id).seats == {
-            "capacity": 1, "confirmed": 2, "available": 0, "waitlisted": 1}
+            "capacity": 1, "confirmed": 2, "held": 0, "available": 0, "waitlisted": 1}
         cancel_enrolment(session, student(1), seated[0].id)  # still one over: nobody moves up
     assert statuses(enrolment_db, offering_id)["ssmu-student-3"] == "waitlisted"
     with enrolment_db.transaction() as session:

@@ -1,10 +1,16 @@
-"""A stateful property test: enrol, apply, approve, decline, withdraw, cancel, change capacity and the
-admission rule, and replay events in any order, and the database always agrees with a simple model of the
-rules (invariants 1 to 3, and 9 for applications, of DESIGN section 6)."""
+"""A stateful property test: enrol, apply, approve, decline, withdraw, cancel, change capacity, the admission
+rule and the promotion rule, accept, decline and let expire the seats offered while a fake clock advances,
+and replay events in any order, and the database always agrees with a simple model of the rules (invariants
+1 to 3, and 9 for applications, of DESIGN section 6; for offers: confirmed + held never beyond the seats,
+offers in the order of the line, each offer settled exactly once)."""
 
+import json
 import shutil
 import tempfile
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import settings
@@ -16,6 +22,7 @@ from sqlalchemy import select
 from enrolment.applications import approve_application, decline_application, submit_application, withdraw_application
 from enrolment.handlers import HANDLERS
 from enrolment.models import ACTIVE, Application, Enrolment
+from enrolment.offers import accept_offer, decline_offer, sweep_offers
 from enrolment.operations import cancel_enrolment, enrol_student, get_offering
 from enrolment.replica import apply_offering_snapshot
 from shared import events
@@ -24,10 +31,14 @@ from shared.events.catalogue import OfferingSnapshot
 from shared.http.errors import Problem
 from shared.messaging.consumer import Outcome, handle_event
 from shared.messaging.envelope import Event
+from shared.messaging.outbox import OutboxMessage
 from shared.migrations import upgrade
 from tests.support.payloads import LUMC_COORDINATOR, offering_snapshot, student
 
 STUDENTS = st.integers(min_value=0, max_value=6)
+OFFER_HOURS = 24
+# The events that settle an open offer: accepted (promoted), declined or cancelled, expired.
+SETTLING = {events.ENROLMENT_PROMOTED, events.ENROLMENT_CANCELLED, events.ENROLMENT_OFFER_EXPIRED}
 
 
 @pytest.fixture(scope="module")
@@ -46,29 +57,48 @@ class EnrolmentRules(RuleBasedStateMachine):
         self.folder = Path(tempfile.mkdtemp())
         shutil.copy(self.template, self.folder / "enrolment.db")
         self.db = Database(f"sqlite:///{self.folder / 'enrolment.db'}")
-        self.snapshot = offering_snapshot(capacity=2, waitlist=True)
+        # The enrolment service's clock, which the rules move forward to let offers expire.
+        self.now = datetime.now(timezone.utc).replace(microsecond=0)
+        self.clocks = [mock.patch(f"{module}.utcnow", lambda: self.now)
+                       for module in ("enrolment.operations", "enrolment.offers")]
+        for clock in self.clocks:
+            clock.start()
+        self.snapshot = offering_snapshot(capacity=2, waitlist=True, offer_hours=OFFER_HOURS,
+                                          enrolment_closes_at=(self.now + timedelta(days=3650)).isoformat())
         with self.db.transaction() as session:
             apply_offering_snapshot(session, OfferingSnapshot.model_validate(self.snapshot))
         self.offering_id = self.snapshot["offering_id"]
-        self.capacity, self.version, self.admission = 2, 1, "first_come"
+        self.capacity, self.version, self.admission, self.promotion = 2, 1, "first_come", "automatic"
         self.confirmed: list[int] = []
         self.line: list[int] = []
+        self.offers: dict[int, datetime] = {}  # who is offered a seat, until when
         self.enrolment_ids: dict[int, str] = {}
         self.pending: dict[int, str] = {}  # who awaits a decision, and their application's id
         self.delivered: list[Event] = []
 
     def teardown(self):
+        for clock in self.clocks:
+            clock.stop()
         self.db.dispose()
         shutil.rmtree(self.folder)
 
     def promote(self):
-        while len(self.confirmed) < self.capacity and self.line:
-            self.confirmed.append(self.line.pop(0))
+        """Each free seat to the first in line: given, or offered until the deadline."""
+        while len(self.confirmed) + len(self.offers) < self.capacity and self.line:
+            if self.promotion == "offer":
+                self.offers[self.line.pop(0)] = self.now + timedelta(hours=OFFER_HOURS)
+            else:
+                self.confirmed.append(self.line.pop(0))
 
-    @initialize(admission=st.sampled_from(["first_come", "application"]))
-    def open_the_offering(self, admission):
-        """Half the runs start with an offering that takes applications (it may change later)."""
-        self.change_admission(admission)
+    def holds_or_waits(self, number) -> bool:
+        return number in self.confirmed or number in self.line or number in self.offers
+
+    @initialize(admission=st.sampled_from(["first_come", "application"]),
+                promotion=st.sampled_from(["automatic", "offer"]))
+    def open_the_offering(self, admission, promotion):
+        """Half the runs start with an offering that takes applications, half with offers (either may change)."""
+        self.admission, self.promotion = admission, promotion
+        self.deliver_offering_update()
 
     @rule(number=STUDENTS)
     def enrol(self, number):
@@ -81,9 +111,9 @@ class EnrolmentRules(RuleBasedStateMachine):
             outcome = problem.code
         if self.admission == "application":
             expected = "application_required"
-        elif number in self.confirmed or number in self.line:
+        elif self.holds_or_waits(number):
             expected = "already_enrolled"
-        elif not self.line and len(self.confirmed) < self.capacity:
+        elif not self.line and len(self.confirmed) + len(self.offers) < self.capacity:
             expected = "confirmed"
             self.confirmed.append(number)
         else:
@@ -91,23 +121,59 @@ class EnrolmentRules(RuleBasedStateMachine):
             self.line.append(number)
         assert outcome == expected
 
-    @precondition(lambda self: self.confirmed or self.line)
+    @precondition(lambda self: self.confirmed or self.line or self.offers)
     @rule(data=st.data())
     def cancel(self, data):
-        number = data.draw(st.sampled_from(self.confirmed + self.line))
+        number = data.draw(st.sampled_from(self.confirmed + self.line + sorted(self.offers)))
         with self.db.transaction() as session:
             cancel_enrolment(session, student(number), self.enrolment_ids[number])
         if number in self.confirmed:
             self.confirmed.remove(number)
+        elif number in self.offers:
+            del self.offers[number]
         else:
             self.line.remove(number)
         self.promote()
+
+    @precondition(lambda self: self.offers)
+    @rule(data=st.data(), answer=st.sampled_from(["accept", "decline"]))
+    def answer_an_offer(self, data, answer):
+        number = data.draw(st.sampled_from(sorted(self.offers)))
+        try:
+            with self.db.transaction() as session:
+                (accept_offer if answer == "accept" else decline_offer)(session, student(number),
+                                                                        self.enrolment_ids[number])
+            outcome = "done"
+        except Problem as problem:
+            outcome = problem.code
+        if self.now >= self.offers[number]:
+            assert outcome == "offer_expired"  # by the clock, whether or not the sweeper has run
+            return
+        assert outcome == "done"
+        del self.offers[number]
+        if answer == "accept":
+            self.confirmed.append(number)
+        else:
+            self.promote()
+
+    @rule(hours=st.integers(min_value=1, max_value=30), sweep=st.booleans())
+    def time_passes(self, hours, sweep):
+        """The clock moves on; the sweeper runs then, or has not yet."""
+        self.now += timedelta(hours=hours)
+        if not sweep:
+            return
+        expired = sweep_offers(self.db, now=self.now)["expired"]
+        due = [number for number, deadline in self.offers.items() if deadline <= self.now]
+        for number in due:
+            del self.offers[number]
+        self.promote()
+        assert expired == len(due)
 
     @rule(number=STUDENTS)
     def apply(self, number):
         if self.admission != "application":
             expected = "not_by_application"
-        elif number in self.confirmed or number in self.line:
+        elif self.holds_or_waits(number):
             expected = "already_enrolled"
         elif number in self.pending:
             expected = "already_applied"
@@ -137,9 +203,9 @@ class EnrolmentRules(RuleBasedStateMachine):
             outcome = "done"
         except Problem as problem:
             outcome = problem.code
-        if decision == "approve" and len(self.confirmed) >= self.capacity:
-            expected = "offering_full"  # never more approved than seats
-        elif decision == "approve" and (number in self.confirmed or number in self.line):
+        if decision == "approve" and len(self.confirmed) + len(self.offers) >= self.capacity:
+            expected = "offering_full"  # never more approved than seats (a held seat is taken)
+        elif decision == "approve" and self.holds_or_waits(number):
             expected = "already_enrolled"
         else:
             expected = "done"
@@ -159,11 +225,18 @@ class EnrolmentRules(RuleBasedStateMachine):
         self.admission = admission
         self.deliver_offering_update()
 
+    @rule(promotion=st.sampled_from(["automatic", "offer"]))
+    def change_promotion(self, promotion):
+        """Open offers stay open; seats freed from now on follow the new rule."""
+        self.promotion = promotion
+        self.deliver_offering_update()
+        self.promote()
+
     def deliver_offering_update(self):
         self.version += 1
         event = Event(type=events.OFFERING_UPDATED, producer="catalogue",
                       data={**self.snapshot, "capacity": self.capacity, "admission": self.admission,
-                            "version": self.version})
+                            "promotion": self.promotion, "version": self.version})
         assert handle_event(self.db, HANDLERS, event) is Outcome.HANDLED
         self.delivered.append(event)
 
@@ -189,14 +262,39 @@ class EnrolmentRules(RuleBasedStateMachine):
             seated = {int(e.student_id.rsplit("-", 1)[1]) for e in active if e.status == "confirmed"}
             line = [int(e.student_id.rsplit("-", 1)[1])
                     for e in sorted((e for e in active if e.status == "waitlisted"), key=lambda e: e.waitlist_ticket)]
+            offered = {int(e.student_id.rsplit("-", 1)[1]): e.offer_expires_at for e in active if e.status == "offered"}
             students = [e.student_id for e in active]
             assert seated == set(self.confirmed)  # invariant 1 via the model: nobody seated beyond capacity
             assert line == self.line  # invariant 3: first come, first served
             assert len(students) == len(set(students))  # invariant 2
-            assert (offering.confirmed_count, offering.waitlisted_count) == (len(seated), len(line))
+            assert offered == self.offers  # offered to the first in line, each until its own deadline
+            assert (offering.confirmed_count, offering.waitlisted_count, offering.held_count) == (
+                len(seated), len(line), len(offered))
             assert offering.capacity == self.capacity
             pending = session.scalars(select(Application.applicant_id).where(Application.status == "pending"))
             assert sorted(int(a.rsplit("-", 1)[1]) for a in pending) == sorted(self.pending)
+            self.assert_each_offer_settled_once(session, set(self.offers))
+
+    def assert_each_offer_settled_once(self, session, open_offers):
+        """Each offer is made once and then accepted, declined (or cancelled) or expired exactly once."""
+        story = defaultdict(list)
+        for event_type, body in session.execute(select(OutboxMessage.event_type, OutboxMessage.body)
+                                                .order_by(OutboxMessage.id)):
+            data = json.loads(body)["data"]
+            if "enrolment" in data:
+                story[data["enrolment"]["id"]].append(event_type)
+        open_ids = {self.enrolment_ids[number] for number in open_offers}
+        for enrolment_id, told in story.items():
+            if events.ENROLMENT_OFFERED not in told:
+                continue
+            after = told[told.index(events.ENROLMENT_OFFERED) + 1:]
+            assert told.count(events.ENROLMENT_OFFERED) == 1
+            settled = [event_type for event_type in after if event_type in SETTLING]
+            if enrolment_id in open_ids:
+                assert settled == [], told
+            else:  # settled once; only a seat accepted can be given up later, once
+                later = [events.ENROLMENT_CANCELLED] if settled[0] == events.ENROLMENT_PROMOTED else []
+                assert settled[1:] in ([], later), told
 
 
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")

@@ -25,7 +25,7 @@ def test_a_scheduled_offering_appears_with_free_seats(enrolment_db, snapshot):
     with enrolment_db.transaction() as session:
         assert apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
     offering = replica(enrolment_db, snapshot["offering_id"])
-    assert offering.seats == {"capacity": snapshot["capacity"], "confirmed": 0,
+    assert offering.seats == {"capacity": snapshot["capacity"], "confirmed": 0, "held": 0,
                               "available": snapshot["capacity"], "waitlisted": 0}
     assert offering.course_status == "published"
 

@@ -292,3 +292,114 @@ def test_a_poison_message_is_set_aside_without_blocking_and_after_the_fix_replay
                    check=True, capture_output=True)
     assert_nothing_lost_nothing_twice_nobody_oversold(pipeline, statuses, extra_told=1)
     assert [m["To"].addresses[0].addr_spec for m in pipeline.smtp.messages].count("gast@uni.de") == 1
+
+
+OFFER_ROUNDS, IN_LINE = 3, 4  # per offering: one offered, four waiting; three rounds of offers falling due
+
+
+@pytest.fixture
+def offer_pipeline(tmp_path, postgres_database_factory, amqp_url, smtp_server):
+    """Offerings of one seat with promotion by offer: in each, a seat offered and four students in line;
+    enrolment's relay (which sweeps the offers) sweeps often, and the consumer and mailer run."""
+    from enrolment.operations import cancel_enrolment, enrol_student
+    from tests.support.payloads import student
+
+    databases = {name: postgres_database_factory(name) for name in ("enrolment", "notifications")}
+    for name, url in databases.items():
+        upgrade(name, url)
+    built = Pipeline(tmp_path, databases, amqp_url, smtp_server.port)
+    built.env["OFFER_SWEEP_SECONDS"] = "0.2"
+    for _ in range(OFFERINGS):
+        snapshot = offering_snapshot(capacity=1, promotion="offer", offer_hours=1)
+        with built.enrolment.transaction() as session:
+            apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
+        seated = None
+        for number in range(IN_LINE + 2):
+            with built.enrolment.transaction() as session:
+                enrolment = enrol_student(session, student(number), snapshot["offering_id"])
+                seated = seated or enrolment.id
+        with built.enrolment.transaction() as session:
+            cancel_enrolment(session, student(0), seated)
+    for name in ("relay", "consumer", "mailer"):
+        built.start(name)
+    built.smtp = smtp_server
+    yield built
+    built.stop_all()
+
+
+def test_offers_expiring_while_the_consumer_and_the_sweeper_are_killed_again_and_again(offer_pipeline):
+    from sqlalchemy import update
+
+    from shared import events
+    from shared.messaging.outbox import OutboxMessage
+
+    pipeline = offer_pipeline
+
+    def open_offers_due() -> int:
+        with pipeline.enrolment.transaction() as session:
+            return session.scalar(select(func.count()).select_from(Enrolment).where(
+                Enrolment.status == "offered", Enrolment.offer_expires_at <= func.now()))
+
+    def kill(name):
+        pipeline.kill(name)
+        pipeline.start(name)
+
+    stop, consumer_kills = threading.Event(), []
+    injector = threading.Thread(target=lambda: [consumer_kills.append(kill("consumer"))
+                                                for _ in iter(lambda: stop.wait(0.8), True)])
+    injector.start()
+    try:
+        for round_number in range(OFFER_ROUNDS):  # time passes: every open offer falls due
+            with pipeline.enrolment.transaction() as session:
+                session.execute(update(Enrolment).where(Enrolment.status == "offered")
+                                .values(offer_expires_at=func.now() - func.make_interval(0, 0, 0, 0, 0, 0, 1)))
+            time.sleep(0.1 * round_number)  # the sweeper (enrolment's relay) killed before, in or after a sweep
+            kill("relay")
+            deadline = time.monotonic() + 60
+            while open_offers_due():
+                assert time.monotonic() < deadline, "the sweeper did not expire the offers due within a minute"
+                time.sleep(0.2)
+    finally:
+        stop.set()
+        injector.join()
+    print(f"the consumer killed {len(consumer_kills)} times, the sweeper {OFFER_ROUNDS}")
+
+    with pipeline.enrolment.transaction() as session:
+        statuses = Counter(session.scalars(select(Enrolment.status)))
+        assert statuses == {"cancelled": OFFERINGS, "expired": OFFER_ROUNDS * OFFERINGS, "offered": OFFERINGS,
+                            "waitlisted": (IN_LINE - OFFER_ROUNDS) * OFFERINGS}
+        for offering in session.scalars(select(EnrolmentOffering)):
+            assert (offering.held_count, offering.confirmed_count) == (1, 0)
+        recorded = Counter((json.loads(body)["data"]["enrolment"]["id"], event_type) for event_type, body in
+                           session.execute(select(OutboxMessage.event_type, OutboxMessage.body).where(
+                               OutboxMessage.event_type.in_([events.ENROLMENT_OFFERED,
+                                                             events.ENROLMENT_OFFER_EXPIRED]))))
+    assert set(recorded.values()) == {1}, "each offer made once and expired at most once"
+    assert Counter(kind for _, kind in recorded) == {events.ENROLMENT_OFFERED: (OFFER_ROUNDS + 1) * OFFERINGS,
+                                                    events.ENROLMENT_OFFER_EXPIRED: OFFER_ROUNDS * OFFERINGS}
+
+    def offers_told() -> Counter:
+        with pipeline.notifications.transaction() as session:
+            return Counter((n.enrolment_id, n.kind) for n in session.scalars(select(Notification).where(
+                Notification.kind.in_(("offered", "offer_expired")))))
+
+    def caught_up() -> bool:
+        with pipeline.enrolment.transaction() as session:
+            if count_pending(session):
+                return False
+        return (sum(offers_told().values()) >= len(recorded)
+                and pipeline.rows(pipeline.notifications, EmailDelivery, EmailDelivery.status != "sent") == 0)
+
+    deadline = time.monotonic() + 120
+    while not caught_up():
+        assert time.monotonic() < deadline, "the pipeline did not catch up within two minutes"
+        time.sleep(0.5)
+    time.sleep(1)  # a straggling duplicate would show up now
+    told = offers_told()
+    kinds = {events.ENROLMENT_OFFERED: "offered", events.ENROLMENT_OFFER_EXPIRED: "offer_expired"}
+    assert told == Counter({(enrolment_id, kinds[event_type]): 1 for enrolment_id, event_type in recorded}), \
+        "each student told of each offer and each expiry once"
+    with pipeline.notifications.transaction() as session:
+        everyone = Counter((n.event_id, n.user_id) for n in session.scalars(select(Notification)))
+    mail = Counter(message["Message-ID"].strip() for message in pipeline.smtp.messages)
+    assert set(everyone.values()) == {1} and set(mail.values()) == {1}, "nobody told twice, one email each"

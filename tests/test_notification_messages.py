@@ -21,7 +21,8 @@ def context(locale, **extra):
             "changes": describe_changes(CHANGES, locale, "Europe/Amsterdam"), "what": "waitlisted",
             "student": {"name": "Анна <Смирнова>", "email": "anna@ssmu.ru"}, "roster_url": FRONT_END.roster_page("o-1"),
             "seats": {"capacity": 20, "confirmed": 20, "available": 0, "waitlisted": 3}, "message": "Welcome",
-            "dates": None, **extra}
+            "dates": None, "expires_at": "20 янв. 2027, 16:30 (Томск, UTC+7)",
+            "answer_url": FRONT_END.enrolments_page, **extra}
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -83,7 +84,8 @@ def test_what_people_typed_is_escaped_in_every_part_of_every_message(kind, local
         "changes": describe_changes(HOSTILE_CHANGES, locale, "Asia/Tomsk"), "what": "cancelled",
         "student": {"name": HOSTILE, "email": HOSTILE}, "roster_url": FRONT_END.roster_page("o-1"),
         "seats": {"capacity": 20, "confirmed": 20, "available": 0, "waitlisted": 3}, "message": HOSTILE,
-        "dates": {"starts_on": HOSTILE, "ends_on": HOSTILE}})
+        "dates": {"starts_on": HOSTILE, "ends_on": HOSTILE}, "expires_at": HOSTILE,
+        "answer_url": FRONT_END.enrolments_page})
     assert "evil.example/x\"" not in message.html and "<img" not in message.html  # only our own links
     assert "&lt;img src=&#34;https://evil.example/pixel.gif&#34;&gt;" in message.html
     assert HOSTILE in message.text  # the plain-text part shows the text as typed: data, not markup

@@ -64,7 +64,7 @@ def test_a_course_is_scheduled_students_enrol_and_a_raised_capacity_promotes(run
 
     # enrolment.seats_changed brings the live seats back to the catalogue.
     wait_for(lambda: catalogue.get(f"/api/v1/offerings/{offering['id']}").json()["seats"] ==
-             {"capacity": 1, "confirmed": 1, "available": 0, "waitlisted": 1})
+             {"capacity": 1, "confirmed": 1, "held": 0, "available": 0, "waitlisted": 1})
 
     # A coordinator raises the capacity in the catalogue; enrolment promotes the first in line.
     raised = catalogue.patch(f"/api/v1/offerings/{offering['id']}", json={"capacity": 2},

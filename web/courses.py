@@ -110,11 +110,13 @@ def refused(error: ServiceError) -> EditOutcome:
 
 @dataclass
 class Roster:
-    """Who holds a seat, who waits in line, and who was there but no longer is (and who ended it)."""
+    """Who holds a seat, who is offered one, who waits in line, and who was there but no longer is (and who
+    ended it, or whose offer expired)."""
 
     confirmed: list[dict]
     waiting: list[dict]
     cancelled: list[dict]
+    offered: list[dict] = field(default_factory=list)
 
 
 def roster_of(services: Services, offering_id: str) -> Roster:
@@ -127,7 +129,8 @@ def roster_of(services: Services, offering_id: str) -> Roster:
         rows = []
     waiting = sorted((row for row in rows if row["status"] == "waitlisted"), key=lambda row: row["waitlist_position"])
     return Roster(confirmed=[row for row in rows if row["status"] == "confirmed"], waiting=waiting,
-                  cancelled=[row for row in rows if row["status"] == "cancelled"])
+                  cancelled=[row for row in rows if row["status"] in ("cancelled", "expired")],
+                  offered=[row for row in rows if row["status"] == "offered"])
 
 
 def offerings_archiving_cancels(offerings: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:

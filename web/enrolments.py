@@ -10,7 +10,7 @@ from shared.http.app import IDEMPOTENCY_KEY_PATTERN
 from web.client import ServiceError, Services
 from web.i18n import gettext, ngettext
 
-ACTIVE = ("confirmed", "waitlisted")
+ACTIVE = ("confirmed", "offered", "waitlisted")
 MAX_PAGES = 10  # 1,000 enrolments: more than any student has
 
 
@@ -26,7 +26,7 @@ def my_enrolments(services: Services) -> list[dict[str, Any]]:
 
 
 def active_by_offering(enrolments: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The student's confirmed or waiting enrolment in each offering."""
+    """The student's confirmed, offered or waiting enrolment in each offering."""
     return {e["offering_id"]: e for e in enrolments if e["status"] in ACTIVE}
 
 
@@ -37,6 +37,8 @@ def enrolment_outcome(enrolment: dict[str, Any]) -> str:
     if enrolment["status"] == "waitlisted":
         return gettext("The course is full: you are number %(position)s on the waiting list.",
                        position=enrolment["waitlist_position"])
+    if enrolment["status"] == "expired":
+        return gettext("The offer of this seat expired: you left the waiting list.")
     return gettext("Your enrolment is cancelled.")
 
 

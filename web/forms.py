@@ -17,7 +17,7 @@ from web.timezones import instant_to_local_input, local_input_to_instant
 COURSE_FIELDS = ("code", "institution", "title_en", "title_ru", "description_en", "description_ru", "ects",
                  "level", "language", "isced", "topics", "coordinators")
 OFFERING_FIELDS = ("term", "starts_on", "ends_on", "enrolment_opens_at", "enrolment_closes_at", "capacity",
-                   "waitlist", "location", "admission")
+                   "waitlist", "location", "admission", "promotion", "offer_hours")
 # The label of each course field, on the form and in the conflict comparison.
 FIELD_LABELS = {"code": N_("Code"), "institution": N_("Institution"), "title_en": N_("Title (English)"),
                 "title_ru": N_("Title (Russian)"), "description_en": N_("Description (English)"),
@@ -92,8 +92,13 @@ def offering_payload(form: Mapping[str, str], zone: str, fields: tuple[str, ...]
         payload["capacity"], capacity_error = whole_number(values["capacity"])
         if capacity_error:
             errors["capacity"] = capacity_error
-    if values["admission"]:  # a form without the choice leaves the offering's rule as it is
-        payload["admission"] = values["admission"]
+    for rule in ("admission", "promotion"):
+        if values[rule]:  # a form without the choice leaves the offering's rule as it is
+            payload[rule] = values[rule]
+    if values["offer_hours"]:
+        payload["offer_hours"], hours_error = whole_number(values["offer_hours"])
+        if hours_error:
+            errors["offer_hours"] = hours_error
     for required in ("term", "location"):
         if not values[required]:
             errors[required] = REQUIRED
@@ -107,6 +112,7 @@ def offering_form_values(offering: Mapping[str, Any], zone: str) -> dict[str, st
         values[name] = instant_to_local_input(values[name], zone)  # "2027-01-18T22:59:00Z" -> "2027-01-18T23:59"
     values["waitlist"] = "on" if offering.get("waitlist") else ""
     values["admission"] = offering.get("admission") or "first_come"
+    values["promotion"] = offering.get("promotion") or "automatic"
     return values
 
 

@@ -23,12 +23,14 @@ STATUSES = {
                "archived": C_("course", "Archived")},
     "offering": {"scheduled": C_("offering", "Scheduled"), "cancelled": C_("offering", "Cancelled")},
     "enrolment": {"confirmed": C_("enrolment", "Confirmed"), "waitlisted": C_("enrolment", "Waiting list"),
-                  "cancelled": C_("enrolment", "Cancelled")},
+                  "offered": C_("enrolment", "Seat offered"), "cancelled": C_("enrolment", "Cancelled"),
+                  "expired": C_("enrolment", "Offer expired")},
     "application": {"pending": C_("application", "Awaiting a decision"), "approved": C_("application", "Approved"),
                     "declined": C_("application", "Declined"), "withdrawn": C_("application", "Withdrawn")},
 }
 # The exchange's seat rules of an offering (DESIGN section 4).
 ADMISSIONS = {"first_come": N_("First come, first served"), "application": N_("By application")}
+PROMOTIONS = {"automatic": N_("To the first in line at once"), "offer": N_("Offered to the first in line")}
 ROLES = {"student": N_("student"), "coordinator": N_("coordinator"), "admin": N_("administrator"),
          "staff": N_("visiting staff")}
 # The topics of the exchange's courses; a topic a coordinator types that is not here shows as typed.
@@ -49,7 +51,8 @@ HISTORY_FIELDS = {"code": N_("Code"), "title": N_("Title"), "description": N_("D
                   "term": N_("Term"), "starts_on": N_("Starts on"), "ends_on": N_("Ends on"),
                   "enrolment_opens_at": N_("Enrolment opens"), "enrolment_closes_at": N_("Enrolment closes"),
                   "capacity": N_("Seats"), "waitlist": N_("Waiting list"), "location": N_("Location"),
-                  "cancel_reason": N_("Reason"), "admission": N_("Admission")}
+                  "cancel_reason": N_("Reason"), "admission": N_("Admission"),
+                  "promotion": N_("A freed seat"), "offer_hours": N_("Hours to answer an offer")}
 
 
 def change_value(name: str, value: Any, kind: str, locale: str, zone: str = UNKNOWN_ZONE) -> str:
@@ -65,6 +68,7 @@ def change_value(name: str, value: Any, kind: str, locale: str, zone: str = UNKN
              "enrolment_opens_at": lambda: local_time(value, locale, zone, named=True),
              "enrolment_closes_at": lambda: local_time(value, locale, zone, named=True),
              "admission": lambda: named(ADMISSIONS, value, locale),
+             "promotion": lambda: named(PROMOTIONS, value, locale),
              "waitlist": lambda: gettext_in(locale, "yes") if value else gettext_in(locale, "no")}
     if name in words:
         return words[name]()

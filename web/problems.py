@@ -33,6 +33,8 @@ BY_CODE = {
     "not_by_application": N_("This offering takes no applications: enrol in it directly."),
     "already_applied": N_("You have applied for this offering already."),
     "application_decided": N_("This application has been decided or withdrawn already."),
+    "offer_expired": N_("The offer of this seat has expired: you left the waiting list."),
+    "no_open_offer": N_("No seat is offered to you on this enrolment any more."),
 }
 # Our words for a refusal whose code has none of its own (`course_not_found`, `enrolment_not_found`, ...).
 BY_STATUS = {401: BY_CODE["unauthorized"], 403: BY_CODE["forbidden"], 404: BY_CODE["not_found"],

@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from shared.events.contract import EventDefinition, EventPayload, LocalisedText
+from shared.events.contract import EventDefinition, EventPayload, Instant, LocalisedText
 
 PRODUCER = "enrolment"
 ENROLMENT_CONFIRMED = "enrolment.confirmed"
 ENROLMENT_WAITLISTED = "enrolment.waitlisted"
 ENROLMENT_PROMOTED = "enrolment.promoted"
 ENROLMENT_CANCELLED = "enrolment.cancelled"
+ENROLMENT_OFFERED = "enrolment.offered"
+ENROLMENT_OFFER_REMINDED = "enrolment.offer_reminded"
+ENROLMENT_OFFER_EXPIRED = "enrolment.offer_expired"
 SEATS_CHANGED = "enrolment.seats_changed"
 APPLICATION_SUBMITTED = "enrolment.application_submitted"
 APPLICATION_APPROVED = "enrolment.application_approved"
@@ -26,9 +29,11 @@ class EnrolmentState(EventPayload):
     """Where an enrolment stands."""
 
     id: str
-    status: Literal["confirmed", "waitlisted", "cancelled"]
+    status: Literal["confirmed", "waitlisted", "offered", "cancelled", "expired"]
     waitlist_position: int | None
     cancelled_by: Literal["student", "coordinator", "catalogue"] | None
+    # The deadline of an offered seat (promotion `offer`); added to version 1, absent before offers.
+    offer_expires_at: Instant | None = None
 
 
 class OfferingSummary(EventPayload):
@@ -60,12 +65,14 @@ class Student(EventPayload):
 
 
 class SeatCounts(EventPayload):
-    """An offering's seats (DESIGN section 4): while anyone waits, none is available to a newcomer."""
+    """An offering's seats (DESIGN section 4): a seat held by an open offer is taken, and while anyone
+    waits, none is available to a newcomer."""
 
     capacity: int
     confirmed: int
     available: int
     waitlisted: int
+    held: int = 0  # seats held by open offers; added to version 1, absent before offers
 
 
 class EnrolmentChanged(EventPayload):
@@ -133,9 +140,16 @@ DEFINITIONS = (
     EventDefinition(ENROLMENT_WAITLISTED, 1, PRODUCER, EnrolmentChanged, "Every seat was taken: the student "
                     "is on the waiting list."),
     EventDefinition(ENROLMENT_PROMOTED, 1, PRODUCER, EnrolmentChanged, "A seat freed up and went to the student "
-                    "first on the waiting list."),
+                    "first on the waiting list (with promotion `offer`: the student accepted the seat offered)."),
     EventDefinition(ENROLMENT_CANCELLED, 1, PRODUCER, EnrolmentChanged, "An enrolment was cancelled by its "
                     "student, a coordinator, or the catalogue (offering cancelled)."),
+    EventDefinition(ENROLMENT_OFFERED, 1, PRODUCER, EnrolmentChanged, "A seat freed up in an offering with "
+                    "promotion `offer`: it is held for the student first on the waiting list until "
+                    "`offer_expires_at`, for them to accept or decline."),
+    EventDefinition(ENROLMENT_OFFER_REMINDED, 1, PRODUCER, EnrolmentChanged, "An offered seat is still "
+                    "unanswered a quarter of its window before the deadline: remind the student (once)."),
+    EventDefinition(ENROLMENT_OFFER_EXPIRED, 1, PRODUCER, EnrolmentChanged, "An offered seat was not answered "
+                    "by its deadline: the student left the waiting list, and the seat is offered to the next."),
     EventDefinition(SEATS_CHANGED, 1, PRODUCER, SeatsChanged, "An offering's seat counts changed."),
     EventDefinition(APPLICATION_SUBMITTED, 1, PRODUCER, ApplicationChanged, "Someone applied for a place in an "
                     "offering that takes applications."),

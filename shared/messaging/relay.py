@@ -6,11 +6,13 @@ import logging
 import socket
 import threading
 import time
+from typing import Sequence
 
 from kombu import Connection
 
 from shared.db import Database, utcnow
 from shared.events import UNKEPT_TYPES
+from shared.messaging.chores import Chore
 from shared.messaging.connection import topology_producer
 from shared.messaging.outbox import OutboxMessage, claim_pending
 from shared.messaging.publishing import Confirmations, ConfirmingPublisher, OneByOnePublisher
@@ -31,8 +33,10 @@ class Relay:
     """Moves events from one service's outbox to the broker, oldest first."""
 
     def __init__(self, db: Database, connection: Connection, *, service: str, batch_size: int = 200,
-                 topology: Topology = Topology(), pruner: Pruner | None = None, prune_interval: float = 300):
+                 topology: Topology = Topology(), pruner: Pruner | None = None, prune_interval: float = 300,
+                 chores: Sequence[Chore] = ()):
         self.db = db
+        self.chores = list(chores)  # the service's clock (shared.messaging.chores)
         # Retention: between sweeps, one short batch at a time (the pruner paces them) until nothing
         # expired is left, then a pause.
         self.pruner, self.prune_interval, self._next_prune = pruner, prune_interval, 0.0
@@ -70,12 +74,15 @@ class Relay:
         return len(answer.confirmed)
 
     def run(self, stop: threading.Event, idle_seconds: float = POLL_SECONDS) -> None:
-        """Sweep the outbox until `stop` is set, backing off while the broker is unavailable; when idle,
-        sleep until a commit adds outbox rows (shared.messaging.wakeup), or `idle_seconds` where the
-        database cannot tell (SQLite)."""
+        """Sweep the outbox until `stop` is set, backing off while the broker is unavailable, doing the
+        service's chores as they fall due; when idle, sleep until a commit adds outbox rows
+        (shared.messaging.wakeup), a chore is due, or `idle_seconds` where the database cannot tell (SQLite)."""
         backoff = 0.5
         self._wakeup.start()
         while not stop.is_set():
+            # Chores first: their events go out in the same sweep, and they go on while the broker is away.
+            for chore in self.chores:
+                chore.run_if_due()
             try:
                 published = self.publish_pending()
             except Exception as exc:  # noqa: BLE001 - log, back off, try again from the outbox
@@ -87,16 +94,19 @@ class Relay:
             self._prune()
             if published < self.batch_size:
                 self._keep_alive()
-                self._wakeup.wait(stop, idle_seconds, at_most=self._seconds_to_prune())
+                self._wakeup.wait(stop, idle_seconds, at_most=self._seconds_to_next_step())
         self.close()
 
     def close(self) -> None:
         self._wakeup.close()
         self._forget_connection()
 
-    def _seconds_to_prune(self) -> float | None:
-        """How long the idle relay may sleep before its next pruning batch is due (None: no pruning)."""
-        return None if self.pruner is None else max(0.0, self._next_prune - time.monotonic())
+    def _seconds_to_next_step(self) -> float | None:
+        """How long the idle relay may sleep before its next pruning batch or chore is due (None: none)."""
+        due = [chore.seconds_left() for chore in self.chores]
+        if self.pruner is not None:
+            due.append(max(0.0, self._next_prune - time.monotonic()))
+        return min(due, default=None)
 
     def _prune(self) -> None:
         """Prune one batch if it is time: after the pruner's rest, or the interval once nothing is left."""

@@ -55,6 +55,42 @@ def cancel(enrolment_id: str):
                            course=localised(enrolment["offering"]["course_title"], g.locale))
 
 
+@blp.post("/enrolments/<enrolment_id>/accept")
+@signed_in
+def accept(enrolment_id: str):
+    """Take the seat offered to the student (one click: accepting loses nothing, and a repeat changes nothing)."""
+    try:
+        g.services.post("enrolment", ("enrolments", enrolment_id, "accept"))
+    except ServiceError as error:
+        if error.status == 401:
+            raise
+        flash(problem_message(error, g.locale), "error")
+    else:
+        flash(gettext("You have a seat: your enrolment is confirmed."), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("student.enrolments")))
+
+
+@blp.route("/enrolments/<enrolment_id>/decline", methods=["GET", "POST"])
+@signed_in
+def decline(enrolment_id: str):
+    """Say what turning down an offered seat means, and do it only once the student confirms; the seat is
+    then offered to the next in line."""
+    back = safe_next(request.values.get("next"), url_for("student.enrolments"))
+    if request.method == "POST" and request.form.get("confirm") == "yes":
+        try:
+            g.services.post("enrolment", ("enrolments", enrolment_id, "decline"))
+        except ServiceError as error:
+            if error.status not in (409,):
+                raise
+            flash(problem_message(error, g.locale), "error")
+        else:
+            flash(gettext("You declined the seat; it is offered to the next in line."), "success")
+        return redirect(back)
+    enrolment = g.services.get("enrolment", ("enrolments", enrolment_id)).body
+    return render_template("confirm_decline_offer.html", enrolment=enrolment, back=back,
+                           course=localised(enrolment["offering"]["course_title"], g.locale))
+
+
 @blp.get("/me/inbox")
 @signed_in
 def inbox():

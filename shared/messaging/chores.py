@@ -1,0 +1,39 @@
+"""Time-based work a relay does between its sweeps of the outbox, so a service's clock needs no process
+of its own: whatever the chore changes it commits with its events in the outbox, which the same relay
+then publishes. A relay that dies leaves nothing half done (each chore's steps are transactions), and
+its restart or any other relay of the service picks the work up: chores written for several relays at
+once claim their rows with `FOR UPDATE SKIP LOCKED`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable, Mapping
+
+log = logging.getLogger(__name__)
+
+
+class Chore:
+    """Runs `work` every `interval` seconds (after the relay's sweep that follows the interval); what the
+    work returns (a count, or counts by name) is logged when it did anything."""
+
+    def __init__(self, name: str, work: Callable[[], object], interval: float):
+        self.name, self.work, self.interval = name, work, interval
+        self._next_run = 0.0
+
+    def seconds_left(self) -> float:
+        """How long the idle relay may sleep before this chore is due."""
+        return max(0.0, self._next_run - time.monotonic())
+
+    def run_if_due(self) -> None:
+        """Do the work if it is due; a failure is logged and tried again after the interval."""
+        if time.monotonic() < self._next_run:
+            return
+        try:
+            done = self.work()
+        except Exception as exc:  # noqa: BLE001 - the chore can wait; publishing cannot
+            log.warning("%s failed, trying again in %.0fs: %r", self.name, self.interval, exc)
+        else:
+            if any(done.values()) if isinstance(done, Mapping) else done:
+                log.info("%s: %s", self.name, done)
+        self._next_run = time.monotonic() + self.interval

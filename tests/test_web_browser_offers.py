@@ -1,0 +1,60 @@
+"""A waiting-list offer in a real browser against the whole system (its own, started by the launcher): a
+coordinator has freed seats offered for 24 hours on a one-seat offering, a student takes the seat, another
+waits; the first cancels, and the second, reading Russian, sees until when the seat is held for her (in
+Tomsk time) and accepts it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.test_web_browser import browser, front_end, signed_in, system  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+
+def test_a_seat_offered_from_the_waiting_list_is_accepted_before_its_deadline(browser, front_end):  # noqa: F811
+    from playwright.sync_api import expect
+
+    coordinator = signed_in(browser, front_end, "lumc-coordinator")
+    coordinator.get_by_role("link", name=re.compile("Helminth Infections")).click()
+    course_page = coordinator.url.replace("/manage/courses/", "/courses/")
+    coordinator.get_by_role("link", name=re.compile("Roster and seats")).first.click()
+    offering_page = coordinator.url
+    coordinator.get_by_role("link", name="Change dates, place or window").click()
+    coordinator.get_by_label(re.compile("It is offered to the first in line")).check()
+    coordinator.get_by_label(re.compile("Hours to answer an offer")).fill("24")
+    coordinator.get_by_role("button", name="Save").click()
+    expect(coordinator.locator(".flash-success")).to_be_visible()
+    expect(coordinator.locator("dl.facts").first).to_contain_text("who has 24 hours to accept it")
+    coordinator.get_by_label("Seats").fill("1")
+    coordinator.get_by_role("button", name="Change seats").click()
+    expect(coordinator.locator(".flash-success")).to_contain_text("Seats changed to 1")
+    for _ in range(60):  # enrolment hears of both changes through the outbox, the broker and its consumer
+        if "1 of 1 seat free" in coordinator.locator("[data-seats-for]").first.inner_text():
+            break
+        coordinator.wait_for_timeout(500)
+        coordinator.goto(offering_page)
+
+    sanne = signed_in(browser, front_end, "lumc-student")
+    sanne.goto(course_page)
+    sanne.get_by_role("button", name="Enrol").click()
+    expect(sanne.locator(".flash-success")).to_contain_text("You have a seat")
+    anna = signed_in(browser, front_end, "ssmu-student")  # her token says Russian
+    anna.goto(course_page)
+    anna.get_by_role("button", name=re.compile("лист ожидания")).click()
+    expect(anna.locator(".flash-success")).to_contain_text("1")
+
+    sanne.get_by_role("link", name="Cancel my enrolment…").click()
+    sanne.get_by_role("button", name="Cancel my enrolment").click()
+    expect(sanne.locator(".flash-success")).to_contain_text("Your enrolment is cancelled")
+
+    anna.get_by_role("link", name="Мои записи").click()
+    expect(anna.locator(".status-offered")).to_have_text("Предложено место")
+    expect(anna.locator(".offer-deadline")).to_contain_text("(Томск, UTC+7)")
+    coordinator.goto(offering_page)
+    expect(coordinator.locator("#offered-seats")).to_contain_text("Анна Смирнова")
+    anna.get_by_role("button", name="Принять место").click()
+    expect(anna.locator(".status-confirmed")).to_be_visible()
+    expect(anna.get_by_role("button", name="Принять место")).to_have_count(0)
