@@ -35,6 +35,9 @@ def print_outcome(outcome: Outcome, with_figures: bool) -> None:
         baseline = "" if figure.baseline is None else f"  baseline {number(figure.baseline)}  ratio {figure.ratio:.2f}"
         target = "" if figure.met is None else f"  target {figure.target}: {'met' if figure.met else 'MISSED'}"
         print(f"  {figure.what}: {number(figure.ours)}{baseline}{target}")
+    for part in outcome.breakdown if with_figures else ():
+        print(f"  part, {part.label}: {part.count} p50 {number(part.latency_ms(50))} ms, "
+              f"p99 {number(part.latency_ms(99))} ms")
 
 
 def scenario_name(scenario) -> str:

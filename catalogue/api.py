@@ -9,7 +9,7 @@ from catalogue import offerings, operations
 from catalogue.models import Course
 from catalogue.schemas import (CancelSchema, CoursePatchSchema, CourseQuerySchema, CourseSchema,
                                OfferingPatchSchema, OfferingSchema, RevisionSchema)
-from catalogue.search import catalogue_version, is_ranked, search_courses
+from catalogue.search import CATALOGUE_VERSION, is_ranked, search_courses
 from shared.http.app import ServiceBlueprint
 from shared.http.auth import current_principal, require_principal, requires
 from shared.http.database import current_database
@@ -43,7 +43,7 @@ def with_version(resource):
 
 @blp.route("/courses")
 class Courses(MethodView):
-    @cached_for_anonymous(catalogue_version, max_age=LIST_MAX_AGE_SECONDS)
+    @cached_for_anonymous(CATALOGUE_VERSION, max_age=LIST_MAX_AGE_SECONDS)
     @blp.arguments(CourseQuerySchema, location="query")
     @blp.problems("unauthorized")
     @blp.response(200, CourseSchema(many=True), headers={**PAGINATION_HEADER, **LIST_CACHE_HEADERS})

@@ -25,9 +25,9 @@ from shared.wordforms import fold, stems, within_one_typo
 MAX_CORRECTIONS = 10  # known stems tried for one mistyped word
 
 
-def catalogue_version(session: Session) -> int:
-    """Return the number of the catalogue's newest committed change (catalogue.models.CatalogueVersion)."""
-    return session.scalar(select(CatalogueVersion.version).where(CatalogueVersion.id == 1))
+# The number of the catalogue's newest committed change (catalogue.models.CatalogueVersion); built once,
+# since it is read for every anonymous search.
+CATALOGUE_VERSION = select(CatalogueVersion.version).where(CatalogueVersion.id == 1)
 
 
 def visible_courses(actor: Principal | None) -> Select:

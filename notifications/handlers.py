@@ -7,15 +7,15 @@ from typing import Mapping
 
 from sqlalchemy.orm import Session
 
+from notifications.lookups import is_erased, read_ahead
 from notifications.messages import CHANGE_LABELS, FrontEnd, course_context, describe_changes, show_date, show_instant
 from notifications.operations import audience, follow_enrolment, notify
 from notifications.privacy import on_erasure_requested
 from shared import events
 from shared.events.catalogue import OfferingUpdated
 from shared.events.enrolment import ApplicationChanged, EnrolmentChanged
-from shared.messaging.consumer import Handler
+from shared.messaging.consumer import Handler, Handlers
 from shared.messaging.envelope import Event
-from shared.privacy import is_erased
 
 ENROLMENT_KINDS = {
     events.ENROLMENT_CONFIRMED: "confirmed",
@@ -33,9 +33,8 @@ def on_enrolment_changed(front_end: FrontEnd, session: Session, event: Event) ->
     takes the offering."""
     change: EnrolmentChanged = event.payload
     enrolment, offering, student = change.enrolment, change.offering, change.student.model_dump()
-    with session.no_autoflush:  # see follow_enrolment
-        if is_erased(session, student["id"], event.occurred_at):
-            return  # late or replayed: the student has been forgotten since
+    if is_erased(session, student["id"], event.occurred_at):
+        return  # late or replayed: the student has been forgotten since
     was_waiting = follow_enrolment(session, offering.id, student, enrolment.status, event.occurred_at)
     notify(session, event, student, ENROLMENT_KINDS[event.type], lambda locale, _zone: {
         "course": course_context(offering.model_dump(), locale, front_end),
@@ -106,9 +105,8 @@ def on_application_changed(front_end: FrontEnd, session: Session, event: Event) 
     an approved applicant holds a seat, so later changes to the offering reach them too."""
     change: ApplicationChanged = event.payload
     application, offering, applicant = change.application, change.offering.model_dump(), change.applicant.model_dump()
-    with session.no_autoflush:  # see follow_enrolment
-        if is_erased(session, applicant["id"], event.occurred_at):
-            return  # late or replayed: the applicant has been forgotten since
+    if is_erased(session, applicant["id"], event.occurred_at):
+        return  # late or replayed: the applicant has been forgotten since
     if application.status == "approved":
         follow_enrolment(session, offering["id"], applicant, "confirmed", event.occurred_at)
     dates = application.proposed_dates
@@ -159,7 +157,22 @@ OTHER_HANDLERS: Mapping[str, Handler] = {
 }
 
 
-def handlers(front_end: FrontEnd) -> Mapping[str, Handler]:
+def read_ahead_for(session: Session, batch: list[Event]) -> None:
+    """Read what the batch's enrolment and application events will look up, one query for each kind of row
+    (notifications.lookups)."""
+    subjects, recipients, followers = set(), set(), set()
+    for event in batch:
+        if event.type in ENROLMENT_KINDS or event.type in OFFER_KINDS or event.type in APPLICATION_KINDS:
+            change: EnrolmentChanged | ApplicationChanged = event.payload
+            person = change.student if isinstance(change, EnrolmentChanged) else change.applicant
+            coordinators = change.offering.coordinators if isinstance(change, EnrolmentChanged) else change.coordinators
+            subjects.add(person.id)
+            recipients.update([person.id, *coordinators])
+            followers.add((change.offering.id, person.id))
+    read_ahead(session, subjects, recipients, followers)
+
+
+def handlers(front_end: FrontEnd) -> Handlers:
     """The consumer's handlers, their messages linking to the front end at its address (WEB_URL)."""
-    return {**{event_type: partial(handler, front_end) for event_type, handler in MESSAGE_HANDLERS.items()},
-            **OTHER_HANDLERS}
+    return Handlers({**{event_type: partial(handler, front_end) for event_type, handler in MESSAGE_HANDLERS.items()},
+                     **OTHER_HANDLERS}, read_ahead_for)

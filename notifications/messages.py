@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Mapping
 from urllib.parse import quote
 
@@ -21,10 +22,11 @@ LOCALES = ("en", "ru")
 
 # The subject and the plain-text part are written as typed; the HTML part by an environment that escapes
 # everything, macros imported from other templates included (an `{% autoescape %}` block in the caller
-# does not reach them: they are compiled with their own template's setting).
+# does not reach them: they are compiled with their own template's setting). The templates ship with the
+# code: not checking their files for changes spares a consumer five stat calls a message.
 text_environment = Environment(loader=PackageLoader("notifications", "templates"), autoescape=False,
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                               keep_trailing_newline=True)
+                               keep_trailing_newline=True, auto_reload=False)
 html_environment = text_environment.overlay(autoescape=True)
 
 CHANGE_LABELS = {
@@ -63,19 +65,21 @@ class FrontEnd:
 class Message:
     subject: str
     text: str
-    html: str
+    html: str | None  # None: not asked for (a message nobody is emailed)
 
 
-def render(kind: str, locale: str, context: Mapping[str, Any]) -> Message:
+def render(kind: str, locale: str, context: Mapping[str, Any], html: bool = True) -> Message:
     """Render one kind of message in one language, in the layout that links to the preferences page
-    (`context["preferences_url"]`)."""
+    (`context["preferences_url"]`); the HTML part only if asked for."""
     subject = " ".join(_render_block(text_environment, kind, locale, "subject", context).split())
     around = {"subject": subject, "locale": locale, "preferences_url": context["preferences_url"]}
     text = text_environment.get_template("layout.text.j2").render(
         body=_render_block(text_environment, kind, locale, "text", context).strip(), **around)
+    if not html:
+        return Message(subject=subject, text=text, html=None)
     body = Markup(_render_block(html_environment, kind, locale, "html", context).strip())
-    html = html_environment.get_template("layout.html.j2").render(body=body, **around)
-    return Message(subject=subject, text=text, html=html)
+    return Message(subject=subject, text=text,
+                   html=html_environment.get_template("layout.html.j2").render(body=body, **around))
 
 
 def _render_block(environment: Environment, kind: str, locale: str, block: str, context: Mapping[str, Any]) -> str:
@@ -83,6 +87,7 @@ def _render_block(environment: Environment, kind: str, locale: str, block: str, 
     return "".join(template.blocks[block](template.new_context(dict(context))))
 
 
+@lru_cache(maxsize=4096)  # a batch of events names the same few dates, and Babel takes its time over each
 def show_date(value: str | date, locale: str) -> str:
     """Write a date as a reader of that language expects it ("8 февраля 2027 г.", "February 8, 2027")."""
     day = date.fromisoformat(value) if isinstance(value, str) else value

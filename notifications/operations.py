@@ -9,6 +9,7 @@ from typing import Any, Callable, Mapping
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from notifications.lookups import add_member, member_of, preference_of
 from notifications.messages import FrontEnd, render
 from notifications.models import AudienceMember, EmailDelivery, Notification, Preference
 from shared.db import utcnow
@@ -63,16 +64,16 @@ def notify(session: Session, event: Event, recipient: Mapping[str, str | None], 
     preferences in the front end. A recipient known only by id (a course's coordinator: events name
     coordinators by user id) gets the message in the inbox alone.
     """
-    with session.no_autoflush:  # see follow_enrolment
-        preference = session.get(Preference, recipient["id"])
+    preference = preference_of(session, recipient["id"])
     locale = preference.locale if preference else recipient.get("locale") or "en"
     zone = (preference and preference.timezone) or zone_of_institution(recipient.get("institution"))
+    by_email = bool(recipient.get("email")) and (preference is None or preference.email)
     message = render(kind, locale, {"name": recipient["name"], "preferences_url": front_end.preferences_page,
-                                    **context_in(locale, zone)})
+                                    **context_in(locale, zone)}, html=by_email)
     notification = Notification(user_id=recipient["id"], event_id=event.id, kind=kind, locale=locale,
                                 subject=message.subject, body=message.text, **links)
     session.add(notification)
-    if recipient.get("email") and (preference is None or preference.email):
+    if by_email:
         session.add(EmailDelivery(notification=notification, to_address=recipient["email"],
                                   to_name=recipient["name"], html=message.html, next_attempt_at=utcnow()))
     return notification
@@ -81,15 +82,10 @@ def notify(session: Session, event: Event, recipient: Mapping[str, str | None], 
 def follow_enrolment(session: Session, offering_id: str, student: Mapping[str, str], status: str,
                      as_of: datetime) -> bool:
     """Remember whether a student holds or waits for a seat; return whether they were waiting before."""
-    # Reads without flushing what earlier events of the consumer's batch added: those inserts go out
-    # together at commit, instead of a round trip each. A member added earlier is found among them.
-    with session.no_autoflush:
-        member = _added_member(session, offering_id, student["id"]) or session.get(
-            AudienceMember, (offering_id, student["id"]), with_for_update=True)
+    member = member_of(session, offering_id, student["id"])
     was_waiting = bool(member and member.waiting)
     if member is None:
-        member = AudienceMember(offering_id=offering_id, student_id=student["id"])
-        session.add(member)
+        member = add_member(session, offering_id, student["id"])
     elif member.as_of > as_of:
         return was_waiting  # a newer enrolment event was applied already
     member.email, member.name, member.locale = student["email"], student["name"], student["locale"]
@@ -97,12 +93,6 @@ def follow_enrolment(session: Session, offering_id: str, student: Mapping[str, s
     member.active, member.waiting = status not in ("cancelled", "expired"), status == "waitlisted"
     member.as_of = as_of
     return was_waiting
-
-
-def _added_member(session: Session, offering_id: str, student_id: str) -> AudienceMember | None:
-    """Return the member this transaction added and has not flushed yet, if any."""
-    return next((added for added in session.new if isinstance(added, AudienceMember)
-                 and (added.offering_id, added.student_id) == (offering_id, student_id)), None)
 
 
 def audience(session: Session, offering_id: str) -> list[AudienceMember]:

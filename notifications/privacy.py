@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
+from notifications.lookups import forget_person
 from notifications.models import AudienceMember, EmailDelivery, ErasedMail, Notification, Preference
 from shared.events.enrolment import ErasureRequested
 from shared.messaging.envelope import Event
@@ -34,6 +35,7 @@ def on_erasure_requested(session: Session, event: Event) -> None:
     session.execute(delete(Notification).where(Notification.user_id == person))
     session.execute(delete(Preference).where(Preference.user_id == person))
     session.execute(delete(AudienceMember).where(AudienceMember.student_id == person))
+    forget_person(session, person, event.occurred_at)
     forget_outbox_events(session, person)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import psycopg
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, Table, create_engine, event, text
+from sqlalchemy import BigInteger, DateTime, Engine, Executable, Integer, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError
@@ -97,6 +97,11 @@ class Database:
     def __init__(self, url: str, application_name: str | None = None):
         self.url = url
         self.engine = create_db_engine(url, application_name=application_name)
+        # read_value's: autocommit, and not pinged at checkout (a dead connection is retried instead)
+        self._autocommit_engine = create_engine(
+            url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8,
+            connect_args={"application_name": application_name} if application_name else {},
+        ) if self.is_postgresql else None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_engine = self.engine.execution_options(**{READ_ONLY: True})
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
@@ -117,6 +122,27 @@ class Database:
         with self._read_sessions.begin() as session:
             yield session
 
+    def read_value(self, statement: Executable) -> Any:
+        """Return the first column of a one-row read that needs no transaction (None without a row).
+
+        On PostgreSQL one round trip: an autocommit connection from a small pool of its own that is not
+        pinged at checkout, so no BEGIN, COMMIT or ping around the statement; a connection found dead is
+        dropped and the read tried once more on a new one. On SQLite as `reading` does.
+        """
+        if self._autocommit_engine is None:
+            with self.reading() as session:
+                return session.scalar(statement)
+        try:
+            return self._read_in_autocommit(statement)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            return self._read_in_autocommit(statement)  # that pooled connection was dead; this one is new
+
+    def _read_in_autocommit(self, statement: Executable) -> Any:
+        with self._autocommit_engine.connect() as connection:
+            return connection.scalar(statement)
+
     def ping(self) -> None:
         """Raise unless the database answers a trivial query."""
         with self._read_engine.connect() as connection:
@@ -125,6 +151,8 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection (before a fork, and at shutdown)."""
         self.engine.dispose()
+        if self._autocommit_engine is not None:
+            self._autocommit_engine.dispose()
 
 
 def insert_unless_present(session: Session, table: Table, values: dict[str, Any]) -> bool:
@@ -143,9 +171,11 @@ def insert_missing(session: Session, table: Table, rows: list[dict[str, Any]]) -
     """
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     key = list(table.primary_key.columns)[0]
-    # RETURNING, not rowcount: psycopg reports no rowcount for this statement.
-    statement = dialect.insert(table).values(rows).on_conflict_do_nothing().returning(key)
-    return set(session.scalars(statement))
+    # RETURNING, not rowcount: psycopg reports no rowcount for this statement. The rows are parameters,
+    # not part of the statement: SQLAlchemy compiles it once and sends them as one multi-row INSERT
+    # ("insertmanyvalues"), where a statement built with .values(rows) was compiled anew every time.
+    statement = dialect.insert(table).on_conflict_do_nothing().returning(key)
+    return set(session.scalars(statement, rows))
 
 
 # SQLSTATE classes of a database that is away or overloaded, not of a wrong statement: connection

@@ -1,6 +1,7 @@
 """Reading the catalogue: who sees which courses, and live seats kept from enrolment's events."""
 
 import pytest
+from sqlalchemy import text
 
 from catalogue.handlers import on_seats_changed
 from catalogue.operations import create_course
@@ -103,6 +104,22 @@ def test_an_anonymous_list_is_revalidated_by_its_etag_until_the_catalogue_change
     assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
     assert "DRAFT-1" in [course["code"] for course in changed.get_json()]
     assert changed.headers["X-Pagination"] != first.headers["X-Pagination"]
+
+
+@pytest.mark.postgres
+def test_an_anonymous_search_outlives_the_database_cutting_its_connections(service_app, postgres_url):
+    app = service_app("catalogue", postgres_url)
+    database = app.extensions["database"]
+    with database.transaction() as session:
+        seed_catalogue(session)
+    client = app.test_client()
+    first = client.get("/api/v1/courses?q=immunology")
+    assert first.status_code == 200
+    with database.transaction() as session:  # as a restarted server would: every other connection goes
+        session.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    again = client.get("/api/v1/courses?q=immunology", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304  # the version read on a new connection; the answer still current
 
 
 def test_a_list_read_with_a_token_is_neither_cached_nor_tagged(client):

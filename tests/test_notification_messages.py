@@ -37,6 +37,12 @@ def test_every_kind_of_message_renders_in_both_languages(kind, locale):
     assert "&lt;Смирнова&gt;" in message.html and "<Смирнова>" not in message.html  # names are escaped
 
 
+def test_a_message_nobody_is_emailed_is_rendered_without_its_html_and_reads_the_same():
+    emailed, inbox_only = (render("roster_changed", "ru", context("ru"), html=html) for html in (True, False))
+    assert inbox_only.html is None and emailed.html
+    assert (inbox_only.subject, inbox_only.text) == (emailed.subject, emailed.text)
+
+
 def test_dates_and_terms_read_naturally_in_each_language():
     assert "February 8, 2027" in render("confirmed", "en", context("en")).text
     russian = render("confirmed", "ru", context("ru")).text

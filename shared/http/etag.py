@@ -11,7 +11,7 @@ from typing import Callable
 from cachelib import SimpleCache
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
-from sqlalchemy.orm import Session
+from sqlalchemy import Executable
 
 from shared.http.database import current_database
 from shared.http.errors import GENERAL_PROBLEMS, Problem, documents_problems
@@ -71,10 +71,11 @@ def check_version(expected: int | None, current: int, what: str) -> None:
 ANSWER_CACHE_ENTRIES = 1000  # per app: answers of many searches, a few hundred bytes to some kB each
 
 
-def cached_for_anonymous(version_of: Callable[[Session], int], *, max_age: int) -> Callable:
+def cached_for_anonymous(version: Executable, *, max_age: int) -> Callable:
     """Decorate a GET view whose answer depends only on the data's version and the request's address.
 
-    An anonymous request costs one query (the version): 304 if its If-None-Match names the answer it
+    An anonymous request costs one statement, `version` (one round trip outside any transaction:
+    Database.read_value): 304 if its If-None-Match names the answer it
     would get, else the answer kept in this process for that version and address, else the view's
     answer, kept. An answer to a token is personal: the view answers it, never cached (no-store).
     Answers of older versions are never served (the key holds the version) and age out of the cache,
@@ -86,10 +87,8 @@ def cached_for_anonymous(version_of: Callable[[Session], int], *, max_age: int) 
         def wrapper(*args, **kwargs):
             if "Authorization" in request.headers:
                 return view(*args, **kwargs)
-            with current_database().reading() as session:
-                version = version_of(session)
             address = request.full_path.encode("utf-8", "surrogatepass")
-            tag = f'"{version}-{hashlib.blake2b(address, digest_size=12).hexdigest()}"'
+            tag = f'"{current_database().read_value(version)}-{hashlib.blake2b(address, digest_size=12).hexdigest()}"'
             headers = {"ETag": tag, "Cache-Control": f"public, max-age={max_age}", "Vary": "Authorization"}
             if tag in (value.strip() for value in request.headers.get("If-None-Match", "").split(",")):
                 return Response(status=304, headers=headers)

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 # A handler reads the event's typed data as `event.payload` (shared.events).
 Handler = Callable[[Session, Event], None]
+ReadAhead = Callable[[Session, Sequence[Event]], None]
 PREFETCH = 100
 # Messages handled in one transaction (one commit, then their acks); a batch is handled when full or
 # when no further message arrives within the wait.
@@ -42,6 +43,20 @@ class Outcome(enum.Enum):
     IGNORED = "ignored"
 
 
+class Handlers(dict):
+    """A service's handler of each event type, with what they will look up read ahead for a whole batch.
+
+    `read_ahead(session, events)` runs in the batch's transaction before its first handler, given the
+    events that will be handled (not those handled before), so that the handlers find in one query per
+    kind of row what they would otherwise read one event at a time. What it reads must not change the
+    outcome: a batch of one reads ahead too.
+    """
+
+    def __init__(self, handlers: Mapping[str, Handler], read_ahead: ReadAhead):
+        super().__init__(handlers)
+        self.read_ahead = read_ahead
+
+
 class HandlerFailed(Exception):
     """The handler of the event at `position` of a batch raised `error`; nothing was committed."""
 
@@ -53,10 +68,13 @@ class HandlerFailed(Exception):
 def handle_events(db: Database, handlers: Mapping[str, Handler], events: Sequence[Event]) -> list[Outcome]:
     """Handle events in order in one transaction with their inbox records: all of them, or none.
 
-    A failing handler is raised as HandlerFailed; a lost database connection as it is.
+    A failing handler is raised as HandlerFailed; a lost database connection, or a failing read-ahead
+    (which the consumer answers by handling the events one by one), as it is.
     """
     with db.transaction() as session:
         unhandled = claim_events(session, events)
+        if isinstance(handlers, Handlers):
+            handlers.read_ahead(session, [event for event in events if event.id in unhandled and event.type in handlers])
         outcomes = []
         for position, event in enumerate(events):
             if event.id not in unhandled:  # handled before, or earlier in this batch
@@ -195,8 +213,7 @@ class EventConsumer(ConsumerMixin):
                 message, event = batch[0]
                 self._settle(message, lambda: self._retry_later(message, event, exc))
             return
-        for (message, event), outcome in zip(batch, outcomes):
-            self._acknowledge(message, event, outcome)
+        self._acknowledge(batch, outcomes)
 
     def _settle(self, message: Message, work: Callable[[], None]) -> None:
         """Run work that acks or forwards the message; if forwarding fails (broker trouble), requeue it."""
@@ -215,11 +232,20 @@ class EventConsumer(ConsumerMixin):
                       exc_info=failure)
         self.redelivery.retry_later(message, f"{type(failure).__name__}: {failure}")
 
-    def _acknowledge(self, message: Message, event: Event, outcome: Outcome) -> None:
-        message.ack()
-        EVENTS_CONSUMED.labels(self.service, event.type, outcome.value).inc()
-        with correlation(event.correlation_id):
-            log.info("%s %s %s", outcome.value, event.type, event.id)
+    def _acknowledge(self, batch: list[tuple[Message, Event]], outcomes: list[Outcome]) -> None:
+        """Ack a committed batch. On RabbitMQ one ack of the last delivery with `multiple` acks them all:
+        every delivery before it on the channel is in this batch or was settled before it (batches and
+        their parts are settled in delivery order; a malformed message at once). Kombu's virtual
+        transports ignore `multiple`: there each is acked."""
+        if self.connection.transport.driver_type == "amqp":
+            batch[-1][0].ack(multiple=True)
+        else:
+            for message, _ in batch:
+                message.ack()
+        for (_, event), outcome in zip(batch, outcomes):
+            EVENTS_CONSUMED.labels(self.service, event.type, outcome.value).inc()
+            with correlation(event.correlation_id):
+                log.info("%s %s %s", outcome.value, event.type, event.id)
 
     def on_connection_error(self, exc, interval):
         if self.stop.is_set():
