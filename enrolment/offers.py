@@ -10,7 +10,6 @@ by the clock, not by whether the sweeper has run: past it, an answer is 409 `off
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
@@ -22,6 +21,7 @@ from shared import events
 from shared.db import Database, utcnow
 from shared.http.auth import Principal
 from shared.http.errors import Problem
+from shared.messaging.chores import settle_one_at_a_time
 
 
 def accept_offer(session: Session, actor: Principal, enrolment_id: str, now: datetime | None = None) -> Enrolment:
@@ -119,17 +119,6 @@ def sweep_offers(db: Database, now: datetime | None = None, limit: int = 500) ->
     expiring = _claim_first(Enrolment.offer_expires_at <= now, order=Enrolment.offer_expires_at)
     reminding = _claim_first(Enrolment.remind_at <= now, Enrolment.reminded_at.is_(None),
                              Enrolment.offer_expires_at > now, order=Enrolment.remind_at)
-    return {"expired": _settle_each(db, expiring, expire_offer, now, limit),
-            "reminded": _settle_each(db, reminding, remind_of_offer, now, limit)}
-
-
-def _settle_each(db: Database, claim: Select, settle: Callable[[Session, str, datetime], bool], now: datetime,
-                 limit: int) -> int:
-    settled = 0
-    for _ in range(limit):
-        with db.transaction() as session:
-            due = session.scalar(claim)
-            if due is None:
-                break
-            settled += settle(session, due, now)
-    return settled
+    expired = settle_one_at_a_time(db, expiring, lambda session, due: expire_offer(session, due, now), limit)
+    reminded = settle_one_at_a_time(db, reminding, lambda session, due: remind_of_offer(session, due, now), limit)
+    return {"expired": expired, "reminded": reminded}

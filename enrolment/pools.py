@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from enrolment.models import Offering, SeatPool
 from enrolment.operations import announce_seats, get_offering, promote_from_waitlist, release_due_pools
 from shared.db import Database, utcnow
+from shared.messaging.chores import settle_one_at_a_time
 
 
 def sweep_pools(db: Database, now: datetime | None = None, limit: int = 500) -> int:
@@ -24,15 +26,13 @@ def sweep_pools(db: Database, now: datetime | None = None, limit: int = 500) -> 
     due = (select(Offering.id).join(SeatPool, SeatPool.offering_id == Offering.id)
            .where(SeatPool.released.is_(False), SeatPool.release_at <= now)
            .order_by(SeatPool.release_at, Offering.id).limit(1).with_for_update(of=Offering, skip_locked=True))
-    released = 0
-    for _ in range(limit):
-        with db.transaction() as session:
-            offering_id = session.scalar(due)
-            if offering_id is None:
-                break
-            offering = get_offering(session, offering_id, for_update=True)
-            if release_due_pools(offering, now):
-                promote_from_waitlist(session, offering, now)
-                announce_seats(session, offering)
-                released += 1
-    return released
+    return settle_one_at_a_time(db, due, lambda session, offering_id: _release(session, offering_id, now), limit)
+
+
+def _release(session: Session, offering_id: str, now: datetime) -> bool:
+    offering = get_offering(session, offering_id, for_update=True)
+    if not release_due_pools(offering, now):
+        return False
+    promote_from_waitlist(session, offering, now)
+    announce_seats(session, offering)
+    return True

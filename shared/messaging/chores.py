@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from shared.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -37,3 +42,17 @@ class Chore:
             if any(done.values()) if isinstance(done, Mapping) else done:
                 log.info("%s: %s", self.name, done)
         self._next_run = time.monotonic() + self.interval
+
+
+def settle_one_at_a_time(db: Database, claim: Select, settle: Callable[[Session, Any], bool], limit: int) -> int:
+    """Claim the first thing due (`claim` selects its key `FOR UPDATE SKIP LOCKED`) and settle it, each in
+    a short transaction of its own, until nothing is due or after `limit` tries (to yield to the relay's
+    publishing); return how many `settle` said it settled."""
+    settled = 0
+    for _ in range(limit):
+        with db.transaction() as session:
+            due = session.scalar(claim)
+            if due is None:
+                break
+            settled += settle(session, due)
+    return settled
