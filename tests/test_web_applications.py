@@ -4,17 +4,12 @@ applicant reads it; a student withdraws. Both languages; what people typed stays
 
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
-from sqlalchemy import select
 
-from enrolment.handlers import HANDLERS as ENROLMENT_HANDLERS
-from shared.messaging.consumer import handle_event
-from shared.messaging.envelope import Event
-from shared.messaging.outbox import OutboxMessage
-from tests.support.front_end import csrf_token, front_end, sign_in, submit, with_enrolment
+from tests.support.front_end import (csrf_token, deliver_catalogue_events, edit_offering, first_offering, person,
+                                     submit, with_enrolment)
 
 MOTIVATION = "I run <script>alert(1)</script> glycan arrays;\nI would like to learn your MS workflow."
 
@@ -24,34 +19,10 @@ def apps(service_app):
     return with_enrolment(service_app)
 
 
-def deliver_catalogue_events(apps) -> None:
-    """Hand enrolment the catalogue's events as its consumer would (repeats are skipped by its inbox)."""
-    with apps["catalogue"].extensions["database"].transaction() as session:
-        bodies = list(session.scalars(select(OutboxMessage.body).order_by(OutboxMessage.id)))
-    for body in bodies:
-        handle_event(apps["enrolment"].extensions["database"], ENROLMENT_HANDLERS, Event.from_json(body))
-
-
-def person(apps, who: str):
-    client = front_end(apps).test_client()
-    sign_in(client, who)
-    return client
-
-
-def first_offering(client) -> tuple[str, str]:
-    path = re.search(r'href="(/courses/[\w-]+)"', client.get("/").text).group(1)
-    return path, re.search(r'data-seats-for="([\w-]+)"', client.get(path).text).group(1)
-
-
 def open_to_applications(apps, coordinator, offering_id: str) -> None:
-    edit = f"/manage/offerings/{offering_id}/edit"
-    page = coordinator.get(edit).text
-    assert re.search(r'value="first_come"\s+checked', page)  # today's rule until the coordinator changes it
-    fields = {name: html.unescape(value) for name, value in re.findall(r'name="(\w+)" type="[\w-]+" value="([^"]*)"',
-                                                                        page)}
-    fields.update({"waitlist": "on", "admission": "application", "version": re.search(
-        r'name="version" value="(\d+)"', page).group(1), "csrf_token": csrf_token(page)})
-    answer = coordinator.post(edit, data=fields)
+    # today's rule until the coordinator changes it
+    assert re.search(r'value="first_come"\s+checked', coordinator.get(f"/manage/offerings/{offering_id}/edit").text)
+    answer = edit_offering(coordinator, offering_id, admission="application")
     assert answer.status_code == 302, answer.text
     deliver_catalogue_events(apps)
 

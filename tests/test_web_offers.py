@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from tests.support.front_end import csrf_token, submit, with_enrolment
-from tests.test_web_applications import deliver_catalogue_events, first_offering, person
+from tests.support.front_end import (csrf_token, deliver_catalogue_events, edit_offering, first_offering, person, submit,
+                                     with_enrolment)
 
 
 @pytest.fixture
@@ -21,14 +21,8 @@ def apps(service_app):
 def offered_by_one_seat(apps, coordinator, offering_id: str) -> None:
     """The coordinator has freed seats offered for 24 hours, and cuts the offering to one seat."""
     edit = f"/manage/offerings/{offering_id}/edit"
-    page = coordinator.get(edit).text
-    assert re.search(r'value="automatic"\s+checked', page)  # today's rule until the coordinator changes it
-    fields = {name: html.unescape(value) for name, value in re.findall(r'name="(\w+)" type="[\w-]+" value="([^"]*)"',
-                                                                        page)}
-    fields.update({"waitlist": "on", "admission": "first_come", "promotion": "offer", "offer_hours": "24",
-                   "csrf_token": csrf_token(page),
-                   "version": re.search(r'name="version" value="(\d+)"', page).group(1)})
-    assert coordinator.post(edit, data=fields).status_code == 302
+    assert re.search(r'value="automatic"\s+checked', coordinator.get(edit).text)  # today's rule until changed
+    assert edit_offering(coordinator, offering_id, promotion="offer", offer_hours="24").status_code == 302
     page = coordinator.get(edit).text
     assert re.search(r'value="offer"\s+checked', page) and 'name="offer_hours" type="number" value="24"' in page
     manage = f"/manage/offerings/{offering_id}"

@@ -4,14 +4,12 @@ their language and time zone, and a reservation the catalogue refuses is told ne
 
 from __future__ import annotations
 
-import html
 import re
 
 import pytest
 
 from web.problems import field_message
-from tests.support.front_end import csrf_token, with_enrolment
-from tests.test_web_applications import deliver_catalogue_events, first_offering, person
+from tests.support.front_end import deliver_catalogue_events, edit_offering, first_offering, person, with_enrolment
 
 
 @pytest.fixture
@@ -21,15 +19,9 @@ def apps(service_app):
 
 def reserve(coordinator, offering_id: str, **reservation: str):
     """Submit the offering's edit form with the given reserved_* fields; return the answer."""
-    edit = f"/manage/offerings/{offering_id}/edit"
-    page = coordinator.get(edit).text
+    page = coordinator.get(f"/manage/offerings/{offering_id}/edit").text
     assert "Seats reserved for an institution" in page and 'name="reserved_SSMU_seats"' in page
-    fields = {name: html.unescape(value) for name, value in re.findall(r'name="(\w+)" type="[\w-]+" value="([^"]*)"',
-                                                                        page)}
-    version = re.search(r'name="version" value="(\d+)"', page).group(1)
-    fields.update({"waitlist": "on", "admission": "first_come", "promotion": "automatic", **reservation,
-                   "csrf_token": csrf_token(page), "version": version})
-    return coordinator.post(edit, data=fields)
+    return edit_offering(coordinator, offering_id, **reservation)
 
 
 def test_seats_reserved_on_the_form_show_per_pool_in_both_languages(apps):

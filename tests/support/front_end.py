@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
 from enrolment.handlers import HANDLERS as ENROLMENT_HANDLERS
 from shared.messaging.consumer import handle_event
+from shared.messaging.envelope import Event
+from shared.messaging.outbox import OutboxMessage
 from tests.support.payloads import seeded_events
 from web.app import create_app
 from web.config import WebSettings
@@ -51,3 +55,36 @@ def submit(client, path: str, data: dict, form_page: str | None = None):
     """Post a form the way the browser would: with the CSRF token of the page it was on."""
     page = client.get(form_page or path).text
     return client.post(path, data={"csrf_token": csrf_token(page), **data})
+
+
+def person(apps, who: str):
+    """A browser session of one of the demo people (e.g. "lumc-coordinator"), signed in."""
+    client = front_end(apps).test_client()
+    sign_in(client, who)
+    return client
+
+
+def first_offering(client) -> tuple[str, str]:
+    """The path of the first course on the home page and the id of its first offering."""
+    path = re.search(r'href="(/courses/[\w-]+)"', client.get("/").text).group(1)
+    return path, re.search(r'data-seats-for="([\w-]+)"', client.get(path).text).group(1)
+
+
+def deliver_catalogue_events(apps) -> None:
+    """Hand enrolment the catalogue's events as its consumer would (repeats are skipped by its inbox)."""
+    with apps["catalogue"].extensions["database"].transaction() as session:
+        bodies = list(session.scalars(select(OutboxMessage.body).order_by(OutboxMessage.id)))
+    for body in bodies:
+        handle_event(apps["enrolment"].extensions["database"], ENROLMENT_HANDLERS, Event.from_json(body))
+
+
+def edit_offering(coordinator, offering_id: str, **changes: str):
+    """Save the offering's edit form as it stands but for `changes`; return the answer. The choices a form
+    scrape cannot read back are given: the waiting list on, first come, automatic promotion."""
+    edit = f"/manage/offerings/{offering_id}/edit"
+    page = coordinator.get(edit).text
+    fields = {name: html.unescape(value)
+              for name, value in re.findall(r'name="(\w+)" type="[\w-]+" value="([^"]*)"', page)}
+    return coordinator.post(edit, data={
+        **fields, "waitlist": "on", "admission": "first_come", "promotion": "automatic", **changes,
+        "csrf_token": csrf_token(page), "version": re.search(r'name="version" value="(\d+)"', page).group(1)})
