@@ -20,12 +20,13 @@ from bench.measure import CheckFailed, Outcome
 from bench.pipeline import run_pipeline
 from bench.registration_day import run_registration_day
 from bench.report import number, write_report
+from bench.reserved_rush import run_reserved_rush
 from bench.retention import run_retention
 from bench.scale import FULL, SMOKE
 from bench.search import run_search
 from bench.seat_rush import run_seat_rush
 
-SCENARIOS = (run_seat_rush, run_pipeline, run_search, run_registration_day, run_retention)
+SCENARIOS = (run_seat_rush, run_pipeline, run_search, run_registration_day, run_retention, run_reserved_rush)
 
 
 def print_outcome(outcome: Outcome, with_figures: bool) -> None:

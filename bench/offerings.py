@@ -9,7 +9,7 @@ import itertools
 from datetime import datetime, timezone
 
 from catalogue import offerings, operations
-from catalogue.schemas import CourseSchema
+from catalogue.schemas import CourseSchema, ReservedSeatsSchema
 from catalogue.seed import COURSES, SEED_ADMIN, offering_fields
 from enrolment.handlers import HANDLERS
 from shared.db import Database, utcnow
@@ -29,15 +29,18 @@ class OfferingDesk:
         self._numbers = itertools.count(1)
         self.course_of: dict[str, str] = {}  # each opened offering's course
 
-    def open_offering(self, capacity: int) -> str:
-        """Schedule an offering of `capacity` seats with a waiting list; return its id once enrolment has it."""
+    def open_offering(self, capacity: int, reserved: list[dict] | None = None) -> str:
+        """Schedule an offering of `capacity` seats with a waiting list (and the `reserved` pools, as the
+        catalogue's API takes them); return its id once enrolment has it."""
         today = datetime.now(timezone.utc).date()
         with self.catalogue.transaction() as session:
             fields = CourseSchema().load({**COURSE_TEMPLATE, "code": f"BEN-{next(self._numbers)}"})
             course = operations.create_course(session, SEED_ADMIN, fields)
             operations.set_course_status(session, SEED_ADMIN, course.id, "published")
-            offering = offerings.schedule_offering(session, SEED_ADMIN, course.id,
-                                                   offering_fields(course.institution, today, capacity))
+            scheduled = offering_fields(course.institution, today, capacity)
+            if reserved:
+                scheduled["reserved"] = ReservedSeatsSchema(many=True).load(reserved)
+            offering = offerings.schedule_offering(session, SEED_ADMIN, course.id, scheduled)
         self._deliver_catalogue_events()
         self.course_of[offering.id] = course.id
         return offering.id

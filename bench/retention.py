@@ -10,10 +10,10 @@ import time
 from sqlalchemy import func, select, text
 
 from bench.environment import Workspace, gunicorn, service_environment, worker
-from bench.measure import Figure, Outcome, Sample, generate_load, ratio, require
+from bench.measure import Figure, Outcome, Sample, ratio, require
 from bench.offerings import OfferingDesk
 from bench.scale import Scale
-from bench.seat_rush import check_rush, rush_plan
+from bench.seat_rush import rush_once
 from services.registry import app_factory_path
 from shared.db import Database
 from shared.messaging.outbox import OutboxMessage
@@ -41,12 +41,13 @@ def run_retention(workspace: Workspace, scale: Scale) -> Outcome:
     with gunicorn(workspace, "prune-enrolment", app_factory_path("enrolment"), environment) as api:
         for round_number in range(scale.rush_rounds):
             top_up(enrolment, scale.retention_rows)
-            alone.append(rush(workspace, desk, enrolment, api, scale, f"alone-{round_number}", checks))
+            alone.append(rush_once(workspace, desk, enrolment, api, scale, f"prune-alone-{round_number}", checks))
             before = old_rows(enrolment)
             with worker(workspace, "prune", "enrolment", environment):
                 wait_for_pruning(enrolment, before)
                 started, pruned_before = time.monotonic(), old_rows(enrolment)
-                pruned_beside.append(rush(workspace, desk, enrolment, api, scale, f"pruned-{round_number}", checks))
+                pruned_beside.append(rush_once(workspace, desk, enrolment, api, scale, f"prune-beside-{round_number}",
+                                                checks))
                 left, seconds = old_rows(enrolment), time.monotonic() - started
             checks.append(f"round {round_number + 1}: {pruned_before - left} old rows pruned during the rush, "
                           f"{left} left" + ("" if left else " (the pruning ended before the rush: enlarge "
@@ -78,15 +79,6 @@ def wait_for_pruning(db: Database, before: int) -> None:
     while old_rows(db) == before:
         require(time.monotonic() < deadline, "the pruner deleted nothing within a minute")
         time.sleep(0.2)
-
-
-def rush(workspace: Workspace, desk: OfferingDesk, db: Database, api: str, scale: Scale, name: str,
-         checks: list[str]) -> Sample:
-    students = [f"prune-{name}-{n}" for n in range(scale.rush_students)]
-    offering_id = desk.open_offering(scale.rush_seats)
-    results = generate_load(workspace, f"rush-{name}", rush_plan(api, offering_id, students, scale))
-    checks.append(f"{name}: {check_rush(db, api, offering_id, results, scale)}")
-    return Sample.of_results(f"seat rush, {name}", results)
 
 
 def summarise(alone: list[Sample], beside: list[Sample], checks: list[str], rows_per_second: float) -> Outcome:

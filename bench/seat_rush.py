@@ -61,21 +61,35 @@ def run_seat_rush(workspace: Workspace, scale: Scale) -> Outcome:
     return outcome
 
 
+def rush_once(workspace: Workspace, desk: OfferingDesk, db: Database, api: str, scale: Scale, name: str,
+              checks: list[str], reserved: list[dict] | None = None, institutions: tuple[str, ...] = ("SSMU",)
+              ) -> Sample:
+    """One rush on a fresh offering (with the `reserved` pools), its outcome checked and added to `checks`."""
+    students = [f"{name}-{n}" for n in range(scale.rush_students)]
+    offering_id = desk.open_offering(scale.rush_seats, reserved)
+    results = generate_load(workspace, f"rush-{name}", rush_plan(api, offering_id, students, scale, institutions))
+    checks.append(f"{name}: {check_rush(db, api, offering_id, results, scale)}")
+    return Sample.of_results(f"seat rush, {name}", results)
+
+
 def insert_plan(base_url: str, students: list[str], scale: Scale) -> dict:
     return {"base_url": base_url, "concurrency": scale.rush_concurrency,
             "requests": [{"method": "POST", "path": "/insert", "json": {"student_id": student}}
                          for student in students]}
 
 
-def rush_plan(base_url: str, offering_id: str, students: list[str], scale: Scale) -> dict:
+def rush_plan(base_url: str, offering_id: str, students: list[str], scale: Scale,
+              institutions: tuple[str, ...] = ("SSMU",)) -> dict:
+    """Every student enrols once; the students take turns at being of each of `institutions`."""
     return {"base_url": base_url, "concurrency": scale.rush_concurrency, "keep_bodies": True,
             "requests": [{"method": "POST", "path": "/api/v1/enrolments", "json": {"offering_id": offering_id},
-                          "headers": {"Authorization": f"Bearer {student_token(student)}"}}
-                         for student in students]}
+                          "headers": {"Authorization": "Bearer " + student_token(
+                              student, institutions[number % len(institutions)])}}
+                         for number, student in enumerate(students)]}
 
 
-def student_token(student_id: str) -> str:
-    return demo_token(DEVELOPMENT_JWT_SECRET, role="student", institution="SSMU", sub=student_id,
+def student_token(student_id: str, institution: str = "SSMU") -> str:
+    return demo_token(DEVELOPMENT_JWT_SECRET, role="student", institution=institution, sub=student_id,
                       name=f"Студент {student_id}")
 
 

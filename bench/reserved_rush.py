@@ -1,0 +1,73 @@
+"""Scenario: the seat rush with seats reserved per institution (issue 18: the rush keeps its figures with
+reservations switched on). Rushes on offerings without reservations, which enrolment decides in one
+statement, take turns with rushes on offerings of as many seats of which a fifth are reserved for SSMU
+students until next week, which enrolment decides under the row lock with the pools read. In both, students
+of LUMC and SSMU take turns. The rushes with reservations must keep at least 90% of the others'
+throughput, and every rush's outcome is checked as the seat rush's is."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bench.environment import Workspace, gunicorn, service_environment
+from bench.measure import Figure, Outcome, Sample, ratio, require
+from bench.offerings import OfferingDesk
+from bench.scale import Scale
+from bench.seat_rush import rush_once
+from enrolment.models import Enrolment
+from services.registry import app_factory_path
+from shared.db import Database, utcnow
+from shared.migrations import upgrade
+
+TARGET_RATIO = 0.9
+RESERVED_SHARE = 0.2
+INSTITUTIONS = ("LUMC", "SSMU")
+
+
+def run_reserved_rush(workspace: Workspace, scale: Scale) -> Outcome:
+    """Alternate rushes without and with a pool reserved for SSMU, on fresh offerings of the same seats."""
+    catalogue_url, enrolment_url = workspace.database("pools_catalogue"), workspace.database("pools_enrolment")
+    upgrade("catalogue", catalogue_url)
+    upgrade("enrolment", enrolment_url)
+    catalogue, enrolment = Database(catalogue_url), Database(enrolment_url)
+    desk = OfferingDesk(catalogue, enrolment)
+    pool = {"institution": "SSMU", "seats": max(1, round(scale.rush_seats * RESERVED_SHARE)),
+            "release_at": (utcnow() + timedelta(days=7)).isoformat()}
+    environment = service_environment(workspace, ENROLMENT_DATABASE_URL=enrolment_url)
+    open_only, reserved, checks = [], [], []
+    with gunicorn(workspace, "pools-enrolment", app_factory_path("enrolment"), environment) as api:
+        for round_number in range(scale.rush_rounds):
+            open_only.append(rush_once(workspace, desk, enrolment, api, scale, f"no-pool-{round_number}", checks,
+                                       institutions=INSTITUTIONS))
+            reserved.append(rush_once(workspace, desk, enrolment, api, scale, f"ssmu-pool-{round_number}", checks,
+                                      [pool], INSTITUTIONS))
+    checks.append(check_pools(enrolment, pool["seats"], scale.rush_rounds))
+    catalogue.dispose()
+    enrolment.dispose()
+    return summarise(open_only, reserved, checks)
+
+
+def check_pools(db: Database, seats: int, rushes: int) -> str:
+    """Each rush with a pool filled it, with SSMU students only."""
+    with db.reading() as session:
+        taken = session.execute(select(Enrolment.offering_id, Enrolment.student_institution, func.count())
+                                .where(Enrolment.pool.is_not(None), Enrolment.status == "confirmed")
+                                .group_by(Enrolment.offering_id, Enrolment.student_institution)).all()
+    require({institution for _, institution, _ in taken} == {"SSMU"}, f"reserved seats went to {taken}")
+    require(sorted(count for *_, count in taken) == [seats] * rushes, f"the pools were not filled: {taken}")
+    return f"every reserved seat ({seats} in each of {rushes} rush(es)) taken by an SSMU student"
+
+
+def summarise(open_only: list[Sample], reserved: list[Sample], checks: list[str]) -> Outcome:
+    ours, baseline = Sample.pooled("rush with a reserved pool", reserved), Sample.pooled("rush without", open_only)
+    throughput = ratio(ours.per_second, baseline.per_second)
+    figures = [
+        Figure("throughput (requests/s)", ours.per_second, baseline.per_second,
+               f">= {TARGET_RATIO:.0%} of the rush without reservations", throughput >= TARGET_RATIO),
+        Figure("latency p50 (ms)", ours.latency_ms(50), baseline.latency_ms(50)),
+        Figure("latency p99 (ms)", ours.latency_ms(99), baseline.latency_ms(99)),
+    ]
+    return Outcome("seat rush with reserved seats", figures, checks, latency=[ours, baseline],
+                   throughput=[reserved[0], open_only[0]])
