@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timezone
 
+from bench.environment import Workspace
 from catalogue import offerings, operations
 from catalogue.schemas import CourseSchema, ReservedSeatsSchema
 from catalogue.seed import COURSES, SEED_ADMIN, offering_fields
@@ -16,6 +17,7 @@ from shared.db import Database, utcnow
 from shared.messaging.consumer import handle_event
 from shared.messaging.envelope import Event
 from shared.messaging.outbox import claim_pending
+from shared.migrations import upgrade
 
 COURSE_TEMPLATE = next(course for course in COURSES if course["code"] == "HEL-510")
 
@@ -28,6 +30,20 @@ class OfferingDesk:
         self.enrolment = enrolment
         self._numbers = itertools.count(1)
         self.course_of: dict[str, str] = {}  # each opened offering's course
+
+    @classmethod
+    def on_fresh_databases(cls, workspace: Workspace, prefix: str) -> OfferingDesk:
+        """A desk on a catalogue and an enrolment database of the run's own (`<prefix>_catalogue`, ...)."""
+        databases = []
+        for service in ("catalogue", "enrolment"):
+            url = workspace.database(f"{prefix}_{service}")
+            upgrade(service, url)
+            databases.append(Database(url))
+        return cls(*databases)
+
+    def dispose(self) -> None:
+        self.catalogue.dispose()
+        self.enrolment.dispose()
 
     def open_offering(self, capacity: int, reserved: list[dict] | None = None) -> str:
         """Schedule an offering of `capacity` seats with a waiting list (and the `reserved` pools, as the

@@ -19,7 +19,6 @@ from bench.seat_rush import rush_once
 from enrolment.models import Enrolment
 from services.registry import app_factory_path
 from shared.db import Database, utcnow
-from shared.migrations import upgrade
 
 TARGET_RATIO = 0.9
 RESERVED_SHARE = 0.2
@@ -28,11 +27,8 @@ INSTITUTIONS = ("LUMC", "SSMU")
 
 def run_reserved_rush(workspace: Workspace, scale: Scale) -> Outcome:
     """Alternate rushes without and with a pool reserved for SSMU, on fresh offerings of the same seats."""
-    catalogue_url, enrolment_url = workspace.database("pools_catalogue"), workspace.database("pools_enrolment")
-    upgrade("catalogue", catalogue_url)
-    upgrade("enrolment", enrolment_url)
-    catalogue, enrolment = Database(catalogue_url), Database(enrolment_url)
-    desk = OfferingDesk(catalogue, enrolment)
+    desk = OfferingDesk.on_fresh_databases(workspace, "pools")
+    enrolment, enrolment_url = desk.enrolment, desk.enrolment.url
     pool = {"institution": "SSMU", "seats": max(1, round(scale.rush_seats * RESERVED_SHARE)),
             "release_at": (utcnow() + timedelta(days=7)).isoformat()}
     environment = service_environment(workspace, ENROLMENT_DATABASE_URL=enrolment_url)
@@ -44,8 +40,7 @@ def run_reserved_rush(workspace: Workspace, scale: Scale) -> Outcome:
             reserved.append(rush_once(workspace, desk, enrolment, api, scale, f"ssmu-pool-{round_number}", checks,
                                       [pool], INSTITUTIONS))
     checks.append(check_pools(enrolment, pool["seats"], scale.rush_rounds))
-    catalogue.dispose()
-    enrolment.dispose()
+    desk.dispose()
     return summarise(open_only, reserved, checks)
 
 

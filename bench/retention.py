@@ -17,7 +17,6 @@ from bench.seat_rush import rush_once
 from services.registry import app_factory_path
 from shared.db import Database
 from shared.messaging.outbox import OutboxMessage
-from shared.migrations import upgrade
 
 TARGET_RATIO = 0.9
 # Published 40 days ago, so every retention period of 30 days or less has passed.
@@ -31,11 +30,8 @@ FILL_OLD_ROWS = text("""
 
 def run_retention(workspace: Workspace, scale: Scale) -> Outcome:
     """Alternate rushes alone and rushes beside pruning, topping the old rows up before each round."""
-    catalogue_url, enrolment_url = workspace.database("prune_catalogue"), workspace.database("prune_enrolment")
-    upgrade("catalogue", catalogue_url)
-    upgrade("enrolment", enrolment_url)
-    catalogue, enrolment = Database(catalogue_url), Database(enrolment_url)
-    desk = OfferingDesk(catalogue, enrolment)
+    desk = OfferingDesk.on_fresh_databases(workspace, "prune")
+    enrolment, enrolment_url = desk.enrolment, desk.enrolment.url
     environment = service_environment(workspace, ENROLMENT_DATABASE_URL=enrolment_url)
     alone, pruned_beside, checks, rates = [], [], [], []
     with gunicorn(workspace, "prune-enrolment", app_factory_path("enrolment"), environment) as api:
@@ -53,8 +49,7 @@ def run_retention(workspace: Workspace, scale: Scale) -> Outcome:
                           f"{left} left" + ("" if left else " (the pruning ended before the rush: enlarge "
                                                            "retention_rows for a fair figure)"))
             rates.append((pruned_before - left) / seconds)
-    catalogue.dispose()
-    enrolment.dispose()
+    desk.dispose()
     return summarise(alone, pruned_beside, checks, sum(rates) / len(rates))
 
 

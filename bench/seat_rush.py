@@ -20,7 +20,6 @@ from shared.db import Database
 from shared.http.demo_tokens import demo_token
 from shared.messaging.envelope import Event
 from shared.messaging.outbox import OutboxMessage
-from shared.migrations import upgrade
 
 TARGET_RATIO = 0.6
 TARGET_P99_MS = 250
@@ -28,13 +27,10 @@ TARGET_P99_MS = 250
 
 def run_seat_rush(workspace: Workspace, scale: Scale) -> Outcome:
     """Alternate baseline runs and rushes on fresh offerings; check every rush's outcome."""
-    catalogue_url, enrolment_url = workspace.database("rush_catalogue"), workspace.database("rush_enrolment")
-    upgrade("catalogue", catalogue_url)
-    upgrade("enrolment", enrolment_url)
-    catalogue, enrolment = Database(catalogue_url), Database(enrolment_url)
+    desk = OfferingDesk.on_fresh_databases(workspace, "rush")
+    enrolment, enrolment_url = desk.enrolment, desk.enrolment.url
     with enrolment.transaction() as session:
         session.execute(CREATE_INSERT_TABLE)
-    desk = OfferingDesk(catalogue, enrolment)
     environment = service_environment(workspace, ENROLMENT_DATABASE_URL=enrolment_url,
                                       BENCH_DATABASE_URL=enrolment_url)
     ours, baseline, checks = [], [], []
@@ -54,8 +50,7 @@ def run_seat_rush(workspace: Workspace, scale: Scale) -> Outcome:
         memory = Figure("resident memory after the rush, one enrolment API worker (MB; baseline: bare Flask)",
                         resident_memory_mb(workspace.processes["rush-enrolment"]),
                         resident_memory_mb(workspace.processes["rush-bare"]))
-    catalogue.dispose()
-    enrolment.dispose()
+    desk.dispose()
     outcome = summarise(ours, baseline, checks)
     outcome.figures.append(memory)
     return outcome
