@@ -37,7 +37,7 @@ from shared.http.errors import Problem
 from shared.messaging.consumer import Outcome, handle_event
 from shared.messaging.envelope import Event
 from shared.messaging.outbox import OutboxMessage
-from shared.migrations import upgrade
+from tests.support.environment import migrate_to_head
 from tests.support.payloads import LUMC_COORDINATOR, offering_snapshot
 from tests.support.payloads import student as student_of
 
@@ -55,21 +55,11 @@ def student(number: int):
     return student_of(number, institution(number))
 
 
-@pytest.fixture(scope="module")
-def template_database():
-    folder = Path(tempfile.mkdtemp())
-    upgrade("enrolment", f"sqlite:///{folder / 'template.db'}")
-    yield folder / "template.db"
-    shutil.rmtree(folder)
-
-
 class EnrolmentRules(RuleBasedStateMachine):
-    template: Path
-
     def __init__(self):
         super().__init__()
         self.folder = Path(tempfile.mkdtemp())
-        shutil.copy(self.template, self.folder / "enrolment.db")
+        migrate_to_head("enrolment", f"sqlite:///{self.folder / 'enrolment.db'}")
         self.db = Database(f"sqlite:///{self.folder / 'enrolment.db'}")
         # The enrolment service's clock, which the rules move forward to let offers expire.
         self.now = datetime.now(timezone.utc).replace(microsecond=0)
@@ -400,7 +390,6 @@ class EnrolmentRules(RuleBasedStateMachine):
 
 
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
-def test_enrolment_rules_hold_in_any_order(template_database):
-    EnrolmentRules.template = template_database
+def test_enrolment_rules_hold_in_any_order():
     run_state_machine_as_test(EnrolmentRules, settings=settings(max_examples=40, stateful_step_count=25,
                                                                 deadline=None))

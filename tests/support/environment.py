@@ -82,8 +82,8 @@ def drop_database(admin_url: str, name: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+def rabbitmqctl(*args: str, input: str | None = None) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], input=input, text=True, check=True, capture_output=True, timeout=60)
 
 
 class ThrowawayVhosts:
@@ -106,8 +106,7 @@ class ThrowawayVhosts:
             everything = {"configure": ".*", "write": ".*", "read": ".*"}
             definitions = {"vhosts": [{"name": vhost} for vhost in self._ready],
                            "permissions": [{"user": "guest", "vhost": vhost, **everything} for vhost in self._ready]}
-            subprocess.run(["rabbitmqctl", "-q", "import_definitions"], input=json.dumps(definitions), text=True,
-                           check=True, capture_output=True, timeout=60)
+            rabbitmqctl("import_definitions", input=json.dumps(definitions))
         vhost = self._ready.pop()
         wait_for(lambda: self._accepts_connections(vhost), timeout=15)  # rabbitmqctl says the import is asynchronous
         return vhost
