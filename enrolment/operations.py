@@ -157,8 +157,10 @@ def _counted(statement: Update, seat: ColumnElement[bool]) -> Update:
     """Count the newcomer (a seat, or a place in line if the offering keeps one) and return the counters."""
     joins, waits = case((seat, 1), else_=0), case((seat, 0), else_=1)
     return (statement.where(or_(seat, Offering.waitlist))
-            .values(confirmed_count=Offering.confirmed_count + joins, waitlisted_count=Offering.waitlisted_count + waits,
-                    last_waitlist_ticket=Offering.last_waitlist_ticket + waits, seats_revision=Offering.seats_revision + 1)
+            .values(confirmed_count=Offering.confirmed_count + joins,
+                    waitlisted_count=Offering.waitlisted_count + waits,
+                    last_waitlist_ticket=Offering.last_waitlist_ticket + waits,
+                    seats_revision=Offering.seats_revision + 1)
             .returning(seat.label("seat"), *COUNTERS))
 
 
