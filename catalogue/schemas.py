@@ -124,6 +124,9 @@ class CourseQuerySchema(PageArgsSchema):
     language = ma.fields.String(validate=validate.Regexp(BCP47))
     term = ma.fields.String(validate=validate.Regexp(TERM))
     status = ma.fields.String(validate=validate.OneOf(COURSE_STATUSES))
+    coordinator = ma.fields.String(validate=validate.Length(max=64), metadata={
+        "description": "Only courses naming this person's id among their coordinators, of either institution "
+                       "(an addition to the contract, for a co-coordinator's list of courses)"})
     modified_since = Instant(
         metadata={"description": "Only courses changed at or after this instant, oldest change first"})
 

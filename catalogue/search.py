@@ -62,6 +62,9 @@ def search_courses(session: Session, actor: Principal | None, filters: Mapping[s
     if filters.get("topic"):
         statement = statement.where(exists().where(
             CourseTopic.course_id == Course.id, CourseTopic.value == fold(filters["topic"]).strip()))
+    if filters.get("coordinator"):
+        statement = statement.where(exists().where(
+            CourseCoordinator.course_id == Course.id, CourseCoordinator.value == filters["coordinator"]))
     if filters.get("term"):
         statement = statement.where(exists().where(Offering.course_id == Course.id,
                                                    Offering.term == filters["term"]))

@@ -154,6 +154,20 @@ def test_filters_narrow_the_list(catalogue):
     assert codes(catalogue, term="1999-spring") == []
 
 
+def test_the_coordinator_filter_finds_the_courses_naming_a_person_of_either_institution(catalogue):
+    assert codes(catalogue, coordinator="lumc-coordinator") == ["CHI-530", "GLY-501", "HEL-510", "MET-620",
+                                                                  "GLB-320"]
+    assert codes(catalogue, coordinator="lumc-coordinator", institution="SSMU") == ["GLB-320"]
+    assert codes(catalogue, coordinator="ssmu-coordinator", institution="LUMC") == []
+    assert codes(catalogue, LUMC_COORDINATOR, coordinator="lumc-coordinator", status="draft") == ["DRAFT-1"]
+    assert codes(catalogue, SSMU_COORDINATOR, coordinator="lumc-coordinator", status="draft") == []
+
+
+@pytest.mark.parametrize("value", ["lumc", "LUMC-COORDINATOR", "lumc-coordinator%", "x' OR '1'='1"])
+def test_the_coordinator_filter_is_an_exact_id_not_a_pattern(catalogue, value):
+    assert codes(catalogue, coordinator=value) == []
+
+
 def _seeded_term(db):
     with db.transaction() as session:
         return session.scalars(select(Offering.term)).first()

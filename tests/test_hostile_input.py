@@ -79,9 +79,23 @@ def test_unstorable_characters_in_body_fields_are_422_and_write_nothing(catalogu
     assert rows(catalogue, Offering, OutboxMessage) == before
 
 
-@pytest.mark.parametrize("parameter", ["q", "topic", "language", "term", "modified_since"])
+@pytest.mark.parametrize("parameter", ["q", "topic", "language", "term", "coordinator", "modified_since"])
 def test_nul_in_a_query_parameter_is_422(catalogue, parameter):
     refused(catalogue.test_client().get(f"/api/v1/courses?{parameter}=imm%00"), 422)
+
+
+def test_the_coordinator_filter_finds_the_courses_naming_an_id_and_refuses_one_too_long_for_any(catalogue):
+    client = catalogue.test_client()
+    course_id = published_course(client)  # naming lumc-coordinator
+
+    def found(coordinator: str) -> list[str]:
+        answer = client.get("/api/v1/courses", query_string={"coordinator": coordinator})
+        assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
+        return [course["id"] for course in answer.get_json()]
+
+    assert found("lumc-coordinator") == [course_id]
+    assert found("ssmu-coordinator") == found("lumc-coordinator%") == found("\u202e\U0001f600' OR 1=1 --") == []
+    assert refused(client.get("/api/v1/courses", query_string={"coordinator": "x" * 65}), 422)["errors"]
 
 
 @pytest.mark.parametrize("path", ["/api/v1/courses/%00", "/api/v1/courses/x%00/offerings", "/api/v1/offerings/%00",
