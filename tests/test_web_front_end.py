@@ -19,7 +19,7 @@ from catalogue.seed import SEED_ADMIN, seed_catalogue
 from shared.config import ConfigError
 from shared.migrations import upgrade
 from tests.support.environment import make_settings
-from tests.support.front_end import SERVICE_URLS, csrf_token, front_end, sign_in, submit, with_enrolment
+from tests.support.front_end import SERVICE_URLS, csrf_token, front_end, person, sign_in, submit, with_enrolment
 from tests.support.payloads import course_payload
 from tests.support.servers import free_port
 from web.app import create_app
@@ -185,6 +185,37 @@ def test_a_field_both_changed_is_shown_side_by_side_with_yours_kept_in_the_form(
     assert you.post(edit, data=merged).status_code == 302
     saved = form_of(you.get(edit).text)
     assert (saved["title_en"], saved["ects"]) == ("Glycomics in the Clinic", "10")
+
+
+def my_courses(client) -> list[tuple[str, str, str]]:
+    """The rows of My courses: code, the address of its page, and what the institution column says."""
+    return re.findall(r'<td>([\w.-]+)</td>\s*<td><a href="(/manage/courses/[0-9a-f-]{36})">.*?</td>\s*<td>.*?</td>'
+                      r'\s*<td>(.*?)</td>', client.get("/manage/").text)
+
+
+@pytest.mark.parametrize("locale, marker", [
+    ("en", "Co-coordinator: the course names you among its coordinators"),
+    ("ru", "Вы соруководитель: курс называет вас среди своих координаторов")])
+def test_my_courses_lists_the_other_institutions_courses_naming_me_marked_and_they_open(services, browser,
+                                                                                        locale, marker):
+    sign_in(browser, "lumc-coordinator")
+    browser.post("/language", data={"locale": locale, "next": "/manage/",
+                                    "csrf_token": csrf_token(browser.get("/").text)})
+    rows = my_courses(browser)
+    # LUMC's own courses first, then SSMU's Glycobiology for Clinicians, which names Pieter among its coordinators.
+    assert [(code, institution) for code, _, institution in rows] == [
+        ("CHI-530", "LUMC"), ("GLY-501", "LUMC"), ("HEL-510", "LUMC"), ("MET-620", "LUMC"),
+        ("GLB-320", f'SSMU<br><span class="meta">{marker}</span>')]
+    manage = browser.get(rows[-1][1])
+    assert manage.status_code == 200 and f'<html lang="{locale}">' in manage.text and "GLB-320" in manage.text
+    student = person(services, "ssmu-student")
+    assert student.get("/manage/").status_code == student.get(rows[-1][1]).status_code == 403
+
+
+def test_my_courses_lists_its_own_institutions_course_once_and_unmarked_though_it_names_them_too(services):
+    # Glycobiology for Clinicians names Irina too, and is SSMU's: found by both requests, listed once.
+    assert [(code, institution) for code, _, institution in my_courses(person(services, "ssmu-coordinator"))] == [
+        ("ALG-401", "SSMU"), ("GLB-320", "SSMU"), ("IMM-610", "SSMU"), ("OPI-410", "SSMU")]
 
 
 def test_students_may_not_open_the_coordinators_pages(browser):

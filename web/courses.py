@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 from werkzeug.exceptions import BadRequest
 
+from shared.http.auth import Principal
 from web.client import ServiceError, Services
 from web.forms import (EDITABLE_COURSE_FIELDS, EDITABLE_OFFERING_FIELDS, Merge, course_form_values, course_payload,
                        loaded_version, merge_edit, offering_payload, originals_of, service_field_errors, whole_number)
@@ -140,6 +141,12 @@ def offerings_archiving_cancels(offerings: list[dict[str, Any]], today: date) ->
             if offering["status"] == "scheduled" and date.fromisoformat(offering["ends_on"]) >= today]
 
 
-def courses_i_manage(services: Services, institution: str | None) -> list[dict[str, Any]]:
-    """The courses a coordinator may edit: all of their institution's, drafts included (admins: all)."""
-    return services.get("catalogue", ("courses",), institution=institution, per_page=100).body
+def courses_i_manage(services: Services, principal: Principal) -> list[dict[str, Any]]:
+    """The courses a coordinator may edit: all of their institution's, drafts included, then the other
+    institution's courses naming them among their coordinators (as catalogue.operations.may_edit allows);
+    admins: all. Each list comes in the catalogue's order (institution, code), so the order is stable."""
+    if principal.is_admin:
+        return services.get("catalogue", ("courses",), per_page=100).body
+    own = services.get("catalogue", ("courses",), institution=principal.institution, per_page=100).body
+    naming_me = services.get("catalogue", ("courses",), coordinator=principal.id, per_page=100).body
+    return own + [course for course in naming_me if course["institution"] != principal.institution]

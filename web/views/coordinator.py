@@ -26,8 +26,9 @@ blp = Blueprint("coordinator", __name__, url_prefix="/manage")
 @coordinators_only
 def my_courses():
     """The courses the coordinator may edit."""
-    institution = None if g.identity.principal.is_admin else g.identity.principal.institution
-    return render_template("manage/courses.html", courses=courses.courses_i_manage(g.services, institution))
+    principal = g.identity.principal
+    return render_template("manage/courses.html", courses=courses.courses_i_manage(g.services, principal),
+                           own_institution=None if principal.is_admin else principal.institution)
 
 
 @blp.route("/courses/new", methods=["GET", "POST"])
