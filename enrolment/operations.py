@@ -10,8 +10,8 @@ import uuid
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import (ColumnElement, Row, Select, Update, and_, bindparam, case, exists, false, insert, or_, select,
-                        true, update)
+from sqlalchemy import (ColumnElement, Row, Select, Update, and_, bindparam, case, exists, false, insert, inspect, or_,
+                        select, true, update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -76,10 +76,12 @@ def enrol_student(session: Session, student: Principal, offering_id: str, now: d
     # Not added to the session: written below by one INSERT, without the ORM's bookkeeping under the lock.
     enrolment = Enrolment(id=str(uuid.uuid4()), offering_id=offering.id, offering=offering, student_id=student.id,
                           student_email=student.email, student_name=student.name, student_locale=student.locale,
-                          student_institution=student.institution, created_at=utcnow())
+                          student_institution=student.institution)
     place = None if offering.reserved_seats else _take_place(session, offering, now)
     if place is None:
         place = _take_place_with_pools(session, offering_id, student, now)
+    # Stamped under the lock, like the ticket: down the waiting line, enrolment times never go back.
+    enrolment.created_at = utcnow()
     if place.seat:
         confirm_seat(enrolment)
         enrolment.pool = getattr(place, "pool", None)  # the fast statement decides only open seats
@@ -87,8 +89,10 @@ def enrol_student(session: Session, student: Principal, offering_id: str, now: d
         enrolment.status, enrolment.waitlist_ticket = "waitlisted", place.last_waitlist_ticket
         enrolment.waitlist_position = place.waitlisted_count  # newcomers join at the end
     try:
-        session.connection().execute(_INSERT_ENROLMENT, {column.key: getattr(enrolment, column.key)
-                                                         for column in ENROLMENT_COLUMNS})
+        # Only what was set: a column left out gets its default, as the ORM would have written it.
+        written = inspect(enrolment).dict
+        session.connection().execute(_INSERT_ENROLMENT, {column.key: written[column.key]
+                                                         for column in ENROLMENT_COLUMNS if column.key in written})
     except IntegrityError:  # the unique index guards invariant 2 against a racing duplicate
         raise Problem(409, "already_enrolled", "You are already enrolled in this offering.") from None
     write_events(session, PRODUCER, [

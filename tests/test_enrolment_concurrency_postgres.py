@@ -52,6 +52,8 @@ def test_200_students_racing_for_20_seats_then_cancellations_promoting_in_order(
         line = list(session.scalars(select(Enrolment).where(Enrolment.status == "waitlisted")
                                     .order_by(Enrolment.waitlist_ticket)))
     first_ten_in_line = [e.student_id for e in line[:10]]
+    # The roster shows when each enrolled: nobody further down the line enrolled before someone ahead.
+    assert [e.created_at for e in line] == sorted(e.created_at for e in line)
 
     seated = [b for b in bodies if b["status"] == "confirmed"][:10]
     cancels = post_all(url, [(f"/api/v1/enrolments/{b['id']}/cancel", {},
