@@ -246,7 +246,8 @@ IN_LANGUAGE = {
            "told": "Sanne de Vries enrolled in Metabolomics in Translational Research",
            "excel": "Download the roster (Excel)", "status": "Status", "history": "History",
            "history_row": "Changed an offering", "preferences": "Preferences",
-           "zone": "Asia/Tomsk", "zone_shown": "(Tomsk, UTC+7)", "saved": "Your preferences are saved.",
+           "zone": "Asia/Tomsk", "home_zone": "Europe/Amsterdam", "zone_shown": "(Tomsk, UTC+7)",
+           "saved": "Your preferences are saved.",
            "same_term": "parallel groups", "group": "LUMC, group B", "schedule": "Schedule an offering",
            "scheduled": "The offering is scheduled."},
     "ru": {"coordinator": "ssmu-coordinator", "student": "ssmu-student", "name": "Анна Смирнова", "other": "lumc-student",
@@ -262,7 +263,8 @@ IN_LANGUAGE = {
            "told": "Новая запись на курс «Иммуномика бронхиальной астмы»: Анна Смирнова",
            "excel": "Скачать список (Excel)", "status": "Статус", "history": "История",
            "history_row": "Изменил(а) набор", "preferences": "Настройки",
-           "zone": "Europe/Amsterdam", "zone_shown": "(Амстердам, UTC+1)", "saved": "Настройки сохранены.",
+           "zone": "Europe/Amsterdam", "home_zone": "Asia/Tomsk", "zone_shown": "(Амстердам, UTC+1)",
+           "saved": "Настройки сохранены.",
            "same_term": "параллельные группы", "group": "СибГМУ, группа Б", "schedule": "Запланировать набор",
            "scheduled": "Набор запланирован."},
 }
@@ -412,6 +414,11 @@ def test_a_student_chooses_a_time_zone_and_pages_show_times_in_it(browser, front
     student.goto(f"/?q={words['code']}")
     student.get_by_role("link", name=words["course"]).click()
     expect(student.locator(".facts").first).to_contain_text(words["zone_shown"])
+    # Back home: the other browser tests (one running system) see this student in their institution's zone.
+    student.get_by_role("link", name=words["preferences"]).click()
+    student.locator("#f-timezone").select_option(words["home_zone"])
+    student.get_by_role("button", name=words["save"]).click()
+    expect(student.locator("#f-timezone")).to_have_value(words["home_zone"])
 
 
 def test_the_pages_work_from_the_keyboard_on_a_phone(browser, front_end):
