@@ -40,8 +40,10 @@ def course(course_id: str):
     offerings = g.services.get("catalogue", ("courses", course_id, "offerings")).body
     seats = {offering["id"]: live_seats(g.services, offering) for offering in offerings}
     now = datetime.now(timezone.utc)
-    choices = {offering["id"]: enrol_choice(course, offering, seats[offering["id"]], now) for offering in offerings}
     takes_part = g.identity and g.identity.takes_part
+    institution = g.identity.principal.institution if g.identity else None
+    choices = {offering["id"]: enrol_choice(course, offering, seats[offering["id"]], now, institution)
+               for offering in offerings}
     mine = active_by_offering_if_known(g.services) if takes_part else {}
     applied = pending_applications_by_offering(g.services) if takes_part and "apply" in choices.values() else {}
     return render_template("course.html", course=course, offerings=offerings, seats=seats, mine=mine,
