@@ -104,5 +104,7 @@ def test_seats_reserved_for_ssmu_students_go_to_an_ssmu_student_not_an_lumc_one(
     expect(anna.locator(".flash-success")).to_contain_text("Место ваше")
     expect(anna.locator(".status-confirmed")).to_be_visible()
     expect(anna.locator(".seats-pool")).to_contain_text("2 места для студентов SSMU, свободно 1")
+    # Sanne's page, open all along, has the pool's line brought up to date by its polling.
+    expect(sanne.locator(".seats-pool")).to_contain_text("2 seats for SSMU students, 1 free, until")
     sanne.reload()
     expect(sanne.locator(".status-waitlisted")).to_contain_text("Waiting list, number 1")

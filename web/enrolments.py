@@ -6,9 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from flask import g
+
 from shared.http.app import IDEMPOTENCY_KEY_PATTERN
 from web.client import ServiceError, Services
 from web.i18n import gettext, ngettext
+from web.timezones import local_time, reader_zone
 
 ACTIVE = ("confirmed", "offered", "waitlisted")
 MAX_PAGES = 10  # 1,000 enrolments: more than any student has
@@ -93,6 +96,18 @@ def seats_summary(counts: dict[str, int], capacity: int | None = None) -> str:
         return ngettext("%(seats)s (updating to %(num)d seat…)", "%(seats)s (updating to %(num)d seats…)", capacity,
                         seats=line)
     return line
+
+
+def pool_lines(counts: dict[str, Any]) -> list[dict[str, str]]:
+    """"8 seats for SSMU students, 3 free, until 1 March 2027, 12:00 (Tomsk, UTC+7)" for each pool still
+    reserving seats, in the reader's language and time zone: the course page's lines and its polling's."""
+    return [{"institution": pool["institution"],
+             "text": ngettext("%(num)d seat for %(institution)s students, %(free)d free, until %(release)s",
+                              "%(num)d seats for %(institution)s students, %(free)d free, until %(release)s",
+                              pool["seats"], institution=pool["institution"], free=pool["available"],
+                              release=local_time(pool["release_at"], g.get("locale", "en"), reader_zone(),
+                                                 named=True))}
+            for pool in counts.get("reserved") or []]
 
 
 def idempotency_key(submitted: str | None) -> str:
