@@ -175,9 +175,10 @@ def _write_counters(session: Session, offering: Offering, pool: SeatPool | None)
                     .where(SeatPool.offering_id == offering.id, SeatPool.institution == pool.institution)
                     .values({column: getattr(pool, column.key) for column in POOL_COUNTERS})
                     .returning(SeatPool.institution).cte("pool_counted"))
-    session.execute(update(Offering).where(Offering.id == offering.id).add_cte(pool_counted)
-                    .values({column: getattr(offering, column.key) for column in COUNTERS}),
-                    execution_options={"synchronize_session": False})
+    with session.no_autoflush:  # a flush first would write both with the two statements this one replaces
+        session.execute(update(Offering).where(Offering.id == offering.id).add_cte(pool_counted)
+                        .values({column: getattr(offering, column.key) for column in COUNTERS}),
+                        execution_options={"synchronize_session": False})
     for instance, columns in ((offering, COUNTERS), (pool, POOL_COUNTERS)):
         for column in columns:
             set_committed_value(instance, column.key, getattr(instance, column.key))
