@@ -34,6 +34,8 @@ def idempotent(schema: type[ma.Schema], *, status: int, attempts: str) -> Callab
     Idempotency-Key, the first answer (or refusal) is stored with the work and a repeat gets it again:
     no second piece of work, and no second attempt counted."""
 
+    serialise = schema().dump  # one schema for every answer: making one costs more than the dump
+
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(self, body):
@@ -43,12 +45,12 @@ def idempotent(schema: type[ma.Schema], *, status: int, attempts: str) -> Callab
                     count_attempt(attempts)
                     created = view(self, body, session)
                 # Serialised after the commit: the locks the view took are released sooner.
-                return _json_response(status, schema().dump(created))
+                return _json_response(status, serialise(created))
             with current_database().transaction() as session:
 
                 def handle() -> tuple[int, dict]:
                     count_attempt(attempts)
-                    return status, schema().dump(view(self, body, session))
+                    return status, serialise(view(self, body, session))
 
                 answer_status, answer = answer_once(session, require_principal(), key, body, handle)
             return _json_response(answer_status, answer)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, false, or_, select, true, update
+from sqlalchemy import (ColumnElement, Row, Select, Update, and_, bindparam, case, exists, false, insert, or_, select,
+                        true, update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -21,12 +23,14 @@ from shared.db import utcnow
 from shared.events.enrolment import EnrolmentChanged, SeatsChanged
 from shared.http.auth import Principal
 from shared.http.errors import Problem
-from shared.messaging.outbox import record_event
+from shared.messaging.outbox import record_event, write_events
 
 PRODUCER = "enrolment"
 # The offering's counters an enrolment changes, as the deciding statement returns them.
 COUNTERS = (Offering.confirmed_count, Offering.waitlisted_count, Offering.held_count, Offering.last_waitlist_ticket,
             Offering.seats_revision)
+ENROLMENT_COLUMNS = tuple(Enrolment.__table__.columns)
+_INSERT_ENROLMENT = insert(Enrolment.__table__)
 # An offer is reminded of once, when this share of its window is left (12 hours of the default 48).
 REMIND_WHEN_LEFT = 0.25
 
@@ -54,19 +58,25 @@ def seats_of(session: Session, actor: Principal | None, offering_id: str) -> Off
 def enrol_student(session: Session, student: Principal, offering_id: str, now: datetime | None = None) -> Enrolment:
     """Give the student a seat if one is free and nobody waits, else a place in line, else refuse.
 
-    What does not depend on the seats is checked before the offering's row is locked; the decision
-    and the counters are one statement, which takes the lock (_take_place); the enrolment and its
-    events follow, and the commit releases the lock. A lock held briefly is what a rush waits for.
+    What does not depend on the seats is checked before the offering's row is locked (one statement);
+    the decision and the counters are one statement, which takes the lock (_take_place); the enrolment
+    and its events follow, one INSERT each, and the commit releases the lock. A lock held briefly is
+    what a rush waits for; the statements are built once and the rows written without the ORM's unit of
+    work, whose CPU, on a busy machine, the lock waited for.
     """
     now = now or utcnow()
-    offering = get_offering(session, offering_id)
+    found = session.execute(_offering_and_enrolled(), {"offering_id": offering_id, "student_id": student.id}).first()
+    if found is None:
+        raise Problem(404, "offering_not_found", f"There is no offering {offering_id}.")
+    offering, enrolled = found
     require_open(offering, now)
     _require_first_come(offering)
-    if active_enrolment(session, offering.id, student.id) is not None:
+    if enrolled:
         raise Problem(409, "already_enrolled", "You are already enrolled or on the waiting list of this offering.")
-    enrolment = Enrolment(id=str(uuid.uuid4()), offering=offering, student_id=student.id,
+    # Not added to the session: written below by one INSERT, without the ORM's bookkeeping under the lock.
+    enrolment = Enrolment(id=str(uuid.uuid4()), offering_id=offering.id, offering=offering, student_id=student.id,
                           student_email=student.email, student_name=student.name, student_locale=student.locale,
-                          student_institution=student.institution)
+                          student_institution=student.institution, created_at=utcnow())
     place = None if offering.reserved_seats else _take_place(session, offering, now)
     if place is None:
         place = _take_place_with_pools(session, offering_id, student, now)
@@ -76,14 +86,24 @@ def enrol_student(session: Session, student: Principal, offering_id: str, now: d
     else:
         enrolment.status, enrolment.waitlist_ticket = "waitlisted", place.last_waitlist_ticket
         enrolment.waitlist_position = place.waitlisted_count  # newcomers join at the end
-    session.add(enrolment)
-    tell(session, enrolment, events.ENROLMENT_CONFIRMED if place.seat else events.ENROLMENT_WAITLISTED)
-    _record_seats(session, offering)
     try:
-        session.flush()
+        session.connection().execute(_INSERT_ENROLMENT, {column.key: getattr(enrolment, column.key)
+                                                         for column in ENROLMENT_COLUMNS})
     except IntegrityError:  # the unique index guards invariant 2 against a racing duplicate
         raise Problem(409, "already_enrolled", "You are already enrolled in this offering.") from None
+    write_events(session, PRODUCER, [
+        (events.ENROLMENT_CONFIRMED if place.seat else events.ENROLMENT_WAITLISTED, _changed(enrolment)),
+        (events.SEATS_CHANGED, _seats_changed(offering))])
     return enrolment
+
+
+@cache
+def _offering_and_enrolled() -> Select:
+    """The offering :offering_id, and whether :student_id is already in it (confirmed, offered or waiting): one
+    round trip. Built once, like the deciding statement: building a statement cost more CPU than running it."""
+    enrolled = exists().where(Enrolment.offering_id == Offering.id, Enrolment.student_id == bindparam("student_id"),
+                              Enrolment.status.in_(ACTIVE))
+    return select(Offering, enrolled.label("enrolled")).where(Offering.id == bindparam("offering_id"))
 
 
 def seat_is_free() -> ColumnElement[bool]:
@@ -98,28 +118,50 @@ def _take_place(session: Session, offering: Offering, now: datetime) -> Row | No
     the commit; return the decision (`seat`) and the new counters, or None if the offering is closed, or
     full with no waiting list, or reserves seats (_take_place_with_pools decides then). The offering object
     is brought up to date without becoming dirty."""
-    is_open = and_(Offering.id == offering.id, Offering.status == "scheduled", Offering.course_status == "published",
-                   Offering.enrolment_opens_at <= now, Offering.enrolment_closes_at > now,
-                   Offering.admission == "first_come", Offering.reserved_seats == 0)
+    where = {"offering_id": offering.id, "now": now}
     if session.get_bind().dialect.name == "postgresql":
-        decision = select(Offering.id, seat_is_free().label("seat")).where(is_open).with_for_update().cte("decision")
-        seat, statement = decision.c.seat, update(Offering).where(Offering.id == decision.c.id)
+        statement = _take_place_on_postgresql()
     else:  # SQLite: the transaction already holds the database's write lock (shared.db)
-        decided = session.scalar(select(seat_is_free()).where(is_open))
+        decided = session.scalar(select(seat_is_free()).where(_takes_newcomers()), where)
         if decided is None:
             return None
-        seat, statement = (true() if decided else false()), update(Offering).where(Offering.id == offering.id)
-    joins, waits = case((seat, 1), else_=0), case((seat, 0), else_=1)
-    place = session.execute(
-        statement.where(or_(seat, Offering.waitlist))
-        .values(confirmed_count=Offering.confirmed_count + joins, waitlisted_count=Offering.waitlisted_count + waits,
-                last_waitlist_ticket=Offering.last_waitlist_ticket + waits, seats_revision=Offering.seats_revision + 1)
-        .returning(seat.label("seat"), *COUNTERS),
-        execution_options={"synchronize_session": False}).one_or_none()
+        statement = _counted(update(Offering).where(Offering.id == offering.id), true() if decided else false())
+    # On the session's connection, not through the ORM, which would copy the statement (and work out its cache
+    # key) anew on every run; the counters go into the offering object just below.
+    place = session.connection().execute(statement, where).one_or_none()
     if place is not None:
         for column in COUNTERS:
             set_committed_value(offering, column.key, getattr(place, column.key))
     return place
+
+
+@cache
+def _takes_newcomers() -> ColumnElement[bool]:
+    """Whether the offering :offering_id takes first-come newcomers at :now, with no seats reserved."""
+    return and_(Offering.id == bindparam("offering_id"), Offering.status == "scheduled",
+                Offering.course_status == "published", Offering.enrolment_opens_at <= bindparam("now"),
+                Offering.enrolment_closes_at > bindparam("now"), Offering.admission == "first_come",
+                Offering.reserved_seats == 0)
+
+
+@cache
+def _take_place_on_postgresql() -> Update:
+    """The deciding statement on PostgreSQL, the seat rule evaluated on the row its CTE locks; built once
+    (building it took more of a request's CPU than PostgreSQL took to run it)."""
+    decision = select(Offering.id, seat_is_free().label("seat")).where(_takes_newcomers()).with_for_update() \
+        .cte("decision")
+    return _counted(update(Offering).where(Offering.id == decision.c.id), decision.c.seat)
+
+
+def _counted(statement: Update, seat: ColumnElement[bool]) -> Update:
+    """Count the newcomer (a seat, or a place in line if the offering keeps one) and return the counters."""
+    joins, waits = case((seat, 1), else_=0), case((seat, 0), else_=1)
+    return (statement.where(or_(seat, Offering.waitlist))
+            .values(confirmed_count=Offering.confirmed_count + joins,
+                    waitlisted_count=Offering.waitlisted_count + waits,
+                    last_waitlist_ticket=Offering.last_waitlist_ticket + waits,
+                    seats_revision=Offering.seats_revision + 1)
+            .returning(seat.label("seat"), *COUNTERS))
 
 
 class PooledPlace:
@@ -323,8 +365,11 @@ def announce_seats(session: Session, offering: Offering) -> None:
 
 
 def _record_seats(session: Session, offering: Offering) -> None:
-    record_event(session, PRODUCER, events.SEATS_CHANGED, SeatsChanged(
-        offering_id=offering.id, seats=offering.seats, seats_revision=offering.seats_revision).to_data())
+    record_event(session, PRODUCER, events.SEATS_CHANGED, _seats_changed(offering))
+
+
+def _seats_changed(offering: Offering) -> dict:
+    return SeatsChanged(offering_id=offering.id, seats=offering.seats, seats_revision=offering.seats_revision).to_data()
 
 
 def get_enrolment(session: Session, actor: Principal, enrolment_id: str) -> Enrolment:
@@ -415,10 +460,14 @@ def release_place(enrolment: Enrolment) -> None:
 
 def tell(session: Session, enrolment: Enrolment, event_type: str) -> None:
     """Record what happened to the enrolment, with the offering and its seats, in the outbox."""
+    record_event(session, PRODUCER, event_type, _changed(enrolment))
+
+
+def _changed(enrolment: Enrolment) -> dict:
     offering = enrolment.offering
     deadline = enrolment.offer_expires_at if enrolment.status in ("offered", "expired") else None
-    record_event(session, PRODUCER, event_type, EnrolmentChanged(
+    return EnrolmentChanged(
         enrolment={"id": enrolment.id, "status": enrolment.status, "waitlist_position": enrolment.waitlist_position,
                    "cancelled_by": enrolment.cancelled_by, "offer_expires_at": deadline},
         offering={**offering.summary, "coordinators": offering.coordinators}, student=enrolment.student,
-        seats=offering.seats).to_data())
+        seats=offering.seats).to_data()

@@ -18,6 +18,7 @@ from catalogue.app import create_app as create_catalogue_app
 from enrolment.app import create_app as create_enrolment_app
 from notifications.app import create_app as create_notifications_app
 from shared.db import Database
+from tests.support.browser import browser, front_end, system  # noqa: F401 (fixtures of every browser test)
 from tests.support.environment import (AMQP_BASE_URL, POSTGRES_ADMIN_URL, REDIS_URL, ThrowawayVhosts, make_settings,
                                        migrate_to_head, migrated_database, missing_server, throwaway_postgres_databases)
 from tests.support.smtp import SmtpInbox

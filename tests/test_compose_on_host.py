@@ -1,9 +1,11 @@
 """docker-compose.yml's own commands and environment, run on this host against the local RabbitMQ,
 PostgreSQL and an SMTP server: one enrolment travels from HTTP to a delivered email.
 
-No Docker engine runs here, so the containers' processes run as plain processes: compose's
-hostnames are mapped to 127.0.0.1, its databases and vhost to throwaway ones, and each web
-container's port 8000 to a free local port, its /tmp to a folder of its own. Everything else is exactly what compose would run.
+The containers' processes run as plain processes, so this needs no Docker engine (only docker-compose, to
+read the file): compose's hostnames are mapped to 127.0.0.1, its databases and vhost to throwaway ones, and
+each web container's port 8000 to a free local port, its /tmp to a folder of its own. Everything else is
+exactly what compose would run. It runs with the containers tests (`make test-containers`), which are
+about the same file.
 """
 
 import os
@@ -21,7 +23,7 @@ from tests.support.environment import wait_for
 from tests.support.payloads import course_payload, offering_payload
 from tests.support.servers import free_port
 
-pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.e2e]
+pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.e2e, pytest.mark.containers]
 
 JWT_SECRET = "a-deployment-test-secret-that-is-long-enough"
 ISSUER, AUDIENCE = "https://login.lumc-ssmu.invalid/realms/exchange", "course-exchange"

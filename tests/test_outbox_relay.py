@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from catalogue.models import Course
 from catalogue.seed import COURSES, seed_catalogue
 from shared.messaging.connection import connect
-from shared.messaging.outbox import OutboxMessage, count_pending
+from shared import events
+from shared.messaging.outbox import OutboxMessage, count_pending, record_event, write_events
 from shared.messaging.relay import Relay
 from tests.support.delivery import drain
 from tests.support.environment import make_settings
@@ -31,6 +32,21 @@ def test_events_commit_or_roll_back_with_the_change_that_caused_them(catalogue_d
     with catalogue_db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Course)) == 0
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_events_written_at_once_follow_those_recorded_before_them_and_roll_back_with_them(catalogue_db):
+    archived = {"course_id": "course-1", "version": 2}
+    with pytest.raises(RuntimeError):
+        with catalogue_db.transaction() as session:
+            write_events(session, "catalogue", [(events.COURSE_ARCHIVED, archived)])
+            raise RuntimeError("the request failed after the change")
+    with catalogue_db.transaction() as session:
+        first = record_event(session, "catalogue", events.COURSE_ARCHIVED, archived)
+        then = write_events(session, "catalogue", [(events.COURSE_ARCHIVED, archived)] * 2)
+    with catalogue_db.reading() as session:
+        written = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [row.event_id for row in written] == [first.id, *(event.id for event in then)]
+    assert {(row.event_type, row.attempts, row.published_at) for row in written} == {(events.COURSE_ARCHIVED, 0, None)}
 
 
 def test_the_relay_publishes_every_pending_event_oldest_first_and_marks_it(catalogue_db, tmp_path):

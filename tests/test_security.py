@@ -288,6 +288,26 @@ def test_a_student_hammering_enrol_is_told_to_wait(service_app):
     assert enrol(client, bearer(sub="patient-student")) == 201
 
 
+def test_a_per_process_window_moves_on_and_forgets_idle_callers(monkeypatch):
+    from limits import parse
+
+    from shared.http import limits
+
+    clock = [1_000.0]
+    monkeypatch.setattr(limits.time, "time", lambda: clock[0])
+    window, two_a_minute = limits.ProcessMovingWindow(), parse("2/minute")
+    assert [window.hit(two_a_minute, "enrol", "ann") for _ in range(3)] == [True, True, False]
+    assert window.hit(two_a_minute, "enrol", "bob")  # counted per caller
+    clock[0] += 30
+    assert not window.hit(two_a_minute, "enrol", "ann")
+    assert window.get_window_stats(two_a_minute, "enrol", "ann").reset_time == 1_060.0  # the oldest leaves then
+    clock[0] += 31  # ann's attempts of a minute ago have left the window
+    assert window.hit(two_a_minute, "enrol", "ann")
+    clock[0] += limits.SWEEP_SECONDS + 60
+    window.hit(two_a_minute, "enrol", "cid")  # the sweep drops callers with no attempt in their window
+    assert list(window._attempts) == [two_a_minute.key_for("enrol", "cid")]  # memory stays bounded
+
+
 @pytest.mark.redis
 def test_rate_limits_are_shared_through_redis_across_processes(service_app, redis_url):
     limits = {"enrolment_rate_limit": "2/minute", "rate_limit_storage_url": redis_url}

@@ -1,6 +1,7 @@
-"""Places by application in a real browser against the whole system (its own, started by the launcher): a
-coordinator opens a research visit to applications, a visiting researcher applies in Russian with dates, the
-coordinator approves with a message, the researcher reads it and is told in the inbox; a student withdraws."""
+"""Places by application in a real browser against the whole system (the one every browser test shares; this
+test alone changes GLB-320): a coordinator opens a staff visit to applications, a visiting researcher applies in
+Russian with dates, the coordinator approves with a message, the researcher reads it and is told in the inbox; a
+student withdraws."""
 
 from __future__ import annotations
 
@@ -8,16 +9,16 @@ import re
 
 import pytest
 
-from tests.test_web_browser import browser, front_end, serious_violations, signed_in, system  # noqa: F401 (fixtures)
+from tests.support.browser import serious_violations, signed_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
-def test_a_research_visit_by_application_from_applying_to_approval(browser, front_end):  # noqa: F811
+def test_a_research_visit_by_application_from_applying_to_approval(browser, front_end):
     from playwright.sync_api import expect
 
-    coordinator = signed_in(browser, front_end, "lumc-coordinator")
-    coordinator.get_by_role("link", name=re.compile("Metabolomics in Translational Research")).click()
+    coordinator = signed_in(browser, front_end, "ssmu-coordinator", locale="en")  # Irina, reading English
+    coordinator.get_by_role("link", name=re.compile("Glycobiology for Clinicians")).click()
     course_page = coordinator.url.replace("/manage/courses/", "/courses/")  # a coordinator lands on My courses
     coordinator.get_by_role("link", name=re.compile("Roster and seats")).first.click()
     offering_page = coordinator.url
@@ -32,7 +33,7 @@ def test_a_research_visit_by_application_from_applying_to_approval(browser, fron
     for _ in range(40):  # enrolment hears of the new rule through the outbox, the broker and its consumer
         visitor.get_by_role("link", name="Подать заявку…").click()
         visitor.get_by_label("Почему вы хотите участвовать? (мотивация)").fill(
-            "Я изучаю метаболомику желчи при описторхозе.\nХочу освоить ваш протокол ЖХ-МС.")
+            "Я изучаю гликозилирование белков при описторхозе.\nХочу освоить ваш протокол ЖХ-МС.")
         visitor.locator("#f-starts_on").fill("2027-03-01")
         visitor.locator("#f-ends_on").fill("2027-03-14")
         visitor.get_by_role("button", name="Отправить заявку").click()
@@ -67,7 +68,7 @@ def test_a_research_visit_by_application_from_applying_to_approval(browser, fron
     student.goto(course_page)
     student.get_by_role("link", name="Apply for a place…").click()
     apply_form = student.url
-    student.get_by_label("Why do you want to take part? (motivation)").fill("Metabolomics is my thesis topic.")
+    student.get_by_label("Why do you want to take part? (motivation)").fill("Glycobiology is my thesis topic.")
     student.get_by_role("button", name="Send my application").click()
     student.get_by_role("button", name="Withdraw my application").click()
     expect(student.locator(".flash-success")).to_contain_text("Your application is withdrawn.")

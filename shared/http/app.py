@@ -100,6 +100,8 @@ class ServiceBlueprint(flask_smorest.Blueprint):
         return documents_problems(self.known_problems, *codes)
 
     def arguments(self, schema, *, location="json", required=True, **kwargs):
+        """As flask-smorest's, with the schema made once: given a class, webargs would make one per request."""
+        schema = schema() if isinstance(schema, type) else schema
         parse = super().arguments(schema, location=location, required=required, **kwargs)
         body = location == "json"
 

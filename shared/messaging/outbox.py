@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Mapping
 
-from sqlalchemy import Index, Integer, String, Text, func, select
+from sqlalchemy import Index, Integer, String, Text, func, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.db import BigIntegerKey, MessagingBase, UTCDateTime, utcnow
@@ -35,14 +35,38 @@ class OutboxMessage(MessagingBase):
     )
 
 
+# write_events' rows, the other columns taking their defaults. With RETURNING, SQLAlchemy sends the rows as one
+# multi-row INSERT, numbered in the order given; without, psycopg runs an executemany in pipeline mode, which on
+# a busy machine spent a seventh of a web worker's CPU polling the socket while holding the GIL.
+_INSERT = insert(OutboxMessage.__table__).returning(OutboxMessage.id, sort_by_parameter_order=True)
+
+
 def record_event(session: Session, producer: str, event_type: str, data: Mapping[str, Any]) -> Event:
-    """Add an event to the outbox of the session's transaction and return it."""
+    """Add an event to the outbox of the session's transaction (written at its next flush) and return it."""
+    event = _event(producer, event_type, data)
+    session.add(OutboxMessage(**_row(event)))
+    return event
+
+
+def write_events(session: Session, producer: str, events: list[tuple[str, Mapping[str, Any]]]) -> list[Event]:
+    """Write events to the outbox of the session's transaction now, after what the session has pending, in one
+    round trip; return them. What record_event does without the ORM's bookkeeping, which cost more CPU than
+    the INSERT: for a path that holds a lock until its commit (an enrolment deciding a seat)."""
+    session.flush()  # rows recorded before these stay before them
+    written = [_event(producer, event_type, data) for event_type, data in events]
+    session.connection().execute(_INSERT, [_row(event) for event in written])
+    return written
+
+
+def _event(producer: str, event_type: str, data: Mapping[str, Any]) -> Event:
     if event_type not in EVENT_TYPES:
         raise ValueError(f"{event_type!r} is not an event type of the contract (shared.events)")
-    event = Event(type=event_type, data=data, producer=producer)
-    session.add(OutboxMessage(event_id=event.id, event_type=event.type, body=event.to_json(),
-                              correlation_id=event.correlation_id))
-    return event
+    return Event(type=event_type, data=data, producer=producer)
+
+
+def _row(event: Event) -> dict[str, Any]:
+    return {"event_id": event.id, "event_type": event.type, "body": event.to_json(),
+            "correlation_id": event.correlation_id}
 
 
 def claim_pending(session: Session, limit: int) -> list[OutboxMessage]:
