@@ -13,7 +13,7 @@ from functools import cache
 from sqlalchemy import (ColumnElement, Row, Select, Update, and_, bindparam, case, exists, false, insert, inspect, or_,
                         select, true, update)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from enrolment.models import ACTIVE, Enrolment, Offering, SeatPool
@@ -181,7 +181,7 @@ def _take_place_with_pools(session: Session, offering_id: str, student: Principa
     reserves seats, or is closed or full): pools due are released and their seats passed on first; then
     the student's institution's pool if a seat of it is free and none of its students waits, else an open
     seat if one is free and nobody waits, else the waiting list. Refuse if the offering is closed or full."""
-    offering = get_offering(session, offering_id, for_update=True)
+    offering = _lock_with_pools(session, offering_id)
     require_open(offering, now)
     _require_first_come(offering)
     if any(pool.release_at <= now for pool in offering.reserving_pools):
@@ -194,6 +194,7 @@ def _take_place_with_pools(session: Session, offering_id: str, student: Principa
     if free and (pool.waitlisted_count if from_pool else offering.waitlisted_count) == 0:
         count_seat(offering, from_pool, student.institution)
         offering.seats_revision += 1
+        _write_counters(session, offering, pool)
         return PooledPlace(True, pool.institution if from_pool else None, offering)
     if not offering.waitlist:
         raise Problem(409, "offering_full", "Every seat is taken and this offering has no waiting list.")
@@ -202,7 +203,45 @@ def _take_place_with_pools(session: Session, offering_id: str, student: Principa
     if pool is not None:
         pool.waitlisted_count += 1
     offering.seats_revision += 1
+    _write_counters(session, offering, pool)
     return PooledPlace(False, None, offering)
+
+
+POOL_COUNTERS = (SeatPool.confirmed_count, SeatPool.held_count, SeatPool.waitlisted_count)
+
+
+def _write_counters(session: Session, offering: Offering, pool: SeatPool | None) -> None:
+    """Write the counters of the offering and of the student's pool, both changed, in one statement (the
+    pool's update a data-modifying CTE of the offering's) instead of the flush's two: fewer statements under
+    the lock a rush waits for. The values are those counted under the lock; anything else changed (pools
+    released) is left to the flush. SQLite has no such CTE, and holds the database's lock anyway: it flushes."""
+    if pool is None or not session.is_modified(pool) or session.get_bind().dialect.name != "postgresql":
+        return
+    pool_counted = (update(SeatPool)
+                    .where(SeatPool.offering_id == offering.id, SeatPool.institution == pool.institution)
+                    .values({column: getattr(pool, column.key) for column in POOL_COUNTERS})
+                    .returning(SeatPool.institution).cte("pool_counted"))
+    with session.no_autoflush:  # a flush first would write both with the two statements this one replaces
+        session.execute(update(Offering).where(Offering.id == offering.id).add_cte(pool_counted)
+                        .values({column: getattr(offering, column.key) for column in COUNTERS}),
+                        execution_options={"synchronize_session": False})
+    for instance, columns in ((offering, COUNTERS), (pool, POOL_COUNTERS)):
+        for column in columns:
+            set_committed_value(instance, column.key, getattr(instance, column.key))
+
+
+def _lock_with_pools(session: Session, offering_id: str) -> Offering:
+    """Lock the offering's row and read it with its pools in one statement: a rush queues on this lock, so
+    every statement under it costs each one waiting. The pools' rows are locked too, so that PostgreSQL,
+    having waited, reads the newest version of each; a pool added while it waited is not in the statement's
+    snapshot, and the reserved seats then disagree with the pools read: they are read again."""
+    offering = session.scalars(
+        select(Offering).join(Offering.pools).options(contains_eager(Offering.pools))
+        .where(Offering.id == offering_id).with_for_update().execution_options(populate_existing=True)
+    ).unique().one_or_none()
+    if offering is None or offering.reserved_seats != sum(pool.seats for pool in offering.pools if not pool.released):
+        return get_offering(session, offering_id, for_update=True)  # no pools (closed or full), or one missed
+    return offering
 
 
 def free_seat_for(offering: Offering, institution: str | None) -> tuple[bool, bool]:

@@ -224,6 +224,22 @@ def test_no_roster_cell_starts_a_formula_in_a_spreadsheet(app, client):
     assert text.splitlines()[1].startswith('"confirmed","","student-0"')  # every cell quoted
 
 
+def test_the_roster_csv_says_until_when_an_offered_seat_is_held(app, client):
+    snapshot = offering_snapshot(capacity=1, promotion="offer", offer_hours=24)
+    with app.extensions["database"].transaction() as session:
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
+    seated, offered, _waiting = (enrol(client, snapshot["offering_id"], n).get_json()["id"] for n in (1, 2, 3))
+    client.post(f"/api/v1/enrolments/{seated}/cancel", headers=student_headers(1))
+    deadline = client.get(f"/api/v1/enrolments/{offered}", headers=student_headers(2)).get_json()["offer_expires_at"]
+    response = client.get(f"/api/v1/offerings/{snapshot['offering_id']}/roster",
+                          headers={**bearer("coordinator", "LUMC"), "Accept": "text/csv"})
+    text = response.get_data().decode("utf-8-sig")
+    assert text.splitlines()[0].endswith('"confirmed_at","offer_expires_at"')
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(row["status"], row["offer_expires_at"]) for row in rows] == [("offered", deadline), ("waitlisted", "")]
+    assert deadline and text.splitlines()[1].endswith(f'"{deadline}"')  # quoted like every cell
+
+
 @pytest.mark.parametrize("course_status", ["draft", "archived"])
 def test_seats_of_an_offering_of_a_course_the_catalogue_hides_are_hidden_too(app, client, course_status):
     snapshot = offering_snapshot(course_status=course_status)

@@ -1,7 +1,8 @@
 """The fault suite (DESIGN section 6, invariants 4 and 5): nearly two hundred enrolments flow from the
 enrolment API through the outbox, the relay, RabbitMQ, the notification consumer and the mailer to a
 real SMTP server while a fault is injected; afterwards, counted from the databases and the SMTP
-server: nothing lost, nothing done twice, nobody seated beyond capacity.
+server: nothing lost, nothing done twice, nobody seated beyond capacity. One offering reserves seats for SSMU
+students, and students of both institutions rush it: no pool overfilled, no reserved seat to an LUMC student.
 
 Each case runs the real processes (`python -m services relay|consumer|mailer`, gunicorn) in its own
 vhost and databases.
@@ -17,6 +18,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -44,6 +46,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.faults]
 STUDENTS = 60
 OFFERINGS = 3  # every student enrols in each: 180 enrolments, a third of them waitlisted
 CAPACITY = 40
+RESERVED_FOR_SSMU = 10  # of the first offering's seats, for a year (never released during a test)
 
 
 class Pipeline:
@@ -103,9 +106,11 @@ def pipeline(tmp_path, postgres_database_factory, amqp_url, smtp_server):
         upgrade(name, url)
     built = Pipeline(tmp_path, databases, amqp_url, smtp_server.port)
     offering_ids = []
+    release_at = (datetime.now(timezone.utc) + timedelta(days=365)).isoformat()
+    reserved = [[{"institution": "SSMU", "seats": RESERVED_FOR_SSMU, "release_at": release_at}], *[[]] * (OFFERINGS - 1)]
     with built.enrolment.transaction() as session:
-        for _ in range(OFFERINGS):
-            snapshot = offering_snapshot(capacity=CAPACITY)
+        for number in range(OFFERINGS):
+            snapshot = offering_snapshot(capacity=CAPACITY, reserved=reserved[number])
             apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
             offering_ids.append(snapshot["offering_id"])
     for name in ("relay", "consumer", "mailer"):
@@ -117,11 +122,13 @@ def pipeline(tmp_path, postgres_database_factory, amqp_url, smtp_server):
 
 
 def enrol_everyone(pipeline: Pipeline) -> list[int]:
-    """Every student enrols in every offering, from 12 threads; returns their HTTP statuses."""
+    """Every student enrols in every offering, from 12 threads, every fourth student of LUMC, the others of
+    SSMU; returns their HTTP statuses."""
     def enrol(job):
         number, offering_id = job
-        token = demo_token(DEVELOPMENT_JWT_SECRET, role="student", institution="SSMU", sub=f"fault-{number}",
-                           name=f"Студент {number}", email=f"student{number}@ssmu.ru")
+        institution = "LUMC" if number % 4 == 0 else "SSMU"
+        token = demo_token(DEVELOPMENT_JWT_SECRET, role="student", institution=institution, sub=f"fault-{number}",
+                           name=f"Студент {number}", email=f"student{number}@{institution.lower()}.example")
         return client.post("/api/v1/enrolments", json={"offering_id": offering_id},
                            headers={"Authorization": f"Bearer {token}"}).status_code
 
@@ -170,10 +177,13 @@ def assert_nothing_lost_nothing_twice_nobody_oversold(pipeline: Pipeline, status
     time.sleep(1)  # a straggling duplicate would show up now
     with pipeline.enrolment.transaction() as session:
         enrolments = {(e.id, e.status) for e in session.scalars(select(Enrolment))}
+        pools = 0
         for offering in session.scalars(select(EnrolmentOffering)):
             confirmed = session.scalar(select(func.count()).select_from(Enrolment).where(
                 Enrolment.offering_id == offering.id, Enrolment.status == "confirmed"))
             assert confirmed == min(CAPACITY, STUDENTS) and offering.confirmed_count == confirmed
+            pools += assert_pools_kept(session, offering)
+        assert pools == 1, "the first offering's pool still reserves its seats"
     with pipeline.notifications.transaction() as session:
         notifications = list(session.scalars(select(Notification)))
     told = Counter((n.enrolment_id, n.kind) for n in notifications if n.kind != "roster_changed")
@@ -184,6 +194,26 @@ def assert_nothing_lost_nothing_twice_nobody_oversold(pipeline: Pipeline, status
         "the course's coordinator told of each enrolment, once, in the inbox only"
     mail = Counter(message["Message-ID"].strip() for message in pipeline.smtp.messages)
     assert len(mail) == len(told) and set(mail.values()) == {1}, "one email per notification"
+
+
+def assert_pools_kept(session, offering: EnrolmentOffering) -> int:
+    """Per pool and in total, never more seats taken (confirmed or held) than there are, each pool's counters
+    what its enrolments say, and a seat reserved for an institution taken by its students only; return how
+    many pools the offering still has reserving."""
+    taken = Counter((enrolment.pool, enrolment.student_institution) for enrolment in session.scalars(
+        select(Enrolment).where(Enrolment.offering_id == offering.id, Enrolment.status.in_(("confirmed", "offered")))))
+    assert sum(taken.values()) == offering.confirmed_count + offering.held_count <= offering.capacity
+    reserving = [pool for pool in offering.pools if not pool.released]
+    assert offering.reserved_seats == sum(pool.seats for pool in reserving)
+    for pool in reserving:
+        from_pool = {institution: count for (source, institution), count in taken.items() if source == pool.institution}
+        assert from_pool == {pool.institution: pool.confirmed_count + pool.held_count}, "reserved seats to its own"
+        assert pool.confirmed_count + pool.held_count == pool.seats, "the rush filled the pool"
+        others = sum(count for (_, institution), count in taken.items() if institution != pool.institution)
+        assert others <= offering.capacity - pool.seats, "no reserved seat to another institution before release"
+    if reserving:
+        assert {institution for (_, institution) in taken} == {"LUMC", "SSMU"}, "both institutions seated"
+    return len(reserving)
 
 
 def test_connections_closed_again_and_again_while_enrolments_flow(pipeline):

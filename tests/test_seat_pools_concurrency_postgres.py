@@ -3,12 +3,13 @@ offering with pools, some cancelling as they race, then two release sweepers at 
 confirmed or held than capacity, in a pool or in total; a pool's seats only to its institution's students;
 the counters always match the rows; each pool released once."""
 
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from enrolment.models import Enrolment, Offering, SeatPool
 from enrolment.operations import cancel_enrolment, enrol_student
@@ -88,3 +89,33 @@ def test_students_of_both_institutions_racing_for_pools_never_overfill_one(db, p
         assert session.scalar(select(func.count()).where(SeatPool.offering_id == offering_id,
                                                          SeatPool.released.is_(False))) == 0
     assert offering.confirmed_count + offering.held_count == 12
+
+
+WAITING_FOR_A_LOCK = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                          "AND wait_event_type = 'Lock'")
+
+
+def test_a_pool_reserved_while_a_student_waits_for_the_lock_is_the_one_her_seat_comes_from(db):
+    """The catalogue reserves a seat for LUMC students while an LUMC student's enrolment waits for the
+    offering's lock: once she has it, the new pool counts (her seat is its seat, not an open one)."""
+    pools = [{"institution": "SSMU", "seats": 1, "release_at": RELEASE.isoformat()}]
+    snapshot = offering_snapshot(capacity=3, reserved=pools)
+    with db.transaction() as session:
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
+    offering_id = snapshot["offering_id"]
+
+    def enrol_lumc_student():
+        with db.transaction() as session:
+            return enrol_student(session, student(1, "LUMC"), offering_id).pool
+
+    with ThreadPoolExecutor(max_workers=1) as pool, db.transaction() as catalogue_update:  # commits first
+        catalogue_update.get(Offering, offering_id, with_for_update=True)
+        enrolled = pool.submit(enrol_lumc_student)
+        deadline = time.monotonic() + 10
+        while not db.read_value(WAITING_FOR_A_LOCK):  # until her enrolment waits for the lock
+            assert time.monotonic() < deadline and not enrolled.done(), "the enrolment never waited"
+            time.sleep(0.05)
+        apply_offering_snapshot(catalogue_update, OfferingSnapshot.model_validate({
+            **snapshot, "version": 2, "reserved": [*pools, {**pools[0], "institution": "LUMC"}]}))
+    assert enrolled.result() == "LUMC"
+    assert_pools_hold(db, offering_id)

@@ -187,6 +187,23 @@ def test_the_enrol_button_says_what_enrolment_would_decide(course, offering, sea
     assert enrol_choice({"status": course}, {**WINDOW, **offering}, seats, now) == choice
 
 
+def pool(seats: int, confirmed: int = 0, available: int | None = None) -> dict:
+    return {"institution": "SSMU", "seats": seats, "confirmed": confirmed, "held": 0,
+            "available": seats - confirmed if available is None else available}
+
+
+@pytest.mark.parametrize("seats, institution, choice", [
+    ({"available": 2, "waitlisted": 0, "reserved": [pool(2)]}, "SSMU", "enrol"),
+    ({"available": 2, "waitlisted": 0, "reserved": [pool(2)]}, "LUMC", "waitlist"),  # every free seat is SSMU's
+    ({"available": 3, "waitlisted": 0, "reserved": [pool(2)]}, "LUMC", "enrol"),  # one open seat
+    ({"available": 3, "waitlisted": 0, "reserved": [pool(2, confirmed=2)]}, "LUMC", "enrol"),  # the pool is used
+    ({"available": 0, "waitlisted": 1, "reserved": [pool(2)]}, "SSMU", "enrol"),  # an LUMC student waits
+    ({"available": 0, "waitlisted": 1, "reserved": [pool(2, available=0)]}, "SSMU", "waitlist"),  # an SSMU one
+])
+def test_the_enrol_button_says_whether_a_reserved_seat_is_the_readers(seats, institution, choice):
+    assert enrol_choice({"status": "published"}, {**WINDOW, "waitlist": True}, seats, DURING, institution) == choice
+
+
 def test_an_inbox_text_links_only_this_sites_own_pages_and_escapes_the_rest():
     text = ('Page: https://exchange.example.org/courses/c-1\n<b>x</b> http://evil.example/x '
             'http://exchange.example.org/me/preferences?a=1&b=2')

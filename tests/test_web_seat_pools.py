@@ -9,7 +9,8 @@ import re
 import pytest
 
 from web.problems import field_message
-from tests.support.front_end import deliver_catalogue_events, edit_offering, first_offering, person, with_enrolment
+from tests.support.front_end import (deliver_catalogue_events, edit_offering, first_offering, person, submit,
+                                     with_enrolment)
 
 
 @pytest.fixture
@@ -44,6 +45,29 @@ def test_seats_reserved_on_the_form_show_per_pool_in_both_languages(apps):
     assert emptied.status_code == 302, emptied.text
     deliver_catalogue_events(apps)
     assert "for SSMU students" not in person(apps, "lumc-student").get(path).text
+
+
+def test_the_course_pages_seat_polling_reads_each_pools_line_as_the_page_says_it(apps):
+    coordinator = person(apps, "lumc-coordinator")
+    path, offering_id = first_offering(coordinator)
+    reserve(coordinator, offering_id, reserved_SSMU_seats="2", reserved_SSMU_release_at="2099-01-10T12:00")
+    deliver_catalogue_events(apps)
+    anna, sanne = person(apps, "ssmu-student"), person(apps, "lumc-student")
+    seats = f"/offerings/{offering_id}/seats.json"
+    polled = anna.get(seats).get_json()["pools"]
+    assert [pool["institution"] for pool in polled] == ["SSMU"]
+    assert re.fullmatch(r"2 места для студентов SSMU, свободно 2, до [^<]*2099[^<]*\(Томск, UTC\+7\)",
+                        polled[0]["text"])
+    assert f'data-pool="SSMU">{polled[0]["text"]}</p>' in anna.get(path).text  # the page's own words
+
+    enrolled = submit(anna, f"/offerings/{offering_id}/enrol", {"next": path}, form_page=path)
+    assert enrolled.status_code == 302
+    assert re.fullmatch(r"2 seats for SSMU students, 1 free, until [^<]*2099[^<]*\(Amsterdam, UTC\+1\)",
+                        sanne.get(seats).get_json()["pools"][0]["text"])
+
+    reserve(coordinator, offering_id, reserved_SSMU_seats="", reserved_SSMU_release_at="")
+    deliver_catalogue_events(apps)
+    assert sanne.get(seats).get_json()["pools"] == []  # the page's line goes
 
 
 def test_a_refused_reservation_is_told_on_the_form_and_keeps_what_was_typed(apps):

@@ -15,7 +15,7 @@ from shared.http.auth import TokenVerifier
 from shared.logs import configure_logging, current_correlation_id
 from web.client import ServiceError, Services
 from web.config import WebSettings
-from web.enrolments import seats_summary, unread_count
+from web.enrolments import pool_lines, seats_summary, unread_count
 from web.forms import FIELD_LABELS
 from web.highlight import highlight
 from web.own_links import link_own_pages
@@ -113,6 +113,7 @@ def _install_request_context(app: Flask, settings: WebSettings) -> None:
                 "history_field": lambda name: named(HISTORY_FIELDS, name, locale),
                 "change_value": lambda name, value, kind: change_value(name, value, kind, locale, reader_zone()),
                 "seats_summary": seats_summary,
+                "pool_lines": pool_lines,
                 "field_label": lambda name: gettext(FIELD_LABELS[name]),
                 "field_error": lambda error: field_errors_text(error, locale),
                 "unread_count": lambda: unread_count(g.services) if g.get("identity") else None}

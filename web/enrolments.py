@@ -6,9 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from flask import g
+
 from shared.http.app import IDEMPOTENCY_KEY_PATTERN
 from web.client import ServiceError, Services
 from web.i18n import gettext, ngettext
+from web.timezones import local_time, reader_zone
 
 ACTIVE = ("confirmed", "offered", "waitlisted")
 MAX_PAGES = 10  # 1,000 enrolments: more than any student has
@@ -42,10 +45,12 @@ def enrolment_outcome(enrolment: dict[str, Any]) -> str:
     return gettext("Your enrolment is cancelled.")
 
 
-def enrol_choice(course: dict[str, Any], offering: dict[str, Any], seats: dict[str, int], now: datetime) -> str:
-    """What asking for a seat would do now, as enrolment decides it (enrolment.operations.enrol_student):
-    `enrol` (a seat), `waitlist` (a place in line), `apply` (the offering takes applications), or why it
-    cannot succeed: `cancelled`, `not_open` (course not published), `not_yet`, `closed`, `full`."""
+def enrol_choice(course: dict[str, Any], offering: dict[str, Any], seats: dict[str, Any], now: datetime,
+                 institution: str | None = None) -> str:
+    """What asking for a seat would do now for a student of `institution`, as enrolment decides it
+    (enrolment.operations.enrol_student): `enrol` (a seat), `waitlist` (a place in line), `apply` (the
+    offering takes applications), or why it cannot succeed: `cancelled`, `not_open` (course not
+    published), `not_yet`, `closed`, `full`."""
     if offering.get("status") == "cancelled":
         return "cancelled"
     if course.get("status") != "published":
@@ -56,9 +61,21 @@ def enrol_choice(course: dict[str, Any], offering: dict[str, Any], seats: dict[s
         return "closed"
     if offering.get("admission") == "application":
         return "apply"  # the coordinators decide, also when every seat is taken now
-    if not seats.get("waitlisted") and seats.get("available", 0) > 0:
-        return "enrol"  # while anyone waits, a free seat is theirs, never a newcomer's
+    if seat_is_free_for(seats, institution):
+        return "enrol"
     return "waitlist" if offering.get("waitlist") else "full"
+
+
+def seat_is_free_for(seats: dict[str, Any], institution: str | None) -> bool:
+    """Whether a newcomer of the institution takes a seat (enrolment.operations.free_seat_for): one of their
+    institution's pool while none of its students waits (the pool's `available` is 0 then), else an open
+    seat, one no pool reserves, while nobody waits."""
+    pools = seats.get("reserved") or []
+    if any(pool["institution"] == institution and pool.get("available", 0) > 0 for pool in pools):
+        return True
+    reserved_unused = sum(max(pool["seats"] - pool.get("confirmed", 0) - pool.get("held", 0), 0) for pool in pools)
+    # `available` is 0 while anyone waits: a free seat is theirs then, never a newcomer's.
+    return not seats.get("waitlisted") and seats.get("available", 0) - reserved_unused > 0
 
 
 def instant(value: str) -> datetime:
@@ -79,6 +96,18 @@ def seats_summary(counts: dict[str, int], capacity: int | None = None) -> str:
         return ngettext("%(seats)s (updating to %(num)d seat…)", "%(seats)s (updating to %(num)d seats…)", capacity,
                         seats=line)
     return line
+
+
+def pool_lines(counts: dict[str, Any]) -> list[dict[str, str]]:
+    """"8 seats for SSMU students, 3 free, until 1 March 2027, 12:00 (Tomsk, UTC+7)" for each pool still
+    reserving seats, in the reader's language and time zone: the course page's lines and its polling's."""
+    return [{"institution": pool["institution"],
+             "text": ngettext("%(num)d seat for %(institution)s students, %(free)d free, until %(release)s",
+                              "%(num)d seats for %(institution)s students, %(free)d free, until %(release)s",
+                              pool["seats"], institution=pool["institution"], free=pool["available"],
+                              release=local_time(pool["release_at"], g.get("locale", "en"), reader_zone(),
+                                                 named=True))}
+            for pool in counts.get("reserved") or []]
 
 
 def idempotency_key(submitted: str | None) -> str:

@@ -10,7 +10,7 @@ from flask import Blueprint, g, jsonify, redirect, render_template, request, url
 
 from shared.http.pagination import MAX_PAGE
 from web.applications import pending_applications_by_offering
-from web.enrolments import active_by_offering_if_known, enrol_choice, live_seats, seats_summary
+from web.enrolments import active_by_offering_if_known, enrol_choice, live_seats, pool_lines, seats_summary
 from web.names import LEVELS as LEVEL_NAMES
 
 blp = Blueprint("catalogue", __name__)
@@ -40,8 +40,10 @@ def course(course_id: str):
     offerings = g.services.get("catalogue", ("courses", course_id, "offerings")).body
     seats = {offering["id"]: live_seats(g.services, offering) for offering in offerings}
     now = datetime.now(timezone.utc)
-    choices = {offering["id"]: enrol_choice(course, offering, seats[offering["id"]], now) for offering in offerings}
     takes_part = g.identity and g.identity.takes_part
+    institution = g.identity.principal.institution if g.identity else None
+    choices = {offering["id"]: enrol_choice(course, offering, seats[offering["id"]], now, institution)
+               for offering in offerings}
     mine = active_by_offering_if_known(g.services) if takes_part else {}
     applied = pending_applications_by_offering(g.services) if takes_part and "apply" in choices.values() else {}
     return render_template("course.html", course=course, offerings=offerings, seats=seats, mine=mine,
@@ -56,7 +58,9 @@ def favicon():
 
 @blp.get("/offerings/<offering_id>/seats.json")
 def seats(offering_id: str):
-    """Live seats of an offering, with the sentence the page shows, for the page's polling script (which
-    sends the capacity the page was rendered with, so the line keeps saying "updating" until it arrives)."""
+    """Live seats of an offering, with the sentences the page shows (the total, and each pool still reserving
+    seats), for the page's polling script (which sends the capacity the page was rendered with, so the line
+    keeps saying "updating" until it arrives)."""
     counts = g.services.get("enrolment", ("offerings", offering_id, "seats")).body
-    return jsonify(counts=counts, text=seats_summary(counts, request.args.get("capacity", type=int)))
+    return jsonify(counts=counts, text=seats_summary(counts, request.args.get("capacity", type=int)),
+                   pools=pool_lines(counts))
