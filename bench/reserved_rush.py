@@ -12,10 +12,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from bench.environment import Workspace, gunicorn, service_environment
-from bench.measure import Figure, Outcome, Sample, ratio, require
+from bench.measure import Outcome, Sample, require
 from bench.offerings import OfferingDesk
 from bench.scale import Scale
-from bench.seat_rush import rush_once
+from bench.seat_rush import rush_figures, rush_once
 from enrolment.models import Enrolment
 from services.registry import app_factory_path
 from shared.db import Database, utcnow
@@ -57,12 +57,6 @@ def check_pools(db: Database, seats: int, rushes: int) -> str:
 
 def summarise(open_only: list[Sample], reserved: list[Sample], checks: list[str]) -> Outcome:
     ours, baseline = Sample.pooled("rush with a reserved pool", reserved), Sample.pooled("rush without", open_only)
-    throughput = ratio(ours.per_second, baseline.per_second)
-    figures = [
-        Figure("throughput (requests/s)", ours.per_second, baseline.per_second,
-               f">= {TARGET_RATIO:.0%} of the rush without reservations", throughput >= TARGET_RATIO),
-        Figure("latency p50 (ms)", ours.latency_ms(50), baseline.latency_ms(50)),
-        Figure("latency p99 (ms)", ours.latency_ms(99), baseline.latency_ms(99)),
-    ]
+    figures = rush_figures(ours, baseline, TARGET_RATIO, "the rush without reservations")
     return Outcome("seat rush with reserved seats", figures, checks, latency=[ours, baseline],
                    throughput=[reserved[0], open_only[0]])

@@ -10,10 +10,10 @@ import time
 from sqlalchemy import func, select, text
 
 from bench.environment import Workspace, gunicorn, service_environment, worker
-from bench.measure import Figure, Outcome, Sample, ratio, require
+from bench.measure import Figure, Outcome, Sample, require
 from bench.offerings import OfferingDesk
 from bench.scale import Scale
-from bench.seat_rush import rush_once
+from bench.seat_rush import rush_figures, rush_once
 from services.registry import app_factory_path
 from shared.db import Database
 from shared.messaging.outbox import OutboxMessage
@@ -78,13 +78,7 @@ def wait_for_pruning(db: Database, before: int) -> None:
 
 def summarise(alone: list[Sample], beside: list[Sample], checks: list[str], rows_per_second: float) -> Outcome:
     ours, baseline = Sample.pooled("rush while pruning", beside), Sample.pooled("rush alone", alone)
-    throughput = ratio(ours.per_second, baseline.per_second)
-    figures = [
-        Figure("throughput (requests/s)", ours.per_second, baseline.per_second,
-               f">= {TARGET_RATIO:.0%} of the rush alone", throughput >= TARGET_RATIO),
-        Figure("latency p50 (ms)", ours.latency_ms(50), baseline.latency_ms(50)),
-        Figure("latency p99 (ms)", ours.latency_ms(99), baseline.latency_ms(99)),
-        Figure("old outbox rows pruned per second during the rush", rows_per_second),
-    ]
+    figures = [*rush_figures(ours, baseline, TARGET_RATIO, "the rush alone"),
+               Figure("old outbox rows pruned per second during the rush", rows_per_second)]
     return Outcome("retention beside a seat rush", figures, checks, latency=[ours, baseline],
                    throughput=[beside[0], alone[0]])

@@ -279,7 +279,7 @@ def cancel_enrolment(session: Session, actor: Principal, enrolment_id: str) -> E
     """Cancel an enrolment (the student's own, or as the course's coordinator); a freed seat goes to
     the first in line. Cancelling twice changes nothing."""
     enrolment = get_enrolment(session, actor, enrolment_id)
-    offering = get_offering(session, enrolment.offering_id, for_update=True)
+    get_offering(session, enrolment.offering_id, for_update=True)  # takes the offering's lock
     session.refresh(enrolment)  # read again under the offering's lock
     if enrolment.status not in ACTIVE:
         return with_positions(session, [enrolment])[0]
