@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -107,21 +108,46 @@ class Offering(Base):
         """Free seats anyone may take: the free seats but those a pool still reserves."""
         return self.free_seats - sum(max(pool.unused, 0) for pool in self.reserving_pools)
 
-    def pool_free_seats(self, pool: SeatPool) -> int:
+    def pool_free_seats(self, pool: SeatPool | PoolCounts) -> int:
         """Free seats of a pool (never more than the offering has free)."""
         return min(pool.unused, self.free_seats)
 
     @property
     def seats(self) -> dict:
         """Return the offering's live seat counts, with the pools still reserving seats."""
+        return self.seats_with(self.reserving_pools)
+
+    def seats_with(self, pools: Sequence[SeatPool | PoolCounts]) -> dict:
+        """Return the offering's live seat counts with these pools still reserving seats (as read under the
+        offering's lock, where a newcomer's seat is decided without loading the pools)."""
         return seat_counts(self.capacity, self.confirmed_count, self.waitlisted_count, self.held_count,
                            [{"institution": pool.institution, "seats": pool.seats, "confirmed": pool.confirmed_count,
                              "held": pool.held_count, "available": 0 if pool.waitlisted_count else
                              max(self.pool_free_seats(pool), 0), "waitlisted": pool.waitlisted_count,
-                             "release_at": pool.release_at} for pool in self.reserving_pools])
+                             "release_at": pool.release_at} for pool in pools])
 
 
-class SeatPool(Base):
+class PoolArithmetic:
+    """What a pool's counters say, for a SeatPool and for a pool's counters read without the ORM alike."""
+
+    @property
+    def unused(self) -> int:
+        return self.seats - self.confirmed_count - self.held_count
+
+
+@dataclass(frozen=True)
+class PoolCounts(PoolArithmetic):
+    """A pool still reserving seats, as the statement deciding a newcomer's seat read and counted it."""
+
+    institution: str
+    seats: int
+    confirmed_count: int
+    held_count: int
+    waitlisted_count: int
+    release_at: datetime
+
+
+class SeatPool(Base, PoolArithmetic):
     """Seats of an offering reserved for one institution's students until release_at (DESIGN section 4),
     with its own counters, changed under the offering's lock like the offering's. A released pool's seats
     are open to all; its counters are no longer kept."""
@@ -143,10 +169,6 @@ class SeatPool(Base):
     waitlisted_count: Mapped[int] = mapped_column(Integer, default=0)
 
     offering: Mapped[Offering] = relationship(back_populates="pools")
-
-    @property
-    def unused(self) -> int:
-        return self.seats - self.confirmed_count - self.held_count
 
 
 # An enrolment holding a seat, offered one, or waiting for one: at most one per student and offering.

@@ -7,16 +7,17 @@ the database-wide write lock): the seat check and the insert are one atomic deci
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import (ColumnElement, Row, Select, Update, and_, bindparam, case, exists, false, insert, inspect, or_,
-                        select, true, update)
+from sqlalchemy import (ColumnElement, Row, Select, Update, and_, bindparam, case, exists, false, func, insert, inspect,
+                        not_, or_, select, true, update)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from enrolment.models import ACTIVE, Enrolment, Offering, SeatPool
+from enrolment.models import ACTIVE, Enrolment, Offering, PoolCounts, SeatPool
 from enrolment.waiting_list import first_in_line, with_positions
 from shared import events
 from shared.db import utcnow
@@ -59,7 +60,8 @@ def enrol_student(session: Session, student: Principal, offering_id: str, now: d
     """Give the student a seat if one is free and nobody waits, else a place in line, else refuse.
 
     What does not depend on the seats is checked before the offering's row is locked (one statement);
-    the decision and the counters are one statement, which takes the lock (_take_place); the enrolment
+    the decision and the counters are one statement, which takes the lock (_take_place, or
+    _take_pooled_place if seats are reserved; rare cases are decided by _take_place_with_pools); the enrolment
     and its events follow, one INSERT each, and the commit releases the lock. A lock held briefly is
     what a rush waits for; the statements are built once and the rows written without the ORM's unit of
     work, whose CPU, on a busy machine, the lock waited for.
@@ -77,14 +79,15 @@ def enrol_student(session: Session, student: Principal, offering_id: str, now: d
     enrolment = Enrolment(id=str(uuid.uuid4()), offering_id=offering.id, offering=offering, student_id=student.id,
                           student_email=student.email, student_name=student.name, student_locale=student.locale,
                           student_institution=student.institution)
-    place = None if offering.reserved_seats else _take_place(session, offering, now)
+    place = (_take_pooled_place(session, offering, student.institution, now) if offering.reserved_seats
+             else _take_place(session, offering, now))
     if place is None:
         place = _take_place_with_pools(session, offering_id, student, now)
     # Stamped under the lock, like the ticket: down the waiting line, enrolment times never go back.
     enrolment.created_at = utcnow()
     if place.seat:
         confirm_seat(enrolment)
-        enrolment.pool = getattr(place, "pool", None)  # the fast statement decides only open seats
+        enrolment.pool = place.pool
     else:
         enrolment.status, enrolment.waitlist_ticket = "waitlisted", place.last_waitlist_ticket
         enrolment.waitlist_position = place.waitlisted_count  # newcomers join at the end
@@ -96,8 +99,8 @@ def enrol_student(session: Session, student: Principal, offering_id: str, now: d
     except IntegrityError:  # the unique index guards invariant 2 against a racing duplicate
         raise Problem(409, "already_enrolled", "You are already enrolled in this offering.") from None
     write_events(session, PRODUCER, [
-        (events.ENROLMENT_CONFIRMED if place.seat else events.ENROLMENT_WAITLISTED, _changed(enrolment)),
-        (events.SEATS_CHANGED, _seats_changed(offering))])
+        (events.ENROLMENT_CONFIRMED if place.seat else events.ENROLMENT_WAITLISTED, _changed(enrolment, place.seats)),
+        (events.SEATS_CHANGED, _seats_changed(offering, place.seats))])
     return enrolment
 
 
@@ -117,12 +120,12 @@ def seat_is_free() -> ColumnElement[bool]:
     return and_(Offering.waitlisted_count == 0, Offering.confirmed_count + Offering.held_count < Offering.capacity)
 
 
-def _take_place(session: Session, offering: Offering, now: datetime) -> Row | None:
+def _take_place(session: Session, offering: Offering, now: datetime) -> Place | None:
     """Decide the newcomer's place and count it in one statement, which locks the offering's row until
     the commit; return the decision (`seat`) and the new counters, or None if the offering is closed, or
     full with no waiting list, or reserves seats (_take_place_with_pools decides then). The offering object
     is brought up to date without becoming dirty."""
-    where = {"offering_id": offering.id, "now": now}
+    where = {"offering": offering.id, "now": now}
     if session.get_bind().dialect.name == "postgresql":
         statement = _take_place_on_postgresql()
     else:  # SQLite: the transaction already holds the database's write lock (shared.db)
@@ -132,20 +135,32 @@ def _take_place(session: Session, offering: Offering, now: datetime) -> Row | No
         statement = _counted(update(Offering).where(Offering.id == offering.id), true() if decided else false())
     # On the session's connection, not through the ORM, which would copy the statement (and work out its cache
     # key) anew on every run; the counters go into the offering object just below.
-    place = session.connection().execute(statement, where).one_or_none()
-    if place is not None:
-        for column in COUNTERS:
-            set_committed_value(offering, column.key, getattr(place, column.key))
-    return place
+    counted = session.connection().execute(statement, where).one_or_none()
+    if counted is None:
+        return None
+    _counters_read(offering, counted)
+    return Place(counted.seat, None, offering)
+
+
+def _counters_read(offering: Offering, counted: Row) -> None:
+    """Bring the offering's counters up to what the deciding statement wrote, without making it dirty."""
+    for column in COUNTERS:
+        set_committed_value(offering, column.key, getattr(counted, column.key))
 
 
 @cache
 def _takes_newcomers() -> ColumnElement[bool]:
-    """Whether the offering :offering_id takes first-come newcomers at :now, with no seats reserved."""
-    return and_(Offering.id == bindparam("offering_id"), Offering.status == "scheduled",
+    """Whether the offering :offering takes first-come newcomers at :now, with no seats reserved."""
+    return and_(_open_to_newcomers(), Offering.reserved_seats == 0)
+
+
+@cache
+def _open_to_newcomers() -> ColumnElement[bool]:
+    """Whether the offering :offering takes first-come newcomers at :now (a bound parameter named after no
+    column: in an UPDATE, one named after a column of its table would set that column too)."""
+    return and_(Offering.id == bindparam("offering"), Offering.status == "scheduled",
                 Offering.course_status == "published", Offering.enrolment_opens_at <= bindparam("now"),
-                Offering.enrolment_closes_at > bindparam("now"), Offering.admission == "first_come",
-                Offering.reserved_seats == 0)
+                Offering.enrolment_closes_at > bindparam("now"), Offering.admission == "first_come")
 
 
 @cache
@@ -168,20 +183,89 @@ def _counted(statement: Update, seat: ColumnElement[bool]) -> Update:
             .returning(seat.label("seat"), *COUNTERS))
 
 
-class PooledPlace:
-    """A newcomer's place in an offering with reserved pools: a seat (from `pool`, or open), or in line."""
+class Place:
+    """A newcomer's place: a seat (from the pool of the institution `pool`, or open), or in line; the
+    offering's counters after it was counted, and its seats (with the pools as counted)."""
 
-    def __init__(self, seat: bool, pool: str | None, offering: Offering) -> None:
+    def __init__(self, seat: bool, pool: str | None, offering: Offering,
+                 pools: Sequence[PoolCounts] | None = None) -> None:
         self.seat, self.pool = seat, pool
         self.waitlisted_count, self.last_waitlist_ticket = offering.waitlisted_count, offering.last_waitlist_ticket
+        self.seats = offering.seats if pools is None else offering.seats_with(pools)
 
 
-def _take_place_with_pools(session: Session, offering_id: str, student: Principal, now: datetime) -> PooledPlace:
-    """Decide a newcomer's place under the offering's lock when the fast statement could not (the offering
-    reserves seats, or is closed or full): pools due are released and their seats passed on first; then
-    the student's institution's pool if a seat of it is free and none of its students waits, else an open
-    seat if one is free and nobody waits, else the waiting list. Refuse if the offering is closed or full."""
-    offering = _lock_with_pools(session, offering_id)
+def _take_pooled_place(session: Session, offering: Offering, institution: str | None, now: datetime
+                       ) -> Place | None:
+    """Decide the place of a newcomer of the institution in an offering reserving seats, and count it, in one
+    statement that locks the offering's row and its pools' until the commit: the rule of
+    _take_place_with_pools, which decides when this cannot (SQLite; a pool due for release, or added while
+    the statement waited for the lock; the offering closed, or full with no waiting list): None then."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    rows = session.connection().execute(_take_pooled_place_on_postgresql(), {
+        "offering": offering.id, "student_institution": institution, "now": now}).all()
+    if not rows:
+        return None
+    _counters_read(offering, rows[0])
+    pools = [PoolCounts(row.institution, row.seats, row.pool_confirmed, row.pool_held, row.pool_waitlisted,
+                        row.release_at) for row in rows]
+    return Place(rows[0].seat, institution if rows[0].seat and rows[0].from_pool else None, offering, pools)
+
+
+@cache
+def _take_pooled_place_on_postgresql() -> Select:
+    """The statement of _take_pooled_place, built once: one row per pool still reserving seats, each with the
+    decision (`seat`, and `from_pool`: a seat of the institution's pool), the offering's new counters and the
+    pool's. PostgreSQL locks the offering's row, then its pools' (the order every locked read takes them in),
+    and, having waited, reads the newest version of each; the counters are written by two data-modifying CTEs.
+    The seat rule is that of free_seat_for, evaluated on the locked rows."""
+    locked = (select(Offering.id, Offering.capacity, Offering.confirmed_count, Offering.held_count,
+                     Offering.waitlisted_count, Offering.waitlist, Offering.reserved_seats, SeatPool.institution,
+                     SeatPool.seats, SeatPool.release_at, SeatPool.confirmed_count.label("pool_confirmed"),
+                     SeatPool.held_count.label("pool_held"), SeatPool.waitlisted_count.label("pool_waitlisted"))
+              .join(SeatPool, and_(SeatPool.offering_id == Offering.id, SeatPool.released.is_(False)))
+              .where(_open_to_newcomers()).with_for_update().cte("locked"))
+    row = locked.c
+    free = row.capacity - row.confirmed_count - row.held_count
+    unused = row.seats - row.pool_confirmed - row.pool_held
+    mine = row.institution == bindparam("student_institution")
+    pool_has_free = func.bool_or(and_(mine, func.least(unused, free) > 0))
+    # A pool's seat if the institution's pool has one free and none of its students waits; else an open
+    # seat if one is free and nobody waits at all.
+    seat = case((pool_has_free, func.sum(case((mine, row.pool_waitlisted), else_=0)) == 0),
+                else_=and_(free - func.sum(func.greatest(unused, 0)) > 0, row.waitlisted_count == 0))
+    # No decision if a pool is due for release, or the pools read are not all the offering reserves.
+    decision = (select(row.id, row.waitlist, seat.label("seat"), pool_has_free.label("from_pool"))
+                .group_by(row.id, row.capacity, row.confirmed_count, row.held_count, row.waitlisted_count,
+                          row.waitlist, row.reserved_seats)
+                .having(and_(func.sum(row.seats) == row.reserved_seats, func.bool_and(row.release_at > bindparam("now"))))
+                .cte("decision"))
+    decided = decision.c
+    from_pool, waits = and_(decided.seat, decided.from_pool), and_(not_(decided.seat), decided.waitlist)
+    pool_counted = (update(SeatPool)
+                    .where(SeatPool.offering_id == decided.id, SeatPool.institution == bindparam("student_institution"),
+                           or_(from_pool, waits))
+                    .values(confirmed_count=SeatPool.confirmed_count + case((from_pool, 1), else_=0),
+                            waitlisted_count=SeatPool.waitlisted_count + case((waits, 1), else_=0))
+                    .returning(SeatPool.institution, SeatPool.confirmed_count, SeatPool.waitlisted_count)
+                    .cte("pool_counted"))
+    offering_counted = (_counted(update(Offering).where(Offering.id == decided.id), decided.seat)
+                        .returning(decided.from_pool).cte("offering_counted"))
+    counted, pool = offering_counted.c, pool_counted.c
+    return (select(counted.seat, counted.from_pool, *(counted[column.key] for column in COUNTERS),
+                   row.institution, row.seats, row.release_at, row.pool_held,
+                   func.coalesce(pool.confirmed_count, row.pool_confirmed).label("pool_confirmed"),
+                   func.coalesce(pool.waitlisted_count, row.pool_waitlisted).label("pool_waitlisted"))
+            .join_from(offering_counted, locked, true()).outerjoin(pool_counted, pool.institution == row.institution)
+            .order_by(row.institution))
+
+
+def _take_place_with_pools(session: Session, offering_id: str, student: Principal, now: datetime) -> Place:
+    """Decide a newcomer's place under the offering's lock when one statement could not (SQLite; the offering
+    is closed or full; a pool is due for release: its seats are passed on first): the student's institution's
+    pool if a seat of it is free and none of its students waits, else an open seat if one is free and nobody
+    waits, else the waiting list. Refuse if the offering is closed or full."""
+    offering = get_offering(session, offering_id, for_update=True)
     require_open(offering, now)
     _require_first_come(offering)
     if any(pool.release_at <= now for pool in offering.reserving_pools):
@@ -194,8 +278,7 @@ def _take_place_with_pools(session: Session, offering_id: str, student: Principa
     if free and (pool.waitlisted_count if from_pool else offering.waitlisted_count) == 0:
         count_seat(offering, from_pool, student.institution)
         offering.seats_revision += 1
-        _write_counters(session, offering, pool)
-        return PooledPlace(True, pool.institution if from_pool else None, offering)
+        return Place(True, pool.institution if from_pool else None, offering)
     if not offering.waitlist:
         raise Problem(409, "offering_full", "Every seat is taken and this offering has no waiting list.")
     offering.waitlisted_count += 1
@@ -203,45 +286,7 @@ def _take_place_with_pools(session: Session, offering_id: str, student: Principa
     if pool is not None:
         pool.waitlisted_count += 1
     offering.seats_revision += 1
-    _write_counters(session, offering, pool)
-    return PooledPlace(False, None, offering)
-
-
-POOL_COUNTERS = (SeatPool.confirmed_count, SeatPool.held_count, SeatPool.waitlisted_count)
-
-
-def _write_counters(session: Session, offering: Offering, pool: SeatPool | None) -> None:
-    """Write the counters of the offering and of the student's pool, both changed, in one statement (the
-    pool's update a data-modifying CTE of the offering's) instead of the flush's two: fewer statements under
-    the lock a rush waits for. The values are those counted under the lock; anything else changed (pools
-    released) is left to the flush. SQLite has no such CTE, and holds the database's lock anyway: it flushes."""
-    if pool is None or not session.is_modified(pool) or session.get_bind().dialect.name != "postgresql":
-        return
-    pool_counted = (update(SeatPool)
-                    .where(SeatPool.offering_id == offering.id, SeatPool.institution == pool.institution)
-                    .values({column: getattr(pool, column.key) for column in POOL_COUNTERS})
-                    .returning(SeatPool.institution).cte("pool_counted"))
-    with session.no_autoflush:  # a flush first would write both with the two statements this one replaces
-        session.execute(update(Offering).where(Offering.id == offering.id).add_cte(pool_counted)
-                        .values({column: getattr(offering, column.key) for column in COUNTERS}),
-                        execution_options={"synchronize_session": False})
-    for instance, columns in ((offering, COUNTERS), (pool, POOL_COUNTERS)):
-        for column in columns:
-            set_committed_value(instance, column.key, getattr(instance, column.key))
-
-
-def _lock_with_pools(session: Session, offering_id: str) -> Offering:
-    """Lock the offering's row and read it with its pools in one statement: a rush queues on this lock, so
-    every statement under it costs each one waiting. The pools' rows are locked too, so that PostgreSQL,
-    having waited, reads the newest version of each; a pool added while it waited is not in the statement's
-    snapshot, and the reserved seats then disagree with the pools read: they are read again."""
-    offering = session.scalars(
-        select(Offering).join(Offering.pools).options(contains_eager(Offering.pools))
-        .where(Offering.id == offering_id).with_for_update().execution_options(populate_existing=True)
-    ).unique().one_or_none()
-    if offering is None or offering.reserved_seats != sum(pool.seats for pool in offering.pools if not pool.released):
-        return get_offering(session, offering_id, for_update=True)  # no pools (closed or full), or one missed
-    return offering
+    return Place(False, None, offering)
 
 
 def free_seat_for(offering: Offering, institution: str | None) -> tuple[bool, bool]:
@@ -372,8 +417,9 @@ def _record_seats(session: Session, offering: Offering) -> None:
     record_event(session, PRODUCER, events.SEATS_CHANGED, _seats_changed(offering))
 
 
-def _seats_changed(offering: Offering) -> dict:
-    return SeatsChanged(offering_id=offering.id, seats=offering.seats, seats_revision=offering.seats_revision).to_data()
+def _seats_changed(offering: Offering, seats: dict | None = None) -> dict:
+    return SeatsChanged(offering_id=offering.id, seats=seats or offering.seats,
+                        seats_revision=offering.seats_revision).to_data()
 
 
 def get_enrolment(session: Session, actor: Principal, enrolment_id: str) -> Enrolment:
@@ -467,11 +513,11 @@ def tell(session: Session, enrolment: Enrolment, event_type: str) -> None:
     record_event(session, PRODUCER, event_type, _changed(enrolment))
 
 
-def _changed(enrolment: Enrolment) -> dict:
+def _changed(enrolment: Enrolment, seats: dict | None = None) -> dict:
     offering = enrolment.offering
     deadline = enrolment.offer_expires_at if enrolment.status in ("offered", "expired") else None
     return EnrolmentChanged(
         enrolment={"id": enrolment.id, "status": enrolment.status, "waitlist_position": enrolment.waitlist_position,
                    "cancelled_by": enrolment.cancelled_by, "offer_expires_at": deadline},
         offering={**offering.summary, "coordinators": offering.coordinators}, student=enrolment.student,
-        seats=offering.seats).to_data()
+        seats=seats or offering.seats).to_data()

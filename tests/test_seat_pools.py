@@ -2,22 +2,27 @@
 seats go only to its institution's students until release_at, then join the open seats and the waiting
 list is served from them; each line is first come, first served."""
 
+import itertools
 import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, select
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import event, select, update
 
 from enrolment.handlers import HANDLERS
-from enrolment.models import Enrolment
-from enrolment.operations import cancel_enrolment, enrol_student
+from enrolment.models import Enrolment, Offering, SeatPool
+from enrolment.operations import COUNTERS, cancel_enrolment, enrol_student
 from enrolment.pools import sweep_pools
 from enrolment.replica import apply_offering_snapshot
 from shared import events
 from shared.events.catalogue import OfferingSnapshot
 from shared.http.errors import Problem
 from shared.messaging.consumer import handle_event
+from shared.db import Database
 from shared.messaging.envelope import Event
+from shared.messaging.outbox import OutboxMessage
 from tests.support.payloads import bearer, course_payload, offering_payload, offering_snapshot, student
 from tests.support.problems import assert_problem
 from tests.test_offers import db, seats, told  # noqa: F401 - db is the fixture on SQLite and PostgreSQL
@@ -195,7 +200,7 @@ def statements_of_an_enrolment(db, offering_id, who) -> list[str]:
     return seen
 
 
-def test_without_reservations_the_decision_stays_one_statement_and_never_reads_pools(db):
+def test_a_newcomer_s_seat_is_one_statement_that_reads_pools_only_where_seats_are_reserved(db):
     snapshot = offering_snapshot()
     with db.transaction() as session:
         apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
@@ -207,6 +212,88 @@ def test_without_reservations_the_decision_stays_one_statement_and_never_reads_p
         assert [statement for statement in plain if "FOR UPDATE" in statement] == deciding
     pooled_statements = statements_of_an_enrolment(db, pooled(db), (SSMU, 1))
     assert any("seat_pools" in statement for statement in pooled_statements)
+    if db.engine.dialect.name == "postgresql":  # with pools too, one statement locks, decides and counts
+        locking = [statement for statement in pooled_statements if "FOR UPDATE" in statement]
+        assert len(locking) == 1 and "UPDATE offerings" in locking[0] and "UPDATE seat_pools" in locking[0]
+
+
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+POOL_STATES = st.fixed_dictionaries({"seats": st.integers(1, 2), "confirmed": st.integers(0, 2),
+                                     "held": st.integers(0, 1), "waitlisted": st.integers(0, 1),
+                                     "due": st.sampled_from([False, False, False, True])})
+OFFERING_STATES = st.fixed_dictionaries({
+    "pools": st.dictionaries(st.sampled_from([LUMC, SSMU]), POOL_STATES, min_size=1),
+    "open_seats": st.integers(0, 2), "waitlist": st.booleans(), "newcomer": st.sampled_from([LUMC, SSMU]),
+    # The offering's counters: its pools' and these more (open seats taken, students of no pool waiting).
+    "confirmed": st.integers(0, 2), "held": st.integers(0, 1), "waitlisted": st.integers(0, 1)})
+
+
+def decide_in(db, state, number) -> tuple:
+    """Schedule an offering in the given state (its counters may be beyond its seats), enrol a newcomer of
+    state["newcomer"]; return what she got, the offering's and pools' counters, and the seats announced."""
+    pools = state["pools"]
+    confirmed, held, waitlisted = (state[counter] + sum(pool[counter] for pool in pools.values())
+                                   for counter in ("confirmed", "held", "waitlisted"))
+    snapshot = offering_snapshot(
+        capacity=sum(pool["seats"] for pool in pools.values()) + state["open_seats"], waitlist=state["waitlist"],
+        reserved=[{"institution": institution, "seats": pool["seats"],
+                   "release_at": (NOW + timedelta(hours=-1 if pool["due"] else 1)).isoformat()}
+                  for institution, pool in pools.items()])
+    offering_id = snapshot["offering_id"]
+    with db.transaction() as session:
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
+        session.execute(update(Offering).where(Offering.id == offering_id).values(
+            confirmed_count=confirmed, held_count=held, waitlisted_count=waitlisted, last_waitlist_ticket=waitlisted))
+        for institution, pool in pools.items():
+            session.execute(update(SeatPool).where(SeatPool.offering_id == offering_id,
+                                                   SeatPool.institution == institution).values(
+                confirmed_count=pool["confirmed"], held_count=pool["held"], waitlisted_count=pool["waitlisted"]))
+    try:
+        enrolment = enrol(db, (state["newcomer"], number), offering_id, NOW)
+        outcome = (enrolment.status, enrolment.pool, enrolment.waitlist_position)
+    except Problem as problem:
+        outcome = (problem.code,)
+    with db.transaction() as session:
+        offering = session.get(Offering, offering_id)
+        counters = [getattr(offering, column.key) for column in COUNTERS]
+        pool_counters = [(pool.institution, pool.released, pool.confirmed_count, pool.held_count,
+                          pool.waitlisted_count) for pool in offering.pools]
+        announced = [json.loads(body)["data"]["seats"] for body in session.scalars(
+            select(OutboxMessage.body).where(OutboxMessage.event_type == events.SEATS_CHANGED,
+                                             OutboxMessage.body.contains(offering_id)).order_by(OutboxMessage.id))]
+    return outcome, counters, pool_counters, announced
+
+
+def corner(newcomer, ssmu, lumc, open_seats=0) -> dict:
+    return {"pools": {SSMU: ssmu, LUMC: lumc}, "open_seats": open_seats, "waitlist": True, "newcomer": newcomer,
+            "confirmed": 0, "held": 0, "waitlisted": 0}
+
+
+free_pool = {"seats": 1, "confirmed": 0, "held": 0, "waitlisted": 0, "due": False}
+
+
+@pytest.mark.postgres
+def test_the_one_statement_on_postgresql_decides_as_the_rule_written_in_python_for_any_counters(
+        enrolment_db, postgres_database_factory):
+    """On PostgreSQL a newcomer's place in an offering reserving seats is decided in SQL; on SQLite by the
+    Python every other locked decision uses. For any counters (and pools due), both give the same place,
+    write the same counters and announce the same seats."""
+    postgresql = Database(postgres_database_factory("enrolment"))
+    numbers = itertools.count()
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(state=OFFERING_STATES)
+    @example(state=corner(SSMU, ssmu=free_pool, lumc={**free_pool, "waitlisted": 1}))  # not held up by LUMC's line
+    @example(state=corner(SSMU, ssmu={**free_pool, "confirmed": 2}, lumc=free_pool, open_seats=1))  # overfull pool
+    @example(state=corner(LUMC, ssmu={**free_pool, "due": True}, lumc=free_pool))  # a pool due: decided in Python
+    def decide_alike(state):
+        number = next(numbers)
+        assert decide_in(postgresql, state, number) == decide_in(enrolment_db, state, number)
+
+    try:
+        decide_alike()
+    finally:
+        postgresql.dispose()
 
 
 def test_the_catalogue_shows_enrolment_s_counts_per_pool(catalogue):

@@ -52,7 +52,8 @@ def write_events(session: Session, producer: str, events: list[tuple[str, Mappin
     """Write events to the outbox of the session's transaction now, after what the session has pending, in one
     round trip; return them. What record_event does without the ORM's bookkeeping, which cost more CPU than
     the INSERT: for a path that holds a lock until its commit (an enrolment deciding a seat)."""
-    session.flush()  # rows recorded before these stay before them
+    if session.new:  # rows recorded before these stay before them; what is only changed waits for the commit
+        session.flush()
     written = [_event(producer, event_type, data) for event_type, data in events]
     session.connection().execute(_INSERT, [_row(event) for event in written])
     return written
