@@ -27,9 +27,10 @@ from shared.http.errors import Problem
 from shared.messaging.outbox import record_event, write_events
 
 PRODUCER = "enrolment"
-# The offering's counters an enrolment changes, as the deciding statement returns them.
-COUNTERS = (Offering.confirmed_count, Offering.waitlisted_count, Offering.held_count, Offering.last_waitlist_ticket,
-            Offering.seats_revision)
+# What the offering's seats are counted from, as the deciding statement returns it under the lock: the counters an
+# enrolment changes, and the capacity (the offering was read before the lock; a catalogue update may change it).
+SEAT_COLUMNS = (Offering.confirmed_count, Offering.waitlisted_count, Offering.held_count,
+                Offering.last_waitlist_ticket, Offering.seats_revision, Offering.capacity)
 ENROLMENT_COLUMNS = tuple(Enrolment.__table__.columns)
 # An offer is reminded of once, when this share of its window is left (12 hours of the default 48).
 REMIND_WHEN_LEFT = 0.25
@@ -142,8 +143,8 @@ def _take_place(session: Session, offering: Offering, now: datetime) -> Place | 
 
 
 def _counters_read(offering: Offering, counted: Row) -> None:
-    """Bring the offering's counters up to what the deciding statement wrote, without making it dirty."""
-    for column in COUNTERS:
+    """Bring the offering's seats up to what the deciding statement read and wrote, without making it dirty."""
+    for column in SEAT_COLUMNS:
         set_committed_value(offering, column.key, getattr(counted, column.key))
 
 
@@ -179,7 +180,7 @@ def _counted(statement: Update, seat: ColumnElement[bool]) -> Update:
                     waitlisted_count=Offering.waitlisted_count + waits,
                     last_waitlist_ticket=Offering.last_waitlist_ticket + waits,
                     seats_revision=Offering.seats_revision + 1)
-            .returning(seat.label("seat"), *COUNTERS))
+            .returning(seat.label("seat"), *SEAT_COLUMNS))
 
 
 class Place:
@@ -243,7 +244,7 @@ def _take_pooled_place_on_postgresql() -> Select:
     from_pool, waits = and_(decided.seat, decided.from_pool), and_(not_(decided.seat), decided.waitlist)
     pool_counted = (update(SeatPool)
                     .where(SeatPool.offering_id == decided.id, SeatPool.institution == bindparam("student_institution"),
-                           or_(from_pool, waits))
+                           SeatPool.released.is_(False), or_(from_pool, waits))
                     .values(confirmed_count=SeatPool.confirmed_count + case((from_pool, 1), else_=0),
                             waitlisted_count=SeatPool.waitlisted_count + case((waits, 1), else_=0))
                     .returning(SeatPool.institution, SeatPool.confirmed_count, SeatPool.waitlisted_count)
@@ -251,7 +252,7 @@ def _take_pooled_place_on_postgresql() -> Select:
     offering_counted = (_counted(update(Offering).where(Offering.id == decided.id), decided.seat)
                         .returning(decided.from_pool).cte("offering_counted"))
     counted, pool = offering_counted.c, pool_counted.c
-    return (select(counted.seat, counted.from_pool, *(counted[column.key] for column in COUNTERS),
+    return (select(counted.seat, counted.from_pool, *(counted[column.key] for column in SEAT_COLUMNS),
                    row.institution, row.seats, row.release_at, row.pool_held,
                    func.coalesce(pool.confirmed_count, row.pool_confirmed).label("pool_confirmed"),
                    func.coalesce(pool.waitlisted_count, row.pool_waitlisted).label("pool_waitlisted"))

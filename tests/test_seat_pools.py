@@ -13,7 +13,7 @@ from sqlalchemy import event, select, update
 
 from enrolment.handlers import HANDLERS
 from enrolment.models import Enrolment, Offering, SeatPool
-from enrolment.operations import COUNTERS, cancel_enrolment, enrol_student
+from enrolment.operations import SEAT_COLUMNS, cancel_enrolment, enrol_student
 from enrolment.pools import sweep_pools
 from enrolment.replica import apply_offering_snapshot
 from shared import events
@@ -228,7 +228,7 @@ def assert_one_write_under_the_lock(statements: list[str], deciding: str) -> Non
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 POOL_STATES = st.fixed_dictionaries({"seats": st.integers(1, 2), "confirmed": st.integers(0, 2),
                                      "held": st.integers(0, 1), "waitlisted": st.integers(0, 1),
-                                     "due": st.sampled_from([False, False, False, True])})
+                                     "phase": st.sampled_from(["reserving"] * 3 + ["due", "released"])})
 OFFERING_STATES = st.fixed_dictionaries({
     "pools": st.dictionaries(st.sampled_from([LUMC, SSMU]), POOL_STATES, min_size=1),
     "open_seats": st.integers(0, 2), "waitlist": st.booleans(), "newcomer": st.sampled_from([LUMC, SSMU]),
@@ -245,7 +245,7 @@ def decide_in(db, state, number) -> tuple:
     snapshot = offering_snapshot(
         capacity=sum(pool["seats"] for pool in pools.values()) + state["open_seats"], waitlist=state["waitlist"],
         reserved=[{"institution": institution, "seats": pool["seats"],
-                   "release_at": (NOW + timedelta(hours=-1 if pool["due"] else 1)).isoformat()}
+                   "release_at": (NOW + timedelta(hours=1 if pool["phase"] == "reserving" else -1)).isoformat()}
                   for institution, pool in pools.items()])
     offering_id = snapshot["offering_id"]
     with db.transaction() as session:
@@ -255,7 +255,11 @@ def decide_in(db, state, number) -> tuple:
         for institution, pool in pools.items():
             session.execute(update(SeatPool).where(SeatPool.offering_id == offering_id,
                                                    SeatPool.institution == institution).values(
-                confirmed_count=pool["confirmed"], held_count=pool["held"], waitlisted_count=pool["waitlisted"]))
+                confirmed_count=pool["confirmed"], held_count=pool["held"], waitlisted_count=pool["waitlisted"],
+                released=pool["phase"] == "released"))
+        released = sum(pool["seats"] for pool in pools.values() if pool["phase"] == "released")
+        session.execute(update(Offering).where(Offering.id == offering_id).values(
+            reserved_seats=Offering.reserved_seats - released))
     try:
         enrolment = enrol(db, (state["newcomer"], number), offering_id, NOW)
         outcome = (enrolment.status, enrolment.pool, enrolment.waitlist_position)
@@ -263,7 +267,7 @@ def decide_in(db, state, number) -> tuple:
         outcome = (problem.code,)
     with db.transaction() as session:
         offering = session.get(Offering, offering_id)
-        counters = [getattr(offering, column.key) for column in COUNTERS]
+        counters = [getattr(offering, column.key) for column in SEAT_COLUMNS]
         pool_counters = [(pool.institution, pool.released, pool.confirmed_count, pool.held_count,
                           pool.waitlisted_count) for pool in offering.pools]
         announced = [json.loads(body)["data"]["seats"] for body in session.scalars(
@@ -277,14 +281,14 @@ def corner(newcomer, ssmu, lumc, open_seats=0) -> dict:
             "confirmed": 0, "held": 0, "waitlisted": 0}
 
 
-free_pool = {"seats": 1, "confirmed": 0, "held": 0, "waitlisted": 0, "due": False}
+free_pool = {"seats": 1, "confirmed": 0, "held": 0, "waitlisted": 0, "phase": "reserving"}
 
 
 @pytest.mark.postgres
 def test_the_one_statement_on_postgresql_decides_as_the_rule_written_in_python_for_any_counters(
         enrolment_db, postgres_database_factory):
     """On PostgreSQL a newcomer's place in an offering reserving seats is decided in SQL; on SQLite by the
-    Python every other locked decision uses. For any counters (and pools due), both give the same place,
+    Python every other locked decision uses. For any counters (and pools due or released), both give the same place,
     write the same counters and announce the same seats."""
     postgresql = Database(postgres_database_factory("enrolment"))
     numbers = itertools.count()
@@ -293,7 +297,8 @@ def test_the_one_statement_on_postgresql_decides_as_the_rule_written_in_python_f
     @given(state=OFFERING_STATES)
     @example(state=corner(SSMU, ssmu=free_pool, lumc={**free_pool, "waitlisted": 1}))  # not held up by LUMC's line
     @example(state=corner(SSMU, ssmu={**free_pool, "confirmed": 2}, lumc=free_pool, open_seats=1))  # overfull pool
-    @example(state=corner(LUMC, ssmu={**free_pool, "due": True}, lumc=free_pool))  # a pool due: decided in Python
+    @example(state=corner(LUMC, ssmu={**free_pool, "phase": "due"}, lumc=free_pool))  # a pool due: decided in Python
+    @example(state=corner(SSMU, ssmu={**free_pool, "phase": "released"}, lumc={**free_pool, "confirmed": 1}))
     def decide_alike(state):
         number = next(numbers)
         assert decide_in(postgresql, state, number) == decide_in(enrolment_db, state, number)

@@ -3,6 +3,7 @@ offering with pools, some cancelling as they race, then two release sweepers at 
 confirmed or held than capacity, in a pool or in total; a pool's seats only to its institution's students;
 the counters always match the rows; each pool released once."""
 
+import json
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -15,9 +16,11 @@ from enrolment.models import Enrolment, Offering, SeatPool
 from enrolment.operations import cancel_enrolment, enrol_student
 from enrolment.pools import sweep_pools
 from enrolment.replica import apply_offering_snapshot
+from shared import events
 from shared.db import Database
 from shared.events.catalogue import OfferingSnapshot
 from shared.http.errors import Problem
+from shared.messaging.outbox import OutboxMessage
 from tests.support.payloads import offering_snapshot, student
 
 pytestmark = pytest.mark.postgres
@@ -95,6 +98,13 @@ WAITING_FOR_A_LOCK = text("SELECT count(*) FROM pg_stat_activity WHERE datname =
                           "AND wait_event_type = 'Lock'")
 
 
+def wait_until_waiting_for_a_lock(db, enrolled) -> None:
+    deadline = time.monotonic() + 10
+    while not db.read_value(WAITING_FOR_A_LOCK):  # until her enrolment waits for the lock
+        assert time.monotonic() < deadline and not enrolled.done(), "the enrolment never waited"
+        time.sleep(0.05)
+
+
 def test_a_pool_reserved_while_a_student_waits_for_the_lock_is_the_one_her_seat_comes_from(db):
     """The catalogue reserves a seat for LUMC students while an LUMC student's enrolment waits for the
     offering's lock: once she has it, the new pool counts (her seat is its seat, not an open one)."""
@@ -111,11 +121,42 @@ def test_a_pool_reserved_while_a_student_waits_for_the_lock_is_the_one_her_seat_
     with ThreadPoolExecutor(max_workers=1) as pool, db.transaction() as catalogue_update:  # commits first
         catalogue_update.get(Offering, offering_id, with_for_update=True)
         enrolled = pool.submit(enrol_lumc_student)
-        deadline = time.monotonic() + 10
-        while not db.read_value(WAITING_FOR_A_LOCK):  # until her enrolment waits for the lock
-            assert time.monotonic() < deadline and not enrolled.done(), "the enrolment never waited"
-            time.sleep(0.05)
+        wait_until_waiting_for_a_lock(db, enrolled)
         apply_offering_snapshot(catalogue_update, OfferingSnapshot.model_validate({
             **snapshot, "version": 2, "reserved": [*pools, {**pools[0], "institution": "LUMC"}]}))
     assert enrolled.result() == "LUMC"
     assert_pools_hold(db, offering_id)
+
+
+@pytest.mark.parametrize("reserved", [[], [{"institution": "SSMU", "seats": 2, "release_at": RELEASE.isoformat()}]],
+                         ids=["without reservations", "with a pool"])
+def test_seats_announced_after_waiting_for_the_lock_count_the_capacity_set_meanwhile(db, reserved):
+    """The catalogue lowers the capacity while a student's enrolment waits for the offering's lock (having
+    read the offering before it): the seats her enrolment announces are counted against the new capacity."""
+    snapshot = offering_snapshot(capacity=10, reserved=reserved)
+    with db.transaction() as session:
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
+    offering_id = snapshot["offering_id"]
+
+    def enrol_lumc_student():
+        with db.transaction() as session:
+            enrol_student(session, student(1, "LUMC"), offering_id)
+
+    with ThreadPoolExecutor(max_workers=1) as pool, db.transaction() as catalogue_update:  # commits first
+        catalogue_update.get(Offering, offering_id, with_for_update=True)
+        enrolled = pool.submit(enrol_lumc_student)
+        wait_until_waiting_for_a_lock(db, enrolled)
+        apply_offering_snapshot(catalogue_update, OfferingSnapshot.model_validate(
+            {**snapshot, "version": 2, "capacity": 4}))
+    enrolled.result()
+    with db.transaction() as session:
+        announced = json.loads(session.scalars(select(OutboxMessage.body).where(
+            OutboxMessage.event_type == events.SEATS_CHANGED).order_by(OutboxMessage.id.desc())).first())["data"]
+        assert seat_figures(announced["seats"]) == seat_figures(session.get(Offering, offering_id).seats)
+    assert announced["seats"]["capacity"] == 4
+
+
+def seat_figures(seats: dict) -> tuple:
+    """The counts of an offering's seats and of each pool's, without the release instants' formats."""
+    return ({key: value for key, value in seats.items() if key != "reserved"},
+            [{key: value for key, value in pool.items() if key != "release_at"} for pool in seats["reserved"]])
