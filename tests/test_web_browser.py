@@ -505,6 +505,8 @@ def test_focus_is_visible_and_controls_are_big_enough_to_touch_on_a_phone(browse
     assert small == []
     header = page.evaluate("document.querySelector('header.site').getBoundingClientRect().height")
     assert header <= 2 * 44 + 16  # two rows of touch targets, no more
+    # and every link of the navigation on the screen: none hidden past its edge, the inbox least of all
+    assert page.locator("header nav ul").evaluate("row => row.scrollWidth <= row.clientWidth")
 
 
 @pytest.mark.parametrize("language, missing", [("en", "This page does not exist."),
