@@ -74,7 +74,7 @@ def wait_until_ready(base_urls: dict[str, str], processes: dict[str, Child],
                 pass
         if time.monotonic() > deadline:
             raise RuntimeError(f"not ready after {READY_TIMEOUT_SECONDS}s: {', '.join(pending)}")
-        time.sleep(0.2)
+        time.sleep(0.05)
 
 
 def base_url(settings: Settings | WebSettings) -> str:
@@ -267,7 +267,7 @@ def run_system() -> int:
                 if process.poll() is not None:
                     print(f"{name} exited with status {process.returncode}; stopping", file=sys.stderr)
                     return 1
-            time.sleep(0.5)
+            time.sleep(0.1)  # also how long a stop request may wait to be seen
         return 0
     except RuntimeError as exc:
         print(f"could not start: {exc}", file=sys.stderr)
