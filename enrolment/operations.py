@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import (ColumnElement, Row, Select, Update, and_, bindparam, case, exists, false, func, insert, inspect,
+from sqlalchemy import (ColumnElement, Row, Select, Update, and_, bindparam, case, exists, false, func, inspect,
                         not_, or_, select, true, update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -31,7 +31,6 @@ PRODUCER = "enrolment"
 COUNTERS = (Offering.confirmed_count, Offering.waitlisted_count, Offering.held_count, Offering.last_waitlist_ticket,
             Offering.seats_revision)
 ENROLMENT_COLUMNS = tuple(Enrolment.__table__.columns)
-_INSERT_ENROLMENT = insert(Enrolment.__table__)
 # An offer is reminded of once, when this share of its window is left (12 hours of the default 48).
 REMIND_WHEN_LEFT = 0.25
 
@@ -62,7 +61,7 @@ def enrol_student(session: Session, student: Principal, offering_id: str, now: d
     What does not depend on the seats is checked before the offering's row is locked (one statement);
     the decision and the counters are one statement, which takes the lock (_take_place, or
     _take_pooled_place if seats are reserved; rare cases are decided by _take_place_with_pools); the enrolment
-    and its events follow, one INSERT each, and the commit releases the lock. A lock held briefly is
+    and its events follow, one INSERT on PostgreSQL, and the commit releases the lock. A lock held briefly is
     what a rush waits for; the statements are built once and the rows written without the ORM's unit of
     work, whose CPU, on a busy machine, the lock waited for.
     """
@@ -91,16 +90,16 @@ def enrol_student(session: Session, student: Principal, offering_id: str, now: d
     else:
         enrolment.status, enrolment.waitlist_ticket = "waitlisted", place.last_waitlist_ticket
         enrolment.waitlist_position = place.waitlisted_count  # newcomers join at the end
+    # Only what was set: a column left out gets its default, as the ORM would have written it.
+    written = inspect(enrolment).dict
     try:
-        # Only what was set: a column left out gets its default, as the ORM would have written it.
-        written = inspect(enrolment).dict
-        session.connection().execute(_INSERT_ENROLMENT, {column.key: written[column.key]
-                                                         for column in ENROLMENT_COLUMNS if column.key in written})
+        write_events(session, PRODUCER, [
+            (events.ENROLMENT_CONFIRMED if place.seat else events.ENROLMENT_WAITLISTED, _changed(enrolment, place.seats)),
+            (events.SEATS_CHANGED, _seats_changed(offering, place.seats))],
+            along=(Enrolment.__table__, {column.key: written[column.key] for column in ENROLMENT_COLUMNS
+                                         if column.key in written}))
     except IntegrityError:  # the unique index guards invariant 2 against a racing duplicate
         raise Problem(409, "already_enrolled", "You are already enrolled in this offering.") from None
-    write_events(session, PRODUCER, [
-        (events.ENROLMENT_CONFIRMED if place.seat else events.ENROLMENT_WAITLISTED, _changed(enrolment, place.seats)),
-        (events.SEATS_CHANGED, _seats_changed(offering, place.seats))])
     return enrolment
 
 

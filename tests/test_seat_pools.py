@@ -210,11 +210,19 @@ def test_a_newcomer_s_seat_is_one_statement_that_reads_pools_only_where_seats_ar
     assert len(deciding) == 1
     if db.engine.dialect.name == "postgresql":  # the lock is taken by that one statement, nowhere else
         assert [statement for statement in plain if "FOR UPDATE" in statement] == deciding
+        assert_one_write_under_the_lock(plain, deciding[0])
     pooled_statements = statements_of_an_enrolment(db, pooled(db), (SSMU, 1))
     assert any("seat_pools" in statement for statement in pooled_statements)
     if db.engine.dialect.name == "postgresql":  # with pools too, one statement locks, decides and counts
         locking = [statement for statement in pooled_statements if "FOR UPDATE" in statement]
         assert len(locking) == 1 and "UPDATE offerings" in locking[0] and "UPDATE seat_pools" in locking[0]
+        assert_one_write_under_the_lock(pooled_statements, locking[0])
+
+
+def assert_one_write_under_the_lock(statements: list[str], deciding: str) -> None:
+    """After the deciding statement, one more before the commit: the enrolment and its events together."""
+    (written,) = statements[statements.index(deciding) + 1:]
+    assert "INSERT INTO enrolments" in written and "INSERT INTO outbox" in written
 
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
