@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import ctypes
+import gc
+import importlib
+import importlib.util
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
+import traceback
 import urllib.request
 from pathlib import Path
 from typing import Callable
@@ -23,6 +28,7 @@ GUNICORN_CONFIG = "python:services.gunicorn_conf"  # gunicorn imports it: no fil
 WEB_APP_FACTORY = "web.app:create_app()"
 READY_TIMEOUT_SECONDS = 60
 PR_SET_PDEATHSIG = 1
+PR_SET_NAME = 15
 
 
 def prepare(settings_by_service: dict[str, Settings]) -> int:
@@ -50,7 +56,7 @@ def process_commands(settings_by_service: dict[str, Settings], web: WebSettings)
     return commands
 
 
-def wait_until_ready(base_urls: dict[str, str], processes: dict[str, subprocess.Popen],
+def wait_until_ready(base_urls: dict[str, str], processes: dict[str, Child],
                      stopping: Callable[[], bool]) -> None:
     """Wait until each web app answers /health/ready, or fail if a process died."""
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
@@ -68,7 +74,7 @@ def wait_until_ready(base_urls: dict[str, str], processes: dict[str, subprocess.
                 pass
         if time.monotonic() > deadline:
             raise RuntimeError(f"not ready after {READY_TIMEOUT_SECONDS}s: {', '.join(pending)}")
-        time.sleep(0.2)
+        time.sleep(0.05)
 
 
 def base_url(settings: Settings | WebSettings) -> str:
@@ -81,7 +87,7 @@ def web_settings(settings_by_service: dict[str, Settings]) -> WebSettings:
     return WebSettings.from_env({**os.environ, **urls})
 
 
-def stop_all(processes: dict[str, subprocess.Popen], grace_seconds: float = 15) -> None:
+def stop_all(processes: dict[str, Child], grace_seconds: float = 15) -> None:
     """Ask every process to stop, and kill those that do not within the grace period."""
     for process in processes.values():
         if process.poll() is None:
@@ -115,6 +121,110 @@ def banner(settings_by_service: dict[str, Settings], web: WebSettings, seeded: i
     return "\n".join(lines)
 
 
+class Child:
+    """One process of the system, forked from the launcher to run one of `process_commands` (`python -m gunicorn
+    ...` or `python -m services ...`) in the modules the launcher has already imported. Eleven fresh interpreters
+    importing the same modules at once spent most of a start's seconds on two cores, for nothing: they all ran
+    this code base on this interpreter. Supervised like a subprocess.Popen (poll, wait, send_signal, kill)."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str]):
+        self.name, self.args = name, command
+        self.returncode: int | None = None
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Until the child has its own handlers, a stop request waits rather than reach the launcher's in it.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        launcher = os.getpid()
+        try:
+            self.pid = os.fork()
+            if self.pid == 0:
+                os._exit(_run_child(name, command, env, mask, launcher))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(self.args, timeout)
+            time.sleep(0.01)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+def _run_child(name: str, command: list[str], env: dict[str, str], mask: set, launcher: int) -> int:
+    """In a forked child: become the process `command` names, as a fresh interpreter would, and return its
+    exit status (never returning into the launcher's own code). Its command line stays the launcher's;
+    top, pstree and `ps -o comm` show `name` (its first 15 characters)."""
+    code = 1
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # not the launcher's handlers
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        die_with_parent()
+        if os.getppid() != launcher:  # it died before we asked to die with it
+            return 1
+        set_process_name(name)
+        os.environ.clear()
+        os.environ.update(env)
+        module, args = command[2] if command[1:2] == ["-m"] else None, command[3:]
+        if module == "gunicorn":
+            from gunicorn.app.wsgiapp import run
+
+            sys.argv = [importlib.util.find_spec("gunicorn.__main__").origin, *args]  # as `-m gunicorn` has it
+            run(prog="gunicorn")
+            code = 0
+        elif module == "services":
+            from services.__main__ import main
+
+            code = main(args)
+        else:  # not this code base: a fresh process after all
+            os.execve(command[0], command, env)
+    except SystemExit as exc:  # as the interpreter would end: a number, or a message and 1
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
+            print(exc.code, file=sys.stderr)
+    except KeyboardInterrupt:
+        code = 128 + signal.SIGINT
+    except BaseException:  # noqa: BLE001 - the traceback a fresh interpreter would print
+        traceback.print_exc()
+    finally:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    return code
+
+
+def import_apps(commands: dict[str, list[str]]) -> None:
+    """Import the web apps' modules (as gunicorn_conf.on_starting does in each master), so the forked children
+    find them loaded; never services.gunicorn_conf itself, which gunicorn reads from each child's environment."""
+    for command in commands.values():
+        if command[2] == "gunicorn":
+            importlib.import_module(command[-1].partition(":")[0])
+    gc.freeze()  # what the children inherit is never collected: no copy-on-write of it
+
+
+def set_process_name(name: str) -> None:
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_NAME, name.encode()[:15])
+    except OSError:
+        pass  # not Linux: every child is called as the launcher is
+
+
 def die_with_parent() -> None:
     """In a child: be sent SIGTERM when the launcher dies, even by SIGKILL (Linux)."""
     try:
@@ -141,10 +251,12 @@ def run_system() -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    processes: dict[str, subprocess.Popen] = {}
+    processes: dict[str, Child] = {}
+    commands = process_commands(settings_by_service, web)
+    import_apps(commands)
     try:
-        for name, command in process_commands(settings_by_service, web).items():
-            processes[name] = subprocess.Popen(command, env=environment, preexec_fn=die_with_parent)
+        for name, command in commands.items():
+            processes[name] = Child(name, command, environment)
         base_urls = {**{service: base_url(settings) for service, settings in settings_by_service.items()},
                      "web": base_url(web)}
         wait_until_ready(base_urls, processes, lambda: stopping)
@@ -155,7 +267,7 @@ def run_system() -> int:
                 if process.poll() is not None:
                     print(f"{name} exited with status {process.returncode}; stopping", file=sys.stderr)
                     return 1
-            time.sleep(0.5)
+            time.sleep(0.1)  # also how long a stop request may wait to be seen
         return 0
     except RuntimeError as exc:
         print(f"could not start: {exc}", file=sys.stderr)

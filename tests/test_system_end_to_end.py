@@ -112,6 +112,10 @@ def test_a_killed_launcher_takes_its_processes_with_it(running_system):
     launcher = running_system["process"]
     children = [int(pid) for pid in open(f"/proc/{launcher.pid}/task/{launcher.pid}/children").read().split()]
     assert len(children) == 11  # three web apps, relays and consumers, the mailer, and the web front end
+    # Forked from the launcher, each is named for top and pstree (at most 15 characters).
+    names = ["web", *(f"{service}-{part}" for service in ("catalogue", "enrolment", "notifications")
+                      for part in ("web", "relay", "consumer")), "notifications-mailer"]
+    assert sorted(open(f"/proc/{pid}/comm").read().strip() for pid in children) == sorted(name[:15] for name in names)
 
     launcher.kill()
     launcher.wait(timeout=10)

@@ -31,6 +31,9 @@ PREFETCH = 100
 BATCH_SIZE = 50
 BATCH_WAIT_SECONDS = 0.005
 REQUEUE_DELAY_SECONDS = 1.0
+# How long an idle consumer waits for a delivery before it answers the broker's heartbeats and sees whether
+# it was asked to stop: a stop took up to a second (every launcher, container and test stop waited for it).
+IDLE_WAKE_SECONDS = 0.25
 
 
 class _Stopped(Exception):
@@ -145,7 +148,7 @@ class EventConsumer(ConsumerMixin):
         finally:
             self.redelivery.close()
 
-    def consume(self, safety_interval: float = 1, **kwargs):
+    def consume(self, safety_interval: float = IDLE_WAKE_SECONDS, **kwargs):
         """kombu's consuming loop, handling the messages drained so far as one batch when it is full
         or when the queue pauses."""
         self._batch = []  # deliveries of a lost channel cannot be acked; the broker sends them again
