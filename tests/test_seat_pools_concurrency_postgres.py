@@ -98,11 +98,26 @@ WAITING_FOR_A_LOCK = text("SELECT count(*) FROM pg_stat_activity WHERE datname =
                           "AND wait_event_type = 'Lock'")
 
 
-def wait_until_waiting_for_a_lock(db, enrolled) -> None:
-    deadline = time.monotonic() + 10
-    while not db.read_value(WAITING_FOR_A_LOCK):  # until her enrolment waits for the lock
-        assert time.monotonic() < deadline and not enrolled.done(), "the enrolment never waited"
-        time.sleep(0.05)
+def enrol_while_the_catalogue_changes(db, snapshot: dict, changes: dict) -> str | None:
+    """Schedule the offering of `snapshot`; let the catalogue apply `changes` to it while an LUMC student's
+    enrolment, which has read the offering, waits for its lock; return the pool her seat came from."""
+    with db.transaction() as session:
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
+
+    def enrol_lumc_student():
+        with db.transaction() as session:
+            return enrol_student(session, student(1, "LUMC"), snapshot["offering_id"]).pool
+
+    with ThreadPoolExecutor(max_workers=1) as pool, db.transaction() as catalogue_update:  # commits first
+        catalogue_update.get(Offering, snapshot["offering_id"], with_for_update=True)
+        enrolled = pool.submit(enrol_lumc_student)
+        deadline = time.monotonic() + 10
+        while not db.read_value(WAITING_FOR_A_LOCK):  # until her enrolment waits for the lock
+            assert time.monotonic() < deadline and not enrolled.done(), "the enrolment never waited"
+            time.sleep(0.05)
+        apply_offering_snapshot(catalogue_update, OfferingSnapshot.model_validate(
+            {**snapshot, "version": 2, **changes}))
+    return enrolled.result()
 
 
 def test_a_pool_reserved_while_a_student_waits_for_the_lock_is_the_one_her_seat_comes_from(db):
@@ -110,22 +125,9 @@ def test_a_pool_reserved_while_a_student_waits_for_the_lock_is_the_one_her_seat_
     offering's lock: once she has it, the new pool counts (her seat is its seat, not an open one)."""
     pools = [{"institution": "SSMU", "seats": 1, "release_at": RELEASE.isoformat()}]
     snapshot = offering_snapshot(capacity=3, reserved=pools)
-    with db.transaction() as session:
-        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
-    offering_id = snapshot["offering_id"]
-
-    def enrol_lumc_student():
-        with db.transaction() as session:
-            return enrol_student(session, student(1, "LUMC"), offering_id).pool
-
-    with ThreadPoolExecutor(max_workers=1) as pool, db.transaction() as catalogue_update:  # commits first
-        catalogue_update.get(Offering, offering_id, with_for_update=True)
-        enrolled = pool.submit(enrol_lumc_student)
-        wait_until_waiting_for_a_lock(db, enrolled)
-        apply_offering_snapshot(catalogue_update, OfferingSnapshot.model_validate({
-            **snapshot, "version": 2, "reserved": [*pools, {**pools[0], "institution": "LUMC"}]}))
-    assert enrolled.result() == "LUMC"
-    assert_pools_hold(db, offering_id)
+    assert enrol_while_the_catalogue_changes(db, snapshot, {
+        "reserved": [*pools, {**pools[0], "institution": "LUMC"}]}) == "LUMC"
+    assert_pools_hold(db, snapshot["offering_id"])
 
 
 @pytest.mark.parametrize("reserved", [[], [{"institution": "SSMU", "seats": 2, "release_at": RELEASE.isoformat()}]],
@@ -134,25 +136,11 @@ def test_seats_announced_after_waiting_for_the_lock_count_the_capacity_set_meanw
     """The catalogue lowers the capacity while a student's enrolment waits for the offering's lock (having
     read the offering before it): the seats her enrolment announces are counted against the new capacity."""
     snapshot = offering_snapshot(capacity=10, reserved=reserved)
-    with db.transaction() as session:
-        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
-    offering_id = snapshot["offering_id"]
-
-    def enrol_lumc_student():
-        with db.transaction() as session:
-            enrol_student(session, student(1, "LUMC"), offering_id)
-
-    with ThreadPoolExecutor(max_workers=1) as pool, db.transaction() as catalogue_update:  # commits first
-        catalogue_update.get(Offering, offering_id, with_for_update=True)
-        enrolled = pool.submit(enrol_lumc_student)
-        wait_until_waiting_for_a_lock(db, enrolled)
-        apply_offering_snapshot(catalogue_update, OfferingSnapshot.model_validate(
-            {**snapshot, "version": 2, "capacity": 4}))
-    enrolled.result()
+    enrol_while_the_catalogue_changes(db, snapshot, {"capacity": 4})
     with db.transaction() as session:
         announced = json.loads(session.scalars(select(OutboxMessage.body).where(
             OutboxMessage.event_type == events.SEATS_CHANGED).order_by(OutboxMessage.id.desc())).first())["data"]
-        assert seat_figures(announced["seats"]) == seat_figures(session.get(Offering, offering_id).seats)
+        assert seat_figures(announced["seats"]) == seat_figures(session.get(Offering, snapshot["offering_id"]).seats)
     assert announced["seats"]["capacity"] == 4
 
 
