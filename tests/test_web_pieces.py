@@ -211,3 +211,17 @@ def test_an_inbox_text_links_only_this_sites_own_pages_and_escapes_the_rest():
     assert '<a href="/courses/c-1">https://exchange.example.org/courses/c-1</a>' in shown
     assert '<a href="/me/preferences?a=1&amp;b=2">' in shown
     assert "&lt;b&gt;x&lt;/b&gt; http://evil.example/x" in shown and shown.count("<a ") == 2
+
+
+def test_the_excel_roster_shows_until_when_a_seat_is_offered_as_a_utc_date():
+    import io
+
+    from openpyxl import load_workbook
+
+    from web.roster_xlsx import roster_workbook
+
+    offered = {"status": "offered", "waitlist_position": None, "name": "Sanne de Vries", "email": "s@lumc.nl",
+               "institution": "LUMC", "student_id": "lumc-student", "enrolled_at": "2026-12-01T08:00:00Z",
+               "confirmed_at": None, "offer_expires_at": "2026-12-03T08:00:00+00:00"}
+    header, row = load_workbook(io.BytesIO(roster_workbook([offered], "en"))).active.iter_rows(values_only=True)
+    assert (header[-1], row[0], row[-1]) == ("Offer expires (UTC)", "Seat offered", datetime(2026, 12, 3, 8, 0))

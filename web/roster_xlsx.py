@@ -15,7 +15,9 @@ from web.names import status_name
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COLUMNS = (("status", N_("Status")), ("waitlist_position", N_("Position")), ("name", N_("Name")),
            ("email", N_("Email")), ("institution", N_("Institution")), ("student_id", N_("User id")),
-           ("enrolled_at", N_("Enrolled (UTC)")), ("confirmed_at", N_("Confirmed (UTC)")))
+           ("enrolled_at", N_("Enrolled (UTC)")), ("confirmed_at", N_("Confirmed (UTC)")),
+           ("offer_expires_at", N_("Offer expires (UTC)")))  # a seat offered from the line, held until then
+TIMES = ("enrolled_at", "confirmed_at", "offer_expires_at")
 
 
 def roster_workbook(rows: list[dict[str, Any]], locale: str) -> bytes:
@@ -41,7 +43,7 @@ def cell_value(name: str, value: Any, locale: str) -> Any:
         return None
     if name == "status":
         return status_name("enrolment", value, locale)
-    if name in ("enrolled_at", "confirmed_at"):  # Excel keeps no zone: the header says UTC
+    if name in TIMES:  # Excel keeps no zone: the header says UTC
         return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc).replace(tzinfo=None)
     return value
 
