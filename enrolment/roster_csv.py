@@ -13,9 +13,10 @@ import re
 from typing import Iterable, Mapping
 
 # offer_expires_at: until when a seat offered from the waiting list is held (empty unless `offered`, or
-# `expired` in a roster with the cancelled).
+# `expired` in a roster with the cancelled); pool: the institution whose reserved seats the seat came from.
+# New columns go last: a sheet reading the columns by position keeps working.
 COLUMNS = ("status", "waitlist_position", "student_id", "name", "email", "institution", "enrolled_at",
-           "confirmed_at", "offer_expires_at")
+           "confirmed_at", "offer_expires_at", "pool")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and fullwidth
 BYTE_ORDER_MARK = "\ufeff"  # without it Excel reads UTF-8 as a legacy code page: Cyrillic names garbled
 _UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]+")

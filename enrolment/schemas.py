@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from shared.http.auth import INSTITUTIONS
 from shared.http.fields import Paragraphs
 from shared.http.text import is_blank
 from shared.seats import PoolSeatsSchema
@@ -83,6 +84,9 @@ class RosterEntrySchema(ma.Schema):
     cancelled_at = ma.fields.DateTime(allow_none=True)
     cancelled_by = ma.fields.String(allow_none=True, metadata={"enum": ["student", "coordinator", "catalogue"]})
     offer_expires_at = ma.fields.DateTime(allow_none=True)
+    pool = ma.fields.String(allow_none=True, metadata={
+        "enum": list(INSTITUTIONS), "description": "The institution whose reserved seats this seat (or the seat "
+                                                   "offered) was taken from; null for an open seat or a place in line"})
 
 
 class RosterQuerySchema(ma.Schema):

@@ -234,10 +234,10 @@ def test_the_roster_csv_says_until_when_an_offered_seat_is_held(app, client):
     response = client.get(f"/api/v1/offerings/{snapshot['offering_id']}/roster",
                           headers={**bearer("coordinator", "LUMC"), "Accept": "text/csv"})
     text = response.get_data().decode("utf-8-sig")
-    assert text.splitlines()[0].endswith('"confirmed_at","offer_expires_at"')
+    assert text.splitlines()[0].endswith('"confirmed_at","offer_expires_at","pool"')
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [(row["status"], row["offer_expires_at"]) for row in rows] == [("offered", deadline), ("waitlisted", "")]
-    assert deadline and text.splitlines()[1].endswith(f'"{deadline}"')  # quoted like every cell
+    assert deadline and text.splitlines()[1].endswith(f'"{deadline}",""')  # quoted like every cell
 
 
 @pytest.mark.parametrize("course_status", ["draft", "archived"])
@@ -250,3 +250,17 @@ def test_seats_of_an_offering_of_a_course_the_catalogue_hides_are_hidden_too(app
     assert_problem(client.get(seats, headers=student_headers(1)), 404, "offering_not_found")
     assert_problem(client.get(seats, headers=bearer("coordinator", "SSMU")), 404, "offering_not_found")
     assert client.get(seats, headers=bearer("coordinator", "LUMC")).get_json()["capacity"] == 2
+
+
+def test_the_roster_says_whose_reserved_seat_each_student_took(app, client):
+    snapshot = offering_snapshot(capacity=2, reserved=[
+        {"institution": "SSMU", "seats": 1, "release_at": "2099-01-01T00:00:00+00:00"}])
+    with app.extensions["database"].transaction() as session:
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
+    assert enrol(client, snapshot["offering_id"], 1).status_code == 201  # an SSMU student: the pool's seat
+    lumc = bearer("student", "LUMC", sub="lumc-student-1", name="Student 1")
+    assert client.post("/api/v1/enrolments", json={"offering_id": snapshot["offering_id"]},
+                       headers=lumc).status_code == 201  # the open seat
+    roster = client.get(f"/api/v1/offerings/{snapshot['offering_id']}/roster",
+                        headers=bearer("coordinator", "LUMC")).get_json()
+    assert [(entry["institution"], entry["pool"]) for entry in roster] == [("SSMU", "SSMU"), ("LUMC", None)]

@@ -213,7 +213,7 @@ def test_an_inbox_text_links_only_this_sites_own_pages_and_escapes_the_rest():
     assert "&lt;b&gt;x&lt;/b&gt; http://evil.example/x" in shown and shown.count("<a ") == 2
 
 
-def test_the_excel_roster_shows_until_when_a_seat_is_offered_as_a_utc_date():
+def test_the_excel_roster_shows_until_when_a_seat_is_offered_and_whose_reserved_seat_it_is():
     import io
 
     from openpyxl import load_workbook
@@ -222,6 +222,7 @@ def test_the_excel_roster_shows_until_when_a_seat_is_offered_as_a_utc_date():
 
     offered = {"status": "offered", "waitlist_position": None, "name": "Sanne de Vries", "email": "s@lumc.nl",
                "institution": "LUMC", "student_id": "lumc-student", "enrolled_at": "2026-12-01T08:00:00Z",
-               "confirmed_at": None, "offer_expires_at": "2026-12-03T08:00:00+00:00"}
+               "confirmed_at": None, "offer_expires_at": "2026-12-03T08:00:00+00:00", "pool": "LUMC"}
     header, row = load_workbook(io.BytesIO(roster_workbook([offered], "en"))).active.iter_rows(values_only=True)
-    assert (header[-1], row[0], row[-1]) == ("Offer expires (UTC)", "Seat offered", datetime(2026, 12, 3, 8, 0))
+    assert header[-2:] == ("Offer expires (UTC)", "Reserved seat of")
+    assert (row[0], *row[-2:]) == ("Seat offered", datetime(2026, 12, 3, 8, 0), "LUMC")

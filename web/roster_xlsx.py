@@ -16,7 +16,8 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 COLUMNS = (("status", N_("Status")), ("waitlist_position", N_("Position")), ("name", N_("Name")),
            ("email", N_("Email")), ("institution", N_("Institution")), ("student_id", N_("User id")),
            ("enrolled_at", N_("Enrolled (UTC)")), ("confirmed_at", N_("Confirmed (UTC)")),
-           ("offer_expires_at", N_("Offer expires (UTC)")))  # a seat offered from the line, held until then
+           ("offer_expires_at", N_("Offer expires (UTC)")),  # a seat offered from the line, held until then
+           ("pool", N_("Reserved seat of")))  # the institution whose reserved seats it came from
 TIMES = ("enrolled_at", "confirmed_at", "offer_expires_at")
 
 
