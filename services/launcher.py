@@ -14,7 +14,6 @@ import sys
 import time
 import traceback
 import urllib.request
-from pathlib import Path
 from typing import Callable
 
 from catalogue.seed import seed_catalogue
