@@ -64,8 +64,10 @@ def test_the_course_pages_seat_polling_reads_each_pools_line_as_the_page_says_it
     assert enrolled.status_code == 302
     assert re.fullmatch(r"2 seats for SSMU students, 1 free, until [^<]*2099[^<]*\(Amsterdam, UTC\+1\)",
                         sanne.get(seats).get_json()["pools"][0]["text"])
-    # Her coordinator's roster says whose reserved seat she took, in the page and in both downloads.
+    # Her coordinator's page shows the pool as students see it, and the roster whose reserved seat she took,
+    # in the page and in the downloads.
     roster = coordinator.get(f"/manage/offerings/{offering_id}").text
+    assert re.search(r'data-pool="SSMU">2 seats for SSMU students, 1 free, until [^<]*2099', roster)
     assert re.search(r"SSMU<br><span class=\"meta\">a seat reserved for SSMU students</span>", roster)
     assert coordinator.get(f"/manage/offerings/{offering_id}/roster.csv").get_data(as_text=True) \
         .splitlines()[1].endswith('"SSMU"')
