@@ -1,8 +1,8 @@
 """Scenario: the seat rush with seats reserved per institution (issue 18: the rush keeps its figures with
 reservations switched on). Rushes on offerings without reservations, which enrolment decides in one
 statement, take turns with rushes on offerings of as many seats of which a fifth are reserved for SSMU
-students until next week, which enrolment decides in one statement that also reads and counts the pools. In both, students
-of LUMC and SSMU take turns. The rushes with reservations must keep at least 90% of the others'
+students until next week, which enrolment decides in one statement that also reads and counts the pools.
+In both, students of LUMC and SSMU take turns. The rushes with reservations must keep at least 90% of the others'
 throughput, and every rush's outcome is checked as the seat rush's is."""
 
 from __future__ import annotations

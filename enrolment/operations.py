@@ -93,10 +93,10 @@ def enrol_student(session: Session, student: Principal, offering_id: str, now: d
         enrolment.waitlist_position = place.waitlisted_count  # newcomers join at the end
     # Only what was set: a column left out gets its default, as the ORM would have written it.
     written = inspect(enrolment).dict
+    told = events.ENROLMENT_CONFIRMED if place.seat else events.ENROLMENT_WAITLISTED
     try:
         write_events(session, PRODUCER, [
-            (events.ENROLMENT_CONFIRMED if place.seat else events.ENROLMENT_WAITLISTED, _changed(enrolment, place.seats)),
-            (events.SEATS_CHANGED, _seats_changed(offering, place.seats))],
+            (told, _changed(enrolment, place.seats)), (events.SEATS_CHANGED, _seats_changed(offering, place.seats))],
             along=(Enrolment.__table__, {column.key: written[column.key] for column in ENROLMENT_COLUMNS
                                          if column.key in written}))
     except IntegrityError:  # the unique index guards invariant 2 against a racing duplicate
@@ -173,7 +173,8 @@ def _take_place_on_postgresql() -> Update:
 
 
 def _counted(statement: Update, seat: ColumnElement[bool]) -> Update:
-    """Count the newcomer (a seat, or a place in line if the offering keeps one) and return the counters."""
+    """Count the newcomer (a seat, or a place in line if the offering keeps one); return the decision and the
+    offering's SEAT_COLUMNS."""
     joins, waits = case((seat, 1), else_=0), case((seat, 0), else_=1)
     return (statement.where(or_(seat, Offering.waitlist))
             .values(confirmed_count=Offering.confirmed_count + joins,
@@ -235,10 +236,11 @@ def _take_pooled_place_on_postgresql() -> Select:
     seat = case((pool_has_free, func.sum(case((mine, row.pool_waitlisted), else_=0)) == 0),
                 else_=and_(free - func.sum(func.greatest(unused, 0)) > 0, row.waitlisted_count == 0))
     # No decision if a pool is due for release, or the pools read are not all the offering reserves.
+    decidable = and_(func.sum(row.seats) == row.reserved_seats, func.bool_and(row.release_at > bindparam("now")))
     decision = (select(row.id, row.waitlist, seat.label("seat"), pool_has_free.label("from_pool"))
                 .group_by(row.id, row.capacity, row.confirmed_count, row.held_count, row.waitlisted_count,
                           row.waitlist, row.reserved_seats)
-                .having(and_(func.sum(row.seats) == row.reserved_seats, func.bool_and(row.release_at > bindparam("now"))))
+                .having(decidable)
                 .cte("decision"))
     decided = decision.c
     from_pool, waits = and_(decided.seat, decided.from_pool), and_(not_(decided.seat), decided.waitlist)

@@ -281,7 +281,7 @@ def corner(newcomer, ssmu, lumc, open_seats=0) -> dict:
             "confirmed": 0, "held": 0, "waitlisted": 0}
 
 
-free_pool = {"seats": 1, "confirmed": 0, "held": 0, "waitlisted": 0, "phase": "reserving"}
+FREE_POOL = {"seats": 1, "confirmed": 0, "held": 0, "waitlisted": 0, "phase": "reserving"}
 
 
 @pytest.mark.postgres
@@ -295,10 +295,10 @@ def test_the_one_statement_on_postgresql_decides_as_the_rule_written_in_python_f
 
     @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(state=OFFERING_STATES)
-    @example(state=corner(SSMU, ssmu=free_pool, lumc={**free_pool, "waitlisted": 1}))  # not held up by LUMC's line
-    @example(state=corner(SSMU, ssmu={**free_pool, "confirmed": 2}, lumc=free_pool, open_seats=1))  # overfull pool
-    @example(state=corner(LUMC, ssmu={**free_pool, "phase": "due"}, lumc=free_pool))  # a pool due: decided in Python
-    @example(state=corner(SSMU, ssmu={**free_pool, "phase": "released"}, lumc={**free_pool, "confirmed": 1}))
+    @example(state=corner(SSMU, ssmu=FREE_POOL, lumc={**FREE_POOL, "waitlisted": 1}))  # not held up by LUMC's line
+    @example(state=corner(SSMU, ssmu={**FREE_POOL, "confirmed": 2}, lumc=FREE_POOL, open_seats=1))  # overfull pool
+    @example(state=corner(LUMC, ssmu={**FREE_POOL, "phase": "due"}, lumc=FREE_POOL))  # a pool due: decided in Python
+    @example(state=corner(SSMU, ssmu={**FREE_POOL, "phase": "released"}, lumc={**FREE_POOL, "confirmed": 1}))
     def decide_alike(state):
         number = next(numbers)
         assert decide_in(postgresql, state, number) == decide_in(enrolment_db, state, number)

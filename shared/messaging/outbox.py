@@ -81,8 +81,8 @@ def _events_with_row(table: Table, columns: tuple[str, ...], events: int) -> Ins
     multi-row VALUES, which SQLAlchemy would compile anew on every run."""
     row = insert(table).values({column: bindparam(f"row_{column}") for column in columns}).cte("row_written")
     outbox = OutboxMessage.__table__.c
-    rows = union_all(*(select(*(bindparam(f"event{number}_{field}", type_=outbox[field].type) for field in EVENT_FIELDS))
-                       for number in range(events)))
+    rows = union_all(*(select(*(bindparam(f"event{number}_{field}", type_=outbox[field].type)
+                                for field in EVENT_FIELDS)) for number in range(events)))
     return insert(OutboxMessage.__table__).add_cte(row).from_select(EVENT_FIELDS, rows)
 
 
