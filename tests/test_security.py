@@ -129,7 +129,9 @@ def test_a_rotated_key_is_fetched_on_first_sight_and_a_removed_one_is_refused(jw
     assert key_server.fetches == 2
 
     retired = key_server.keys.pop("key-2026-11")
-    jwks_app.extensions["token_verifier"].jwks.jwk_set_cache.jwk_set_with_timestamp = None  # cache lifespan over
+    verifier = jwks_app.extensions["token_verifier"]
+    verifier.jwks.jwk_set_cache.jwk_set_with_timestamp = None  # cache lifespan over ...
+    verifier._verified.clear()  # ... and the minute for which a verified token is remembered
     answer = inbox(jwks_app, key_server.token("key-2026-11", key=retired))
     assert answer.status_code == 401
     assert "signing key" in answer.json["detail"]
@@ -510,3 +512,38 @@ def test_under_gunicorn_a_very_long_address_is_still_414_problem_json(tmp_path):
         answer = httpx.get(f"{url}/api/v1/courses", params={"q": "a" * 10_000}, timeout=30)
     assert answer.status_code == 414 and answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["code"] == "uri_too_long"
+
+
+def _student_token(secret: str, expires: datetime) -> str:
+    claims = {"sub": "s-1", "role": "student", "institution": "SSMU", "email": "s1@ssmu.ru", "name": "С. Один",
+              "exp": expires}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def test_a_verified_token_is_not_checked_again_while_the_process_remembers_it(monkeypatch):
+    """A student's requests pay for the signature once (a rush's every request carries the same token)."""
+    from shared.http import auth
+
+    verifier, secret = auth.TokenVerifier(secret="s" * 40), "s" * 40
+    decoded, decode = [], jwt.decode
+    monkeypatch.setattr(auth.jwt, "decode", lambda *args, **kwargs: decoded.append(args[0]) or decode(
+        *args, **kwargs))
+    token = _student_token(secret, datetime.now(timezone.utc) + timedelta(hours=1))
+    other = _student_token(secret, datetime.now(timezone.utc) + timedelta(hours=2))
+    assert verifier.verify(token) == verifier.verify(token) == verifier.verify(other)
+    assert decoded == [token, other]
+    with pytest.raises(auth.Problem):  # a token it does not know is checked, not taken for a known one
+        verifier.verify(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
+
+
+def test_a_remembered_token_is_refused_once_it_expires():
+    from shared.http import auth
+
+    verifier, secret = auth.TokenVerifier(secret="s" * 40), "s" * 40
+    # Expired 28 s ago: still inside the 30 s leeway for about two seconds more.
+    token = _student_token(secret, datetime.now(timezone.utc) - timedelta(seconds=auth.LEEWAY_SECONDS - 2))
+    assert verifier.verify(token).id == "s-1"
+    time.sleep(2.5)
+    with pytest.raises(auth.Problem) as refused:
+        verifier.verify(token)
+    assert refused.value.status == 401 and "expired" in refused.value.detail

@@ -9,12 +9,14 @@ nor an HS256 token signed with the provider's public key gets in.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import wraps
 from typing import Callable
 
 import jwt
+from cachelib import SimpleCache
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 
@@ -32,6 +34,11 @@ LEEWAY_SECONDS = 30
 CLAIM_LENGTHS = {"sub": 64, "email": 254, "name": 200}
 # A token is good for a working day at most: one that lives for centuries is a stolen key waiting to happen.
 MAX_TOKEN_LIFETIME = timedelta(hours=24)
+# A verified token is remembered by the process for this long at most (and never past its expiry), so a
+# student's every request does not pay for the signature again; a key withdrawn from the JWKS stops
+# admitting its tokens within this time.
+VERIFIED_TOKEN_SECONDS = 60
+VERIFIED_TOKENS_KEPT = 4096
 # Exactly one address, the plain `local@domain` form mail is sent to: no display name, no list, no comments.
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -83,6 +90,8 @@ class TokenVerifier:
     jwks: jwt.PyJWKClient | None = None
     issuer: str | None = None
     audience: str | None = None
+    _verified: SimpleCache = field(default_factory=lambda: SimpleCache(threshold=VERIFIED_TOKENS_KEPT),
+                                   compare=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings) -> "TokenVerifier":
@@ -94,6 +103,18 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         """Return the principal of a valid token; raise a 401 Problem for anything else."""
+        principal = self._verified.get(token)
+        if principal is None:
+            principal, expires = self._verify_signed(token)
+            # Whole seconds (cachelib's), rounded down: forgotten before the token expires, leeway included
+            # (and 0, which cachelib keeps for ever, is not kept at all).
+            seconds = min(VERIFIED_TOKEN_SECONDS, int(expires + LEEWAY_SECONDS - time.time()))
+            if seconds > 0:
+                self._verified.set(token, principal, timeout=seconds)
+        return principal
+
+    def _verify_signed(self, token: str) -> tuple[Principal, float]:
+        """Return the principal of a valid token and its expiry (Unix time), checking the signature."""
         try:
             key, algorithm = self._key_for(token)
             claims = jwt.decode(token, key, algorithms=[algorithm], leeway=LEEWAY_SECONDS,
@@ -112,7 +133,7 @@ class TokenVerifier:
         except ValueError as exc:
             raise _unauthorized(f"The token's claims are not valid: {exc}.") from None
         return Principal(id=str(claims["sub"]), role=claims["role"], institution=claims["institution"],
-                         email=claims["email"], name=claims["name"], locale=claims.get("locale") or "en")
+                         email=claims["email"], name=claims["name"], locale=claims.get("locale") or "en"), claims["exp"]
 
     def _key_for(self, token: str):
         if self.jwks is None:
