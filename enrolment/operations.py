@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import (ColumnElement, Row, Select, Update, and_, bindparam, case, exists, false, func, inspect,
-                        not_, or_, select, true, update)
+from sqlalchemy import (Column, ColumnElement, CompoundSelect, Exists, Row, Select, Update, and_, bindparam, case,
+                        exists, false, func, inspect, not_, null, or_, select, true, update)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from enrolment.models import ACTIVE, Enrolment, Offering, PoolCounts, SeatPool
@@ -32,6 +32,7 @@ PRODUCER = "enrolment"
 SEAT_COLUMNS = (Offering.confirmed_count, Offering.waitlisted_count, Offering.held_count,
                 Offering.last_waitlist_ticket, Offering.seats_revision, Offering.capacity)
 ENROLMENT_COLUMNS = tuple(Enrolment.__table__.columns)
+OFFERING_COLUMNS = tuple(Offering.__table__.columns)
 # An offer is reminded of once, when this share of its window is left (12 hours of the default 48).
 REMIND_WHEN_LEFT = 0.25
 
@@ -59,30 +60,27 @@ def seats_of(session: Session, actor: Principal | None, offering_id: str) -> Off
 def enrol_student(session: Session, student: Principal, offering_id: str, now: datetime | None = None) -> Enrolment:
     """Give the student a seat if one is free and nobody waits, else a place in line, else refuse.
 
-    What does not depend on the seats is checked before the offering's row is locked (one statement);
-    the decision and the counters are one statement, which takes the lock (_take_place, or
-    _take_pooled_place if seats are reserved; rare cases are decided by _take_place_with_pools); the enrolment
-    and its events follow, one INSERT on PostgreSQL, and the commit releases the lock. A lock held briefly is
-    what a rush waits for; the statements are built once and the rows written without the ORM's unit of
-    work, whose CPU, on a busy machine, the lock waited for.
+    On PostgreSQL one statement reads the offering and, if it takes first-come newcomers, reserves no seats
+    and the student is not in it yet, decides the place and counts it, taking the offering's lock
+    (_offering_and_place); otherwise the checks below say why not, and the place is decided by
+    _take_pooled_place if seats are reserved (rare cases by _take_place_with_pools). The enrolment and its
+    events follow, one INSERT on PostgreSQL, and the commit releases the lock. A lock held briefly is what a
+    rush waits for; the statements are built once and the rows written without the ORM's unit of work,
+    whose CPU, on a busy machine, the lock waited for.
     """
     now = now or utcnow()
-    found = session.execute(_offering_and_enrolled(), {"offering_id": offering_id, "student_id": student.id}).first()
-    if found is None:
-        raise Problem(404, "offering_not_found", f"There is no offering {offering_id}.")
-    offering, enrolled = found
-    require_open(offering, now)
-    _require_first_come(offering)
-    if enrolled:
-        raise Problem(409, "already_enrolled", "You are already enrolled or on the waiting list of this offering.")
+    offering, enrolled, place = _offering_and_place(session, student, offering_id, now)
+    if place is None:
+        require_open(offering, now)
+        _require_first_come(offering)
+        if enrolled:
+            raise Problem(409, "already_enrolled", "You are already enrolled or on the waiting list of this offering.")
+        place = (_take_pooled_place(session, offering, student.institution, now) if offering.reserved_seats
+                 else _take_place(session, offering, now)) or _take_place_with_pools(session, offering_id, student, now)
     # Not added to the session: written below by one INSERT, without the ORM's bookkeeping under the lock.
     enrolment = Enrolment(id=str(uuid.uuid4()), offering_id=offering.id, offering=offering, student_id=student.id,
                           student_email=student.email, student_name=student.name, student_locale=student.locale,
                           student_institution=student.institution)
-    place = (_take_pooled_place(session, offering, student.institution, now) if offering.reserved_seats
-             else _take_place(session, offering, now))
-    if place is None:
-        place = _take_place_with_pools(session, offering_id, student, now)
     # Stamped under the lock, like the ticket: down the waiting line, enrolment times never go back.
     enrolment.created_at = utcnow()
     if place.seat:
@@ -104,13 +102,65 @@ def enrol_student(session: Session, student: Principal, offering_id: str, now: d
     return enrolment
 
 
+def _offering_and_place(session: Session, student: Principal, offering_id: str, now: datetime
+                        ) -> tuple[Offering, bool, Place | None]:
+    """Return the offering, whether the student is in it already (confirmed, offered or waiting), and their
+    place if one statement could decide it (PostgreSQL, see _offering_and_first_come_place), else None;
+    answer 404 if there is no such offering."""
+    if session.get_bind().dialect.name == "postgresql":
+        found = session.connection().execute(_offering_and_first_come_place(), {
+            "offering": offering_id, "student": student.id, "now": now}).first()
+        offering = None if found is None else _as_loaded(session, found)
+    else:
+        found = session.execute(_offering_and_enrolled(), {"offering_id": offering_id, "student": student.id}
+                                ).first()
+        offering = None if found is None else found.Offering
+    if found is None:
+        raise Problem(404, "offering_not_found", f"There is no offering {offering_id}.")
+    return offering, found.enrolled, None if found.seat is None else Place(found.seat, None, offering)
+
+
+def _as_loaded(session: Session, row: Row) -> Offering:
+    """The offering in the row (OFFERING_COLUMNS), in the session as if the session had loaded it."""
+    offering = Offering(**{column.key: row._mapping[column.key] for column in OFFERING_COLUMNS})
+    make_transient_to_detached(offering)  # its values are the database's, not changes to write
+    if session.identity_map.get(inspect(offering).key) is not None:
+        return session.merge(offering, load=False)  # brings the one the session holds up to date
+    session.add(offering)
+    return offering
+
+
+def _enrolled() -> Exists:
+    """Whether :student is in the offering already: confirmed, offered or waiting (compared one by one: the
+    parameters of an IN list are expanded anew at every run)."""
+    return exists().where(Enrolment.offering_id == Offering.id, Enrolment.student_id == bindparam("student"),
+                          or_(*(Enrolment.status == status for status in ACTIVE)))
+
+
 @cache
 def _offering_and_enrolled() -> Select:
-    """The offering :offering_id, and whether :student_id is already in it (confirmed, offered or waiting): one
-    round trip. Built once, like the deciding statement: building a statement cost more CPU than running it."""
-    enrolled = exists().where(Enrolment.offering_id == Offering.id, Enrolment.student_id == bindparam("student_id"),
-                              Enrolment.status.in_(ACTIVE))
-    return select(Offering, enrolled.label("enrolled")).where(Offering.id == bindparam("offering_id"))
+    """The offering :offering_id, whether :student is in it already, and no decision (`seat`): one round trip
+    (SQLite's, where deciding takes a statement of its own). Built once, like the deciding statements: building
+    a statement cost more CPU than running it."""
+    return select(Offering, _enrolled().label("enrolled"), null().label("seat")).where(
+        Offering.id == bindparam("offering_id"))
+
+
+@cache
+def _offering_and_first_come_place() -> CompoundSelect:
+    """On PostgreSQL, enrol_student's first statement, built once: if the offering :offering takes first-come
+    newcomers at :now, reserves no seats and :student is not in it yet, the newcomer's place decided and counted
+    as _take_place decides (the lock taken, the newest version of the row read after waiting), with the offering
+    as counted; else the offering as read before any lock, whether :student is in it, and no decision (`seat`
+    null). No row if there is no such offering."""
+    decision = (select(Offering.id, seat_is_free().label("seat")).where(_takes_newcomers(), not_(_enrolled()))
+                .with_for_update().cte("decision"))
+    counted = _counted(update(Offering).where(Offering.id == decision.c.id), decision.c.seat,
+                       OFFERING_COLUMNS).cte("counted")
+    as_counted = select(counted.c.seat, false().label("enrolled"), *(counted.c[column.key] for column in OFFERING_COLUMNS))
+    as_read = select(null().label("seat"), _enrolled().label("enrolled"), *OFFERING_COLUMNS).where(
+        Offering.id == bindparam("offering"), ~exists().select_from(counted))
+    return as_counted.union_all(as_read)
 
 
 def seat_is_free() -> ColumnElement[bool]:
@@ -172,16 +222,16 @@ def _take_place_on_postgresql() -> Update:
     return _counted(update(Offering).where(Offering.id == decision.c.id), decision.c.seat)
 
 
-def _counted(statement: Update, seat: ColumnElement[bool]) -> Update:
+def _counted(statement: Update, seat: ColumnElement[bool], returned: Sequence[Column] = SEAT_COLUMNS) -> Update:
     """Count the newcomer (a seat, or a place in line if the offering keeps one); return the decision and the
-    offering's SEAT_COLUMNS."""
+    offering's `returned` columns."""
     joins, waits = case((seat, 1), else_=0), case((seat, 0), else_=1)
     return (statement.where(or_(seat, Offering.waitlist))
             .values(confirmed_count=Offering.confirmed_count + joins,
                     waitlisted_count=Offering.waitlisted_count + waits,
                     last_waitlist_ticket=Offering.last_waitlist_ticket + waits,
                     seats_revision=Offering.seats_revision + 1)
-            .returning(seat.label("seat"), *SEAT_COLUMNS))
+            .returning(seat.label("seat"), *returned))
 
 
 class Place:

@@ -148,3 +148,15 @@ def seat_figures(seats: dict) -> tuple:
     """The counts of an offering's seats and of each pool's, without the release instants' formats."""
     return ({key: value for key, value in seats.items() if key != "reserved"},
             [{key: value for key, value in pool.items() if key != "release_at"} for pool in seats["reserved"]])
+
+
+def test_a_student_seated_after_waiting_for_the_lock_is_told_of_the_course_as_it_is_then(db):
+    """The catalogue renames the course while a student's enrolment waits for the offering's lock: her
+    confirmation names the course by its new title, the one she will find in the catalogue."""
+    snapshot = offering_snapshot(capacity=10)
+    renamed = {"en": "Helminths, renamed", "ru": "Гельминты, новое название"}
+    enrol_while_the_catalogue_changes(db, snapshot, {"course_title": renamed})
+    with db.transaction() as session:
+        told = json.loads(session.scalars(select(OutboxMessage.body).where(
+            OutboxMessage.event_type == events.ENROLMENT_CONFIRMED)).one())["data"]
+    assert told["offering"]["course_title"] == renamed
