@@ -108,6 +108,7 @@ def _offering_and_place(session: Session, student: Principal, offering_id: str, 
     place if one statement could decide it (PostgreSQL, see _offering_and_first_come_place), else None;
     answer 404 if there is no such offering."""
     if session.get_bind().dialect.name == "postgresql":
+        session.flush()  # on the connection, not through the ORM, which would flush first (nothing, in a request)
         found = session.connection().execute(_offering_and_first_come_place(), {
             "offering": offering_id, "student": student.id, "now": now}).first()
         offering = None if found is None else _as_loaded(session, found)

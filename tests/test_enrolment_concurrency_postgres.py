@@ -84,3 +84,16 @@ def test_concurrent_repeats_of_one_idempotency_key_enrol_once_and_answer_alike(r
     assert len({a.text for a in answers}) == 1
     with db.transaction() as session:
         assert len(list(session.scalars(select(Enrolment.id).where(Enrolment.student_id == "rush-999")))) == 1
+
+
+def test_one_student_s_repeats_racing_without_a_key_enrol_her_once(rush):
+    """A double click, a client retrying: her repeats arrive at once, without an Idempotency-Key. One enrolment,
+    the others 409, the seat counted once (each decided before the others' enrolment was there to see)."""
+    db, url, offering_id = rush
+    answers = post_all(url, [("/api/v1/enrolments", {"offering_id": offering_id}, as_student(1))] * 8)
+    assert Counter(a.status_code for a in answers) == {201: 1, 409: 7}
+    assert {a.json()["code"] for a in answers if a.status_code == 409} == {"already_enrolled"}
+    with db.transaction() as session:
+        offering = get_offering(session, offering_id)
+        assert (offering.confirmed_count, offering.waitlisted_count) == (1, 0)
+        assert len(session.scalars(select(Enrolment).where(Enrolment.offering_id == offering_id)).all()) == 1

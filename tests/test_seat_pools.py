@@ -14,7 +14,7 @@ from sqlalchemy import event, select, update
 
 from enrolment.handlers import HANDLERS
 from enrolment.models import Enrolment, Offering, SeatPool
-from enrolment.operations import SEAT_COLUMNS, cancel_enrolment, enrol_student
+from enrolment.operations import SEAT_COLUMNS, cancel_enrolment, enrol_student, get_offering
 from enrolment.pools import sweep_pools
 from enrolment.replica import apply_offering_snapshot
 from shared import events
@@ -187,12 +187,12 @@ def test_bad_reserved_seats_are_422_and_write_nothing(catalogue, reserved):
     assert client.get(offerings).get_json() == []
 
 
-def statements_of_an_enrolment(db, offering_id, who) -> list[str]:
-    """The SQL statements one enrolment sends, whitespace folded."""
+def statements_of_an_enrolment(db, offering_id, who, *, as_sent: bool = False) -> list[str]:
+    """The SQL statements one enrolment sends, whitespace folded (or `as_sent`)."""
     seen = []
 
     def record(_conn, _cursor, statement, *_args):
-        seen.append(" ".join(statement.split()))
+        seen.append(statement if as_sent else " ".join(statement.split()))
     event.listen(db.engine, "before_cursor_execute", record)
     try:
         enrol(db, who, offering_id)
@@ -214,7 +214,8 @@ def test_a_newcomer_s_seat_is_one_statement_that_reads_pools_only_where_seats_ar
         assert_one_write_under_the_lock(plain, deciding[0])
         # psycopg converts a statement's placeholders once and remembers it only up to this length: a longer
         # one is parsed again at every run (a twentieth of a rush worker's CPU when it was).
-        assert all(len(statement) <= MAX_CACHED_STATEMENT_LENGTH for statement in plain)
+        sent = statements_of_an_enrolment(db, snapshot["offering_id"], (SSMU, 2), as_sent=True)
+        assert len(sent) == 2 and all(len(statement) <= MAX_CACHED_STATEMENT_LENGTH for statement in sent)
     pooled_statements = statements_of_an_enrolment(db, pooled(db), (SSMU, 1))
     assert any("seat_pools" in statement for statement in pooled_statements)
     if db.engine.dialect.name == "postgresql":  # with pools, a read (that statement, deciding nothing), then one
@@ -223,6 +224,21 @@ def test_a_newcomer_s_seat_is_one_statement_that_reads_pools_only_where_seats_ar
         assert pooled_statements[0] == deciding[0] and len(pooled_statements) == 3
         assert len(locking) == 1 and "UPDATE offerings" in locking[0] and "FOR UPDATE" in locking[0]
         assert_one_write_under_the_lock(pooled_statements, locking[0])
+
+
+def test_enrolments_in_a_transaction_that_changed_the_offering_count_on_what_it_changed(db):
+    """The first statement reads the offering on the connection: what the session holds unwritten (the offering
+    scheduled in this transaction, an earlier enrolment's counts) is written first, not read past or lost."""
+    snapshot = offering_snapshot(capacity=1)
+    with db.transaction() as session:
+        apply_offering_snapshot(session, OfferingSnapshot.model_validate(snapshot))
+        first = enrol_student(session, student(1, SSMU), snapshot["offering_id"])
+        get_offering(session, snapshot["offering_id"]).capacity = 2  # unwritten when the next one enrols
+        second = enrol_student(session, student(2, LUMC), snapshot["offering_id"])
+    assert (first.status, second.status) == ("confirmed", "confirmed")
+    with db.reading() as session:
+        offering = session.get(Offering, snapshot["offering_id"])
+        assert (offering.capacity, offering.confirmed_count, offering.waitlisted_count) == (2, 2, 0)
 
 
 def assert_one_write_under_the_lock(statements: list[str], deciding: str) -> None:

@@ -536,6 +536,25 @@ def test_a_verified_token_is_not_checked_again_while_the_process_remembers_it(mo
         verifier.verify(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
 
 
+def test_a_verified_token_is_checked_again_after_a_minute(monkeypatch):
+    """A key withdrawn from the identity provider stops admitting its tokens soon after the JWKS cache lets it go."""
+    from shared.http import auth
+
+    now = [time.time()]
+    verifier, secret = auth.TokenVerifier(secret="s" * 40, clock=lambda: now[0]), "s" * 40
+    decoded, decode = [], jwt.decode
+    monkeypatch.setattr(auth.jwt, "decode", lambda *args, **kwargs: decoded.append(args[0]) or decode(
+        *args, **kwargs))
+    token = _student_token(secret, datetime.now(timezone.utc) + timedelta(hours=1))
+    verifier.verify(token)
+    now[0] += auth.VERIFIED_TOKEN_SECONDS - 1
+    verifier.verify(token)
+    assert len(decoded) == 1
+    now[0] += 2
+    verifier.verify(token)
+    assert len(decoded) == 2
+
+
 def test_a_remembered_token_is_refused_once_it_expires():
     from shared.http import auth
 

@@ -16,7 +16,6 @@ from functools import wraps
 from typing import Callable
 
 import jwt
-from cachelib import SimpleCache
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 
@@ -35,8 +34,8 @@ CLAIM_LENGTHS = {"sub": 64, "email": 254, "name": 200}
 # A token is good for a working day at most: one that lives for centuries is a stolen key waiting to happen.
 MAX_TOKEN_LIFETIME = timedelta(hours=24)
 # A verified token is remembered by the process for this long at most (and never past its expiry), so a
-# student's every request does not pay for the signature again; a key withdrawn from the JWKS stops
-# admitting its tokens within this time.
+# person's every request does not pay for the signature again; a key withdrawn from the JWKS stops
+# admitting its tokens within the JWKS cache's lifespan plus this time.
 VERIFIED_TOKEN_SECONDS = 60
 VERIFIED_TOKENS_KEPT = 4096
 # Exactly one address, the plain `local@domain` form mail is sent to: no display name, no list, no comments.
@@ -90,8 +89,9 @@ class TokenVerifier:
     jwks: jwt.PyJWKClient | None = None
     issuer: str | None = None
     audience: str | None = None
-    _verified: SimpleCache = field(default_factory=lambda: SimpleCache(threshold=VERIFIED_TOKENS_KEPT),
-                                   compare=False, repr=False)
+    clock: Callable[[], float] = field(default=time.time, compare=False, repr=False)
+    # token -> (principal, until when it is remembered, Unix time)
+    _verified: dict[str, tuple[Principal, float]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings) -> "TokenVerifier":
@@ -103,14 +103,14 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         """Return the principal of a valid token; raise a 401 Problem for anything else."""
-        principal = self._verified.get(token)
-        if principal is None:
-            principal, expires = self._verify_signed(token)
-            # Whole seconds (cachelib's), rounded down: forgotten before the token expires, leeway included
-            # (and 0, which cachelib keeps for ever, is not kept at all).
-            seconds = min(VERIFIED_TOKEN_SECONDS, int(expires + LEEWAY_SECONDS - time.time()))
-            if seconds > 0:
-                self._verified.set(token, principal, timeout=seconds)
+        now = self.clock()
+        principal, until = self._verified.get(token, (None, now))
+        if until > now:
+            return principal
+        principal, expires = self._verify_signed(token)
+        if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+            self._verified.clear()  # forgetting all at once costs nothing per token; each is verified again once
+        self._verified[token] = (principal, min(now + VERIFIED_TOKEN_SECONDS, expires + LEEWAY_SECONDS))
         return principal
 
     def _verify_signed(self, token: str) -> tuple[Principal, float]:
