@@ -140,6 +140,40 @@ def running(workspace: Workspace, name: str, command: list[str], environment: di
                 process.wait()
 
 
+def server_pids(process: subprocess.Popen) -> list[int]:
+    """The process and its children (a gunicorn master and its workers)."""
+    return [process.pid, *map(int, Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split())]
+
+
+def postgres_pids() -> list[int]:
+    """The local PostgreSQL server's processes (its backends among them)."""
+    return [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and _command_name(pid) == "postgres"]
+
+
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """CPU time (user and system, seconds) each process has used so far; one that has ended is left out."""
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return used
+
+
+def cpu_since(before: dict[int, float], pids: list[int]) -> float:
+    """CPU time the processes used since `before` (cpu_by_pid); one started since counts from zero."""
+    return sum(used - before.get(pid, 0.0) for pid, used in cpu_by_pid(pids).items())
+
+
+def _command_name(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def resident_memory_mb(process: subprocess.Popen) -> float:
     """Return the resident memory of a process, or of its largest child (a gunicorn worker) if it has
     children: what one serving process holds, in MB (VmRSS, shared pages counted in each)."""

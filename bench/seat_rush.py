@@ -3,13 +3,17 @@ the baseline is a bare Flask endpoint doing one INSERT on the same database, sam
 
 from __future__ import annotations
 
+import resource
+import subprocess
 from collections import Counter
+from dataclasses import dataclass
 
 import httpx
 from sqlalchemy import select
 
 from bench.baselines import CREATE_INSERT_TABLE
-from bench.environment import Workspace, gunicorn, resident_memory_mb, service_environment
+from bench.environment import (Workspace, cpu_by_pid, cpu_since, gunicorn, postgres_pids, resident_memory_mb,
+                               server_pids, service_environment)
 from bench.measure import Figure, Outcome, Sample, generate_load, ratio, require
 from bench.offerings import OfferingDesk
 from bench.scale import Scale
@@ -34,16 +38,17 @@ def run_seat_rush(workspace: Workspace, scale: Scale) -> Outcome:
     environment = service_environment(workspace, ENROLMENT_DATABASE_URL=enrolment_url,
                                       BENCH_DATABASE_URL=enrolment_url)
     ours, baseline, checks = [], [], []
+    our_cpu, baseline_cpu = CpuUse(), CpuUse()
     with gunicorn(workspace, "rush-enrolment", app_factory_path("enrolment"), environment) as enrolment_api, \
             gunicorn(workspace, "rush-baseline", "bench.baselines:create_insert_app()", environment) as insert_api, \
             gunicorn(workspace, "rush-bare", "bench.baselines:create_bare_app()", environment):
         for round_number in range(scale.rush_rounds):
             students = [f"rush-{round_number}-{n}" for n in range(scale.rush_students)]
-            inserts = generate_load(workspace, f"rush-baseline-{round_number}", insert_plan(insert_api, students,
-                                                                                           scale))
+            inserts = baseline_cpu.of(workspace.processes["rush-baseline"], lambda: generate_load(
+                workspace, f"rush-baseline-{round_number}", insert_plan(insert_api, students, scale)))
             offering_id = desk.open_offering(scale.rush_seats)
-            results = generate_load(workspace, f"rush-{round_number}", rush_plan(enrolment_api, offering_id,
-                                                                               students, scale))
+            results = our_cpu.of(workspace.processes["rush-enrolment"], lambda: generate_load(
+                workspace, f"rush-{round_number}", rush_plan(enrolment_api, offering_id, students, scale)))
             checks.append(check_rush(enrolment, enrolment_api, offering_id, results, scale))
             ours.append(Sample.of_results(f"enrolment API, round {round_number + 1}", results))
             baseline.append(Sample.of_results(f"bare INSERT, round {round_number + 1}", inserts))
@@ -52,8 +57,41 @@ def run_seat_rush(workspace: Workspace, scale: Scale) -> Outcome:
                         resident_memory_mb(workspace.processes["rush-bare"]))
     desk.dispose()
     outcome = summarise(ours, baseline, checks)
-    outcome.figures.append(memory)
+    outcome.figures += [memory, *our_cpu.figures(baseline_cpu)]
     return outcome
+
+
+@dataclass
+class CpuUse:
+    """CPU time (seconds) the web server's processes, PostgreSQL and the load generator used for `requests`."""
+
+    web: float = 0.0
+    database: float = 0.0
+    load: float = 0.0
+    requests: int = 0
+
+    def of(self, server: subprocess.Popen, run_load) -> list[dict]:
+        """Run the load (`run_load()`, returning its results) and add what it cost to the totals."""
+        web, database = cpu_by_pid(server_pids(server)), cpu_by_pid(postgres_pids())
+        load = _children_cpu()
+        results = run_load()
+        self.web += cpu_since(web, server_pids(server))
+        self.database += cpu_since(database, postgres_pids())
+        self.load += _children_cpu() - load
+        self.requests += len(results)
+        return results
+
+    def figures(self, baseline: CpuUse) -> list[Figure]:
+        """CPU per request (ms) in each part, against the baseline's: where a rush's CPU goes."""
+        return [Figure(f"CPU per request, {what} (ms; baseline: the bare INSERT's)",
+                       getattr(self, part) * 1000 / self.requests, getattr(baseline, part) * 1000 / baseline.requests)
+                for part, what in (("web", "web workers"), ("database", "PostgreSQL"), ("load", "load generator"))]
+
+
+def _children_cpu() -> float:
+    """CPU time of this process's ended children (the load generator's runs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def rush_once(workspace: Workspace, desk: OfferingDesk, db: Database, api: str, scale: Scale, name: str,
