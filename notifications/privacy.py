@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import ColumnElement, and_, delete, exists, select
 from sqlalchemy.orm import Session
 
 from notifications.lookups import forget_person
@@ -22,10 +22,7 @@ def on_erasure_requested(session: Session, event: Event) -> None:
     if not record_erasure(session, request.erasure_id, request.subject_id, request.requested_by, event.occurred_at):
         return
     person = request.subject_id
-    their_enrolments = select(Notification.enrolment_id).where(Notification.user_id == person,
-                                                                Notification.enrolment_id.isnot(None))
-    session.execute(delete(Notification).where(Notification.kind == "roster_changed",
-                                               Notification.enrolment_id.in_(their_enrolments)))
+    session.execute(delete(Notification).where(_coordinators_told_of(person)))
     notification_ids = select(Notification.id).where(Notification.user_id == person)
     mailed = session.scalars(select(EmailDelivery.notification_id)
                              .where(EmailDelivery.notification_id.in_(notification_ids))).all()
@@ -44,13 +41,23 @@ def mail_outstanding(session: Session, erasure_id: str) -> bool:
     return bool(session.scalar(select(exists().where(ErasedMail.erasure_id == erasure_id))))
 
 
+def _coordinators_told_of(person: str) -> ColumnElement[bool]:
+    """The notices their courses' coordinators got of the person's enrolments: they name the person."""
+    their_enrolments = select(Notification.enrolment_id).where(Notification.user_id == person,
+                                                                Notification.enrolment_id.isnot(None))
+    return and_(Notification.kind == "roster_changed", Notification.enrolment_id.in_(their_enrolments))
+
+
 def personal_data(session: Session, person_id: str) -> dict[str, Any]:
-    """Everything the notification service holds about a person."""
+    """Everything the notification service holds about a person: their own messages, and what their courses'
+    coordinators were told of their enrolments (each notice, and to whom it went)."""
     preference = session.get(Preference, person_id)
     notifications = session.scalars(select(Notification).where(Notification.user_id == person_id)
                                     .order_by(Notification.created_at, Notification.id)).unique().all()
     followed = session.scalars(select(AudienceMember).where(AudienceMember.student_id == person_id)
                                .order_by(AudienceMember.offering_id)).all()
+    told = session.scalars(select(Notification).where(_coordinators_told_of(person_id))
+                           .order_by(Notification.created_at, Notification.id)).unique().all()
     return {
         "preferences": preference and {"locale": preference.locale, "email": preference.email,
                                        "timezone": preference.timezone,
@@ -60,6 +67,9 @@ def personal_data(session: Session, person_id: str) -> dict[str, Any]:
                                 "locale": member.locale, "institution": member.institution,
                                 "active": member.active, "waiting": member.waiting,
                                 "as_of": member.as_of.isoformat()} for member in followed],
+        "coordinators_told": [{"id": notice.id, "to_user_id": notice.user_id, "kind": notice.kind,
+                               "subject": notice.subject, "body": notice.body,
+                               "created_at": notice.created_at.isoformat()} for notice in told],
     }
 
 

@@ -115,6 +115,11 @@ def test_notifications_forget_a_student_and_a_late_or_repeated_event_brings_noth
 
     pieter = bearer("coordinator", "LUMC")  # the course's coordinator, told of her enrolment
     assert [n["kind"] for n in client.get("/api/v1/notifications/me", headers=pieter).get_json()] == ["roster_changed"]
+    # What he was told names her: her copy of her data says what, and to whom it went.
+    (told,) = client.get("/api/v1/privacy/notifications/personal-data/me", headers=anna).get_json()["data"][
+        "coordinators_told"]
+    assert told["to_user_id"] == "lumc-coordinator" and told["kind"] == "roster_changed"
+    assert ANNA["name"] in told["body"]
 
     assert handle_event(db, HANDLERS, erasure_event()) == Outcome.HANDLED
     assert client.get("/api/v1/privacy/notifications/erasures/e-1", headers=ADMIN).get_json()["status"] == "in_progress"
@@ -126,7 +131,7 @@ def test_notifications_forget_a_student_and_a_late_or_repeated_event_brings_noth
                                                at=before))  # late: it happened before the erasure
     handle_event(db, HANDLERS, erasure_event(subject=ANNA["id"]))  # the same erasure again, as a new event
     assert client.get("/api/v1/privacy/notifications/personal-data/me", headers=anna).get_json()["data"] == {
-        "preferences": None, "notifications": [], "offerings_followed": []}
+        "preferences": None, "notifications": [], "offerings_followed": [], "coordinators_told": []}
     assert client.get("/api/v1/notifications/me", headers=pieter).get_json() == []  # her name is gone there too
 
     handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, status="confirmed", position=None))
