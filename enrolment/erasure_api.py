@@ -34,7 +34,7 @@ class ErasureAcceptedSchema(ma.Schema):
 
 @blp.route("/erasures")
 class Erasures(MethodView):
-    @requires("student", "admin")
+    @requires("student", "staff", "admin")
     @blp.arguments(ErasureRequestSchema)
     @blp.response(202, ErasureAcceptedSchema)
     def post(self, body):
@@ -43,7 +43,7 @@ class Erasures(MethodView):
         asker = require_principal()
         subject = subject_of(asker, body["person_id"])
         with current_database().transaction() as session:
-            return erase_student(session, subject, "admin" if asker.is_admin else "student")
+            return erase_student(session, subject, "admin" if asker.is_admin else asker.role)
 
     @requires("admin")
     @blp.arguments(PageArgsSchema, location="query")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from shared.db import MessagingBase, UTCDateTime, insert_unless_present, utcnow
 from shared.messaging.outbox import OutboxMessage
 
-ERASED_BY = ("student", "admin")
+ERASED_BY = ("student", "staff", "admin")  # the person themself (by their role), or an admin
 
 
 class ErasureRecord(MessagingBase):

@@ -6,12 +6,14 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from catalogue.privacy import on_erasure_requested as catalogue_erases
 from enrolment.handlers import on_offering_changed
 from enrolment.models import Application, Enrolment
 from enrolment.replica import apply_offering_snapshot
 from shared import events
 from shared.events.catalogue import OfferingSnapshot
 from shared.messaging.envelope import Event
+from notifications.privacy import on_erasure_requested as notifications_erase
 from shared.messaging.outbox import OutboxMessage
 from tests.support.payloads import bearer, offering_snapshot
 from tests.support.problems import assert_problem
@@ -237,3 +239,25 @@ def test_erasing_an_applicant_withdraws_what_is_pending_and_keeps_only_a_pseudon
     assert left == [] or all("identity.erasure_requested" in body for body in left)
     export = client.get("/api/v1/privacy/enrolment/personal-data/ssmu-visitor", headers=admin).get_json()["data"]
     assert export["applications"] == [] and export["enrolments"] == []
+
+
+def test_visiting_staff_are_forgotten_at_their_own_request_everywhere(service_app, client, offering_id):
+    """The right to erasure is not only students': a visiting researcher's application is withdrawn and keeps a
+    pseudonym, and the other services accept the erasure event, which says the person asked as staff."""
+    applied = apply(client, offering_id, STAFF, proposed_dates=VISIT).get_json()
+    erasure = client.post("/api/v1/erasures", json={}, headers=STAFF)
+    assert erasure.status_code == 202 and erasure.get_json()["requested_by"] == "staff"
+    listed = client.get(f"/api/v1/offerings/{offering_id}/applications", headers=COORDINATOR).get_json()
+    assert [(a["id"], a["status"], a["applicant"]["name"]) for a in listed] == [(applied["id"], "withdrawn", "")]
+    assert listed[0]["applicant"]["id"].startswith("erased-")
+
+    enrolment_db = client.application.extensions["database"]
+    with enrolment_db.reading() as session:
+        (body,) = session.scalars(select(OutboxMessage.body).where(
+            OutboxMessage.event_type == events.ERASURE_REQUESTED)).all()
+    told = Event.from_json(body)
+    assert told.data["requested_by"] == "staff"
+    for service, erase in (("catalogue", catalogue_erases), ("notifications", notifications_erase)):
+        with service_app(service).extensions["database"].transaction() as session:
+            erase(session, told)  # validates the event against the contract, as their consumers do
+    assert_problem(client.post("/api/v1/erasures", json={}, headers=COORDINATOR), 403, "forbidden")

@@ -11,6 +11,7 @@ from enrolment.models import Enrolment
 from notifications.mailer import FolderTransport, Mailer
 from shared.config import DEVELOPMENT_JWT_SECRET
 from shared.http.demo_tokens import demo_token
+from shared.privacy import ErasureRecord
 from tests.support.front_end import csrf_token, front_end, submit
 from tests.test_web_safe_actions import System
 
@@ -70,7 +71,7 @@ def test_an_admin_erases_someone_and_sees_each_service_complete_it(service_app, 
     system, _student = enrolled_student(service_app)
     admin = front_end(system.services, app_env="test").test_client()
     token = {TOKEN_HEADER: demo_token(DEVELOPMENT_JWT_SECRET, role="admin", institution="LUMC")}
-    assert admin.get("/me/privacy/forget", headers=token).status_code == 403  # only students forget themselves
+    assert admin.get("/me/privacy/forget", headers=token).status_code == 403  # students and visiting staff only
     confirm = admin.get("/admin/erasures/new?person_id=ssmu-student", headers=token)
     assert confirm.status_code == 200 and "ssmu-student" in confirm.text
     done = admin.post("/admin/erasures/new", headers=token, data={
@@ -88,3 +89,20 @@ def test_an_admin_erases_someone_and_sees_each_service_complete_it(service_app, 
     assert status_page.rsplit("/", 1)[1] in admin.get("/admin/erasures", headers=token).text
     export = json.loads(admin.get("/admin/export.json?person_id=ssmu-student", headers=token).data)
     assert export["services"]["enrolment"]["enrolments"] == []
+
+
+def test_visiting_staff_may_ask_to_be_forgotten_and_coordinators_are_sent_to_an_admin(service_app):
+    system, _student = enrolled_student(service_app)
+    client = front_end(system.services, app_env="test").test_client()
+    client.set_cookie("locale", "ru")
+    staff = {TOKEN_HEADER: demo_token(DEVELOPMENT_JWT_SECRET, role="staff", institution="SSMU")}
+    assert 'href="/me/privacy/forget"' in client.get("/me/privacy", headers=staff).text
+    page = client.get("/me/privacy/forget", headers=staff)
+    assert page.status_code == 200 and "Все рассматриваемые заявки отзываются" in page.text
+    done = client.post("/me/privacy/forget", headers=staff, data={"csrf_token": csrf_token(page.text), "confirm": "yes"})
+    assert done.status_code == 302
+    with system.services["enrolment"].extensions["database"].reading() as session:
+        assert session.scalar(select(ErasureRecord.requested_by)) == "staff"
+    coordinator = {TOKEN_HEADER: demo_token(DEVELOPMENT_JWT_SECRET, role="coordinator", institution="LUMC")}
+    assert 'href="/me/privacy/forget"' not in client.get("/me/privacy", headers=coordinator).text
+    assert client.get("/me/privacy/forget", headers=coordinator).status_code == 403

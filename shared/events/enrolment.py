@@ -146,7 +146,7 @@ class ErasureRequested(EventPayload):
 
     erasure_id: str
     subject_id: str
-    requested_by: Literal["student", "admin"]
+    requested_by: Literal["student", "staff", "admin"]
 
 
 DEFINITIONS = (

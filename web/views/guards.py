@@ -45,13 +45,13 @@ def admins_only(view):
     return wrapper
 
 
-def students_only(view):
-    """Pages of things only students do: sign in first; everyone else gets 403."""
+def participants_only(view):
+    """Pages of things only students and visiting staff do: sign in first; everyone else gets 403."""
 
     @wraps(view)
     @signed_in
     def wrapper(*args, **kwargs):
-        if not g.identity.is_student:
+        if not g.identity.takes_part:
             abort(403)
         return view(*args, **kwargs)
 

@@ -9,7 +9,7 @@ from web.i18n import gettext
 from web.identity import end_session
 from web.personal_data import download, erasure_progress, export_of
 from web.views.confirmation import post_if_confirmed
-from web.views.guards import admins_only, signed_in, students_only
+from web.views.guards import admins_only, participants_only, signed_in
 
 blp = Blueprint("privacy", __name__)
 PERSON_ID_LENGTH = 64  # a token's `sub`, as the services store it
@@ -30,9 +30,9 @@ def export():
 
 
 @blp.route("/me/privacy/forget", methods=["GET", "POST"])
-@students_only
+@participants_only
 def forget():
-    """Say what being forgotten means, and ask for it only once the student confirms."""
+    """Say what being forgotten means, and ask for it only once the student (or visiting staff) confirms."""
     outcome = post_if_confirmed(g.services, ("erasures",), service="enrolment", body={})
     if not outcome.done:
         return render_template("confirm_forget.html", outcome=outcome, person_id=None)
