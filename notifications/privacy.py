@@ -42,8 +42,11 @@ def mail_outstanding(session: Session, erasure_id: str) -> bool:
 
 
 def _coordinators_told_of(person: str) -> ColumnElement[bool]:
-    """The notices their courses' coordinators got of the person's enrolments: they name the person."""
+    """The notices their courses' coordinators got of the person's enrolments: they name the person. The
+    enrolments are found by the person's own messages of them (a coordinator's notices carry the student's
+    enrolment, and are not the coordinator's enrolments)."""
     their_enrolments = select(Notification.enrolment_id).where(Notification.user_id == person,
+                                                                Notification.kind != "roster_changed",
                                                                 Notification.enrolment_id.isnot(None))
     return and_(Notification.kind == "roster_changed", Notification.enrolment_id.in_(their_enrolments))
 

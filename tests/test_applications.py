@@ -10,10 +10,10 @@ from catalogue.privacy import on_erasure_requested as catalogue_erases
 from enrolment.handlers import on_offering_changed
 from enrolment.models import Application, Enrolment
 from enrolment.replica import apply_offering_snapshot
+from notifications.privacy import on_erasure_requested as notifications_erase
 from shared import events
 from shared.events.catalogue import OfferingSnapshot
 from shared.messaging.envelope import Event
-from notifications.privacy import on_erasure_requested as notifications_erase
 from shared.messaging.outbox import OutboxMessage
 from tests.support.payloads import bearer, offering_snapshot
 from tests.support.problems import assert_problem

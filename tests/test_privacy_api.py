@@ -18,7 +18,7 @@ from shared import events
 from shared.events.catalogue import OfferingSnapshot
 from shared.messaging.consumer import Outcome, handle_event
 from shared.messaging.envelope import Event
-from tests.support.payloads import ANNA, FRONT_END_URL, OFFERING, bearer, enrolment_event, offering_snapshot
+from tests.support.payloads import ANNA, FRONT_END_URL, OFFERING, SANNE, bearer, enrolment_event, offering_snapshot
 from tests.support.problems import assert_problem
 
 ADMIN = bearer("admin", "LUMC")
@@ -137,6 +137,28 @@ def test_notifications_forget_a_student_and_a_late_or_repeated_event_brings_noth
     handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, status="confirmed", position=None))
     with db.reading() as session:  # what she does after the erasure is new, and kept
         assert session.scalar(select(func.count()).select_from(Notification)) == 1
+
+
+def test_what_coordinators_were_told_is_in_each_student_s_export_and_only_hers(service_app):
+    """Two coordinators are told of Anna's and of Sanne's enrolments. Each student's export holds the notices
+    naming her (one per coordinator); a coordinator's own export and erasure touch none of them."""
+    app = service_app("notifications")
+    db = app.extensions["database"]
+    two_coordinators = {**OFFERING, "coordinators": ["lumc-coordinator", "ssmu-coordinator"]}
+    for person in (ANNA, SANNE):
+        handle_event(db, HANDLERS, enrolment_event(events.ENROLMENT_CONFIRMED, student=person, status="confirmed",
+                                                   position=None, offering=two_coordinators))
+    client = app.test_client()
+    for person, other in ((ANNA, SANNE), (SANNE, ANNA)):
+        told = client.get("/api/v1/privacy/notifications/personal-data/me", headers=bearer(
+            "student", person["institution"], sub=person["id"])).get_json()["data"]["coordinators_told"]
+        assert sorted(notice["to_user_id"] for notice in told) == ["lumc-coordinator", "ssmu-coordinator"]
+        assert all(person["name"] in notice["body"] and other["name"] not in notice["body"] for notice in told)
+    coordinator = bearer("coordinator", "LUMC")
+    assert client.get("/api/v1/privacy/notifications/personal-data/me",
+                      headers=coordinator).get_json()["data"]["coordinators_told"] == []
+    handle_event(db, HANDLERS, erasure_event(subject="lumc-coordinator"))
+    assert len(client.get("/api/v1/notifications/me", headers=bearer("coordinator", "SSMU")).get_json()) == 2
 
 
 def test_the_catalogue_keeps_the_history_of_a_forgotten_editor_by_a_pseudonym(catalogue_db):
