@@ -142,7 +142,11 @@ def running(workspace: Workspace, name: str, command: list[str], environment: di
 
 def server_pids(process: subprocess.Popen) -> list[int]:
     """The process and its children (a gunicorn master and its workers)."""
-    return [process.pid, *map(int, Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split())]
+    return [process.pid, *_children(process.pid)]
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
 def postgres_pids() -> list[int]:
@@ -177,9 +181,8 @@ def _command_name(pid: str) -> str:
 def resident_memory_mb(process: subprocess.Popen) -> float:
     """Return the resident memory of a process, or of its largest child (a gunicorn worker) if it has
     children: what one serving process holds, in MB (VmRSS, shared pages counted in each)."""
-    pid = process.pid
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return max(_rss_mb(int(child)) for child in children) if children else _rss_mb(pid)
+    children = _children(process.pid)
+    return max(map(_rss_mb, children)) if children else _rss_mb(process.pid)
 
 
 def _rss_mb(pid: int) -> float:

@@ -107,14 +107,13 @@ def _offering_and_place(session: Session, student: Principal, offering_id: str, 
     """Return the offering, whether the student is in it already (confirmed, offered or waiting), and their
     place if one statement could decide it (PostgreSQL, see _offering_and_first_come_place), else None;
     answer 404 if there is no such offering."""
+    where = {"offering": offering_id, "student": student.id, "now": now}
     if session.get_bind().dialect.name == "postgresql":
         session.flush()  # on the connection, not through the ORM, which would flush first (nothing, in a request)
-        found = session.connection().execute(_offering_and_first_come_place(), {
-            "offering": offering_id, "student": student.id, "now": now}).first()
+        found = session.connection().execute(_offering_and_first_come_place(), where).first()
         offering = None if found is None else _as_loaded(session, found)
     else:
-        found = session.execute(_offering_and_enrolled(), {"offering_id": offering_id, "student": student.id}
-                                ).first()
+        found = session.execute(_offering_and_enrolled(), where).first()
         offering = None if found is None else found.Offering
     if found is None:
         raise Problem(404, "offering_not_found", f"There is no offering {offering_id}.")
@@ -140,18 +139,18 @@ def _enrolled() -> Exists:
 
 @cache
 def _offering_and_enrolled() -> Select:
-    """The offering :offering_id, whether :student is in it already, and no decision (`seat`): one round trip
+    """The offering :offering, whether :student is in it already, and no decision (`seat`): one round trip
     (SQLite's, where deciding takes a statement of its own). Built once, like the deciding statements: building
     a statement cost more CPU than running it."""
     return select(Offering, _enrolled().label("enrolled"), null().label("seat")).where(
-        Offering.id == bindparam("offering_id"))
+        Offering.id == bindparam("offering"))
 
 
 @cache
 def _offering_and_first_come_place() -> CompoundSelect:
     """On PostgreSQL, enrol_student's first statement, built once: if the offering :offering takes first-come
-    newcomers at :now, reserves no seats and :student is not in it yet, the newcomer's place decided and counted
-    as _take_place decides (the lock taken, the newest version of the row read after waiting), with the offering
+    newcomers at :now, reserves no seats and :student is not in it yet, the newcomer's place decided by
+    seat_is_free and counted (the lock taken, the newest version of the row read after waiting), with the offering
     as counted; else the offering as read before any lock, whether :student is in it, and no decision (`seat`
     null). No row if there is no such offering."""
     decision = (select(Offering.id, seat_is_free().label("seat")).where(_takes_newcomers(), not_(_enrolled()))
@@ -172,21 +171,20 @@ def seat_is_free() -> ColumnElement[bool]:
 
 
 def _take_place(session: Session, offering: Offering, now: datetime) -> Place | None:
-    """Decide the newcomer's place and count it in one statement, which locks the offering's row until
-    the commit; return the decision (`seat`) and the new counters, or None if the offering is closed, or
-    full with no waiting list, or reserves seats (_take_place_with_pools decides then). The offering object
-    is brought up to date without becoming dirty."""
-    where = {"offering": offering.id, "now": now}
+    """On SQLite, whose first statement only reads, decide the newcomer's place (the transaction holds the
+    database's write lock, shared.db) and count it; return the decision (`seat`) and the new counters, the
+    offering object brought up to date without becoming dirty. None if the offering is closed, or full with
+    no waiting list, or reserves seats, and always on PostgreSQL, whose first statement decided wherever one
+    statement can without reserved seats: _take_place_with_pools decides then."""
     if session.get_bind().dialect.name == "postgresql":
-        statement = _take_place_on_postgresql()
-    else:  # SQLite: the transaction already holds the database's write lock (shared.db)
-        decided = session.scalar(select(seat_is_free()).where(_takes_newcomers()), where)
-        if decided is None:
-            return None
-        statement = _counted(update(Offering).where(Offering.id == offering.id), true() if decided else false())
-    # On the session's connection, not through the ORM, which would copy the statement (and work out its cache
-    # key) anew on every run; the counters go into the offering object just below.
-    counted = session.connection().execute(statement, where).one_or_none()
+        return None
+    where = {"offering": offering.id, "now": now}
+    decided = session.scalar(select(seat_is_free()).where(_takes_newcomers()), where)
+    if decided is None:
+        return None
+    # On the session's connection, not through the ORM; the counters go into the offering object just below.
+    counted = session.connection().execute(_counted(update(Offering).where(Offering.id == offering.id),
+                                                    true() if decided else false()), where).one_or_none()
     if counted is None:
         return None
     _counters_read(offering, counted)
@@ -212,15 +210,6 @@ def _open_to_newcomers() -> ColumnElement[bool]:
     return and_(Offering.id == bindparam("offering"), Offering.status == "scheduled",
                 Offering.course_status == "published", Offering.enrolment_opens_at <= bindparam("now"),
                 Offering.enrolment_closes_at > bindparam("now"), Offering.admission == "first_come")
-
-
-@cache
-def _take_place_on_postgresql() -> Update:
-    """The deciding statement on PostgreSQL, the seat rule evaluated on the row its CTE locks; built once
-    (building it took more of a request's CPU than PostgreSQL took to run it)."""
-    decision = select(Offering.id, seat_is_free().label("seat")).where(_takes_newcomers()).with_for_update() \
-        .cte("decision")
-    return _counted(update(Offering).where(Offering.id == decision.c.id), decision.c.seat)
 
 
 def _counted(statement: Update, seat: ColumnElement[bool], returned: Sequence[Column] = SEAT_COLUMNS) -> Update:

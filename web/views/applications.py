@@ -12,18 +12,16 @@ from web.i18n import gettext
 from web.language import localised
 from web.problems import problem_message
 from web.views.coordinator import require_editor
-from web.views.guards import coordinators_only, signed_in
+from web.views.guards import coordinators_only, participants_only, signed_in
 
 blp = Blueprint("applications", __name__)
 MESSAGE_LENGTH = 2000
 
 
 @blp.route("/offerings/<offering_id>/apply", methods=["GET", "POST"])
-@signed_in
+@participants_only
 def apply(offering_id: str):
     """The application form (a motivation; for visiting staff the proposed dates), and sending it."""
-    if not g.identity.takes_part:
-        abort(403)
     offering = g.services.get("catalogue", ("offerings", offering_id)).body
     course = g.services.get("catalogue", ("courses", offering["course_id"])).body
     staff = g.identity.principal.role == "staff"
